@@ -1,0 +1,165 @@
+"""Core Django settings: paths, apps, middleware, DRF. Concern modules add databases, Celery, security."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+DATA_DIR = Path(
+    env_str(
+        "DATA_DIR", str(BASE_DIR / "var"), help="Folder for embedded Postgres/Redis data and local files."
+    )
+    or BASE_DIR / "var"
+).resolve()
+
+DEBUG = env_bool("DEBUG", False, help="Development mode. Never true in production.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "support.core",
+    "support.customers",
+    "support.tickets",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "support.core.middleware.RequestGuardMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "support.urls"
+WSGI_APPLICATION = "support.wsgi.application"
+ASGI_APPLICATION = "support.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "support" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC", help="Time zone for display and scheduling.") or "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [p for p in [BASE_DIR / "frontend" / "dist"] if p.exists()]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+MEDIA_ROOT = DATA_DIR / "media"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGIN_URL = "/admin/login/"
+
+# Request bodies larger than this are refused with 413 before any view reads them.
+MAX_REQUEST_BYTES = env_int(
+    "MAX_REQUEST_BYTES", 2 * 1024 * 1024, minimum=1024, help="Largest accepted request body, in bytes."
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50, minimum=1, maximum=500, help="Default page size of API lists.")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "support.core.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["support.core.permissions.HasScope"],
+    "DEFAULT_PAGINATION_CLASS": "support.core.pagination.PageNumberPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "support.core.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Openbook API",
+    "DESCRIPTION": "Customer-support assistant: tickets, customers, knowledge and grounded draft replies.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "support.tickets.models.Ticket.Status",
+        "IncidentStatusEnum": "support.customers.models.Incident.Status",
+        "AccountStatusEnum": "support.customers.models.Customer.AccountStatus",
+    },
+}
+
+DEMO_PASSWORD = env_str(
+    "DEMO_PASSWORD", "openbook-demo", help="Password of the demo users made by seed_demo."
+)
+
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"], help="Log level.")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+SLA_HOURS = {
+    "starter": env_int("SLA_HOURS_STARTER", 24, minimum=1, help="First-response SLA for Starter, hours."),
+    "growth": env_int("SLA_HOURS_GROWTH", 4, minimum=1, help="First-response SLA for Growth, hours."),
+    "enterprise": env_int(
+        "SLA_HOURS_ENTERPRISE", 1, minimum=1, help="First-response SLA for Enterprise, hours."
+    ),
+}
+
+ALLOWED_HOSTS_DEFAULT = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ALLOWED_HOSTS_DEFAULT, help="Comma-separated host names the site answers to."
+)

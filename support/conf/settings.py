@@ -1,0 +1,6 @@
+"""The settings module (`DJANGO_SETTINGS_MODULE=support.conf.settings`): base plus every concern module."""
+
+from .base import *  # noqa: F403
+from .celery import *  # noqa: F403
+from .db import *  # noqa: F403
+from .security import *  # noqa: F403

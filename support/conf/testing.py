@@ -1,0 +1,39 @@
+"""Test settings: the same stack, isolated from a development run on the same machine.
+
+Tests use their own Redis database number (so a `make run` worker never takes a test's task) and the
+database pytest-django creates (`test_<name>`).
+"""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+# Tests talk plain HTTP to the test client: development security defaults (no HTTPS redirect, a generated
+# secret key). Production settings are tested separately through `check --deploy`.
+os.environ.setdefault("DEBUG", "true")
+
+from .env import env_int
+from .settings import *  # noqa: F403
+from .settings import REDIS_URL, broker_url
+
+TEST_REDIS_DB = env_int(
+    "TEST_REDIS_DB", 15, minimum=0, maximum=15, help="Redis database number used by tests."
+)
+
+
+def _with_db(url: str, db: int) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}?db={db}"
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+REDIS_URL = _with_db(REDIS_URL, TEST_REDIS_DB)
+CELERY_BROKER_URL = broker_url(REDIS_URL)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "openbook-test",
+    }
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

