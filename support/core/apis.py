@@ -1,0 +1,137 @@
+"""Kernel endpoints: health, the caller's own identity, and API key management."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import roles
+from .health import health_check
+from .models import ApiKey
+from .permissions import request_scopes
+from .services import api_key_create, api_key_revoke
+
+
+class HealthApi(APIView):
+    """Database, pgvector, Redis and worker liveness. 200 when all are healthy, else 503."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={200: OpenApiResponse(description="Healthy"), 503: OpenApiResponse(description="Unhealthy")}
+    )
+    def get(self, request: Request) -> Response:
+        health = health_check()
+        return Response(health.as_dict(), status=200 if health.ok else 503)
+
+
+class MeApi(APIView):
+    """Who the caller is: user, roles, scopes and teams."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "id": serializers.IntegerField(),
+                "username": serializers.CharField(),
+                "name": serializers.CharField(),
+                "roles": serializers.ListField(child=serializers.CharField()),
+                "scopes": serializers.ListField(child=serializers.CharField()),
+                "teams": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        user = request.user
+        return Response(
+            {
+                "id": user.pk,
+                "username": user.get_username(),
+                "name": user.get_full_name() or user.get_username(),
+                "roles": sorted(roles.user_roles(user)),
+                "scopes": sorted(request_scopes(request)),
+                "teams": [{"id": t.pk, "name": t.name, "slug": t.slug} for t in user.teams.all()],
+            }
+        )
+
+
+class ApiKeyOutput(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scopes",
+            "user",
+            "is_active",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "created_at",
+        ]
+
+
+class ApiKeyInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=roles.SCOPES), min_length=1, max_length=len(roles.SCOPES)
+    )
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        help_text="The account the key acts as (its team memberships bound what the key sees). "
+        "Default: the shared integration account, which sees everything its scopes allow.",
+    )
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ApiKeyCreated(ApiKeyOutput):
+    key = serializers.CharField(read_only=True, help_text="The secret. Shown once; store it now.")
+
+    class Meta(ApiKeyOutput.Meta):
+        fields = [*ApiKeyOutput.Meta.fields, "key"]
+
+
+class ApiKeyListApi(generics.ListAPIView):
+    read_scope = roles.ADMIN
+    write_scope = roles.ADMIN
+    serializer_class = ApiKeyOutput
+    queryset = ApiKey.objects.select_related("user")
+    filterset_fields = ["name"]
+    search_fields = ["name", "prefix"]
+
+    @extend_schema(request=ApiKeyInput, responses={201: ApiKeyCreated})
+    def post(self, request: Request) -> Response:
+        data = ApiKeyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        key, raw = api_key_create(created_by=request.user, **data.validated_data)
+        body: dict[str, Any] = dict(ApiKeyOutput(key).data)
+        body["key"] = raw
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyDetailApi(generics.RetrieveAPIView):
+    read_scope = roles.ADMIN
+    write_scope = roles.ADMIN
+    serializer_class = ApiKeyOutput
+    queryset = ApiKey.objects.select_related("user")
+
+    @extend_schema(responses={200: ApiKeyOutput})
+    def delete(self, request: Request, pk: int) -> Response:
+        """Revoke the key. It stays listed, marked revoked."""
+        key = api_key_revoke(key=self.get_object())
+        return Response(ApiKeyOutput(key).data)
