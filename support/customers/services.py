@@ -1,0 +1,183 @@
+"""Writes of customers, organizations, products and incidents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from support.core.errors import Conflict, DomainError
+
+from .models import Customer, Incident, IncidentUpdate, Organization, Plan, Product
+
+CUSTOMER_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "language",
+    "organization",
+    "plan",
+    "account_status",
+    "training_consent",
+)
+
+
+def _apply(instance: Any, fields: dict[str, Any], allowed: Iterable[str]) -> list[str]:
+    changed = []
+    for name in allowed:
+        if name in fields and getattr(instance, name) != fields[name]:
+            setattr(instance, name, fields[name])
+            changed.append(name)
+    return changed
+
+
+def customer_create(
+    *,
+    products: Iterable[Product] | None = None,
+    source: str = "openbook",
+    external_id: str = "",
+    **fields: Any,
+) -> Customer:
+    customer = Customer(source=source, external_id=external_id)
+    _apply(customer, fields, CUSTOMER_FIELDS)
+    customer.email = customer.email.strip()
+    if Customer.objects.filter(email__iexact=customer.email).exists():
+        raise Conflict("A customer with this e-mail address already exists.", field="email")
+    try:
+        with transaction.atomic():
+            customer.save()
+            if products is not None:
+                customer.products.set(products)
+    except IntegrityError:
+        raise Conflict("A customer with this e-mail address or external id already exists.") from None
+    return customer
+
+
+def customer_update(
+    *, customer: Customer, products: Iterable[Product] | None = None, **fields: Any
+) -> Customer:
+    if "email" in fields:
+        fields["email"] = fields["email"].strip()
+        clash = Customer.objects.filter(email__iexact=fields["email"]).exclude(pk=customer.pk)
+        if clash.exists():
+            raise Conflict("Another customer has this e-mail address.", field="email")
+    changed = _apply(customer, fields, CUSTOMER_FIELDS)
+    with transaction.atomic():
+        if changed:
+            customer.save(update_fields=[*changed, "updated_at"])
+        if products is not None:
+            customer.products.set(products)
+    return customer
+
+
+def customer_upsert(*, source: str, external_id: str, email: str, **fields: Any) -> tuple[Customer, bool]:
+    """Find a customer by `source`+`external_id` (or else e-mail) and update it, or create one.
+
+    Returns the customer and whether it was created.
+    """
+    existing = None
+    if external_id:
+        existing = Customer.objects.filter(source=source, external_id=external_id).first()
+    if existing is None:
+        existing = Customer.objects.filter(email__iexact=email.strip()).first()
+    if existing is None:
+        return customer_create(source=source, external_id=external_id, email=email, **fields), True
+    if external_id and not existing.external_id:
+        existing.source, existing.external_id = source, external_id
+        existing.save(update_fields=["source", "external_id", "updated_at"])
+    return customer_update(customer=existing, email=email, **fields), False
+
+
+def organization_create(*, name: str, slug: str, plan: Plan | None = None, **fields: Any) -> Organization:
+    if Organization.objects.filter(slug=slug).exists():
+        raise Conflict("An organization with this slug already exists.", field="slug")
+    return Organization.objects.create(name=name, slug=slug, plan=plan, **fields)
+
+
+def organization_update(*, organization: Organization, **fields: Any) -> Organization:
+    if (
+        "slug" in fields
+        and Organization.objects.filter(slug=fields["slug"]).exclude(pk=organization.pk).exists()
+    ):
+        raise Conflict("An organization with this slug already exists.", field="slug")
+    changed = _apply(organization, fields, ("name", "slug", "domain", "country", "plan"))
+    if changed:
+        organization.save(update_fields=[*changed, "updated_at"])
+    return organization
+
+
+def product_create(*, code: str, name: str, **fields: Any) -> Product:
+    if Product.objects.filter(code=code).exists():
+        raise Conflict("A product with this code already exists.", field="code")
+    return Product.objects.create(code=code, name=name, **fields)
+
+
+def product_update(*, product: Product, **fields: Any) -> Product:
+    if "code" in fields and Product.objects.filter(code=fields["code"]).exclude(pk=product.pk).exists():
+        raise Conflict("A product with this code already exists.", field="code")
+    changed = _apply(product, fields, ("code", "name", "description", "is_hardware"))
+    if changed:
+        product.save(update_fields=[*changed, "updated_at"])
+    return product
+
+
+@transaction.atomic
+def incident_create(
+    *,
+    title: str,
+    customer_summary: str,
+    products: Iterable[Product],
+    status: str = Incident.Status.INVESTIGATING,
+    started_at: datetime | None = None,
+    message: str = "",
+    source: str = "openbook",
+    external_id: str = "",
+) -> Incident:
+    incident = Incident.objects.create(
+        title=title,
+        customer_summary=customer_summary,
+        status=status,
+        started_at=started_at or timezone.now(),
+        source=source,
+        external_id=external_id,
+        resolved_at=(started_at or timezone.now()) if status == Incident.Status.RESOLVED else None,
+    )
+    incident.products.set(products)
+    IncidentUpdate.objects.create(
+        incident=incident, status=status, message=message or customer_summary, created_at=incident.started_at
+    )
+    return incident
+
+
+@transaction.atomic
+def incident_update(
+    *, incident: Incident, products: Iterable[Product] | None = None, **fields: Any
+) -> Incident:
+    changed = _apply(incident, fields, ("title", "customer_summary"))
+    if changed:
+        incident.save(update_fields=[*changed, "updated_at"])
+    if products is not None:
+        incident.products.set(products)
+    return incident
+
+
+@transaction.atomic
+def incident_status_change(
+    *, incident: Incident, status: str, message: str, at: datetime | None = None
+) -> IncidentUpdate:
+    """Append a timeline entry; resolving stamps `resolved_at`, reopening clears it."""
+    if status not in Incident.Status.values:
+        raise DomainError(f"Unknown incident status {status!r}.", field="status")
+    if not message.strip():
+        raise DomainError("Say what changed.", field="message")
+    at = at or timezone.now()
+    if at < incident.started_at:
+        raise DomainError("An update cannot precede the incident's start.", field="created_at")
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident.status = status
+    incident.resolved_at = at if status == Incident.Status.RESOLVED else None
+    incident.save(update_fields=["status", "resolved_at", "updated_at"])
+    return IncidentUpdate.objects.create(incident=incident, status=status, message=message, created_at=at)

@@ -1,0 +1,259 @@
+"""Everything that can happen to a ticket: create (idempotent on source + external id), update, change
+status through the allowed transitions, assign, and add messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from support.core import roles
+from support.core.errors import Conflict, DomainError
+from support.customers.models import Customer, Product
+
+from .models import TRANSITIONS, Team, Ticket, TicketMessage
+
+
+@dataclass(frozen=True)
+class MessageInput:
+    author_kind: str
+    body: str
+    public: bool = True
+    author_name: str = ""
+    author_user: Any = None
+    created_at: datetime | None = None
+    external_id: str = ""
+
+
+def team_for_products(*, products: Sequence[Product]) -> Team:
+    """The team that owns the first product that has one, else the default team."""
+    for product in products:
+        team = Team.objects.filter(products=product).order_by("id").first()
+        if team is not None:
+            return team
+    team = Team.objects.filter(is_default=True).first() or Team.objects.order_by("id").first()
+    if team is None:
+        team = Team.objects.create(name="Support", slug="support", is_default=True)
+    return team
+
+
+def sla_due(*, customer: Customer, priority: str, opened_at: datetime) -> datetime:
+    """First-response deadline: the plan's hours, halved for urgent tickets."""
+    plan_code = customer.plan.code if customer.plan else "starter"
+    hours = settings.SLA_HOURS.get(plan_code, customer.plan.first_response_hours if customer.plan else 24)
+    if priority == Ticket.Priority.URGENT:
+        hours = hours / 2
+    return opened_at + timedelta(hours=hours)
+
+
+def _check_assignee(*, assignee: Any, team: Team) -> None:
+    if assignee is None:
+        return
+    if roles.is_administrator(assignee):
+        return
+    if roles.AGENT not in roles.user_roles(assignee):
+        raise DomainError("Only agents can be assigned tickets.", field="assignee")
+    if not team.members.filter(pk=assignee.pk).exists():
+        raise DomainError(f"{assignee.get_username()} is not a member of team {team.name}.", field="assignee")
+
+
+def ticket_create(
+    *,
+    subject: str,
+    customer: Customer,
+    priority: str = Ticket.Priority.NORMAL,
+    channel: str = Ticket.Channel.EMAIL,
+    products: Sequence[Product] = (),
+    tags: Iterable[str] = (),
+    team: Team | None = None,
+    assignee: Any = None,
+    status: str = Ticket.Status.NEW,
+    messages: Sequence[MessageInput] = (),
+    source: str = "openbook",
+    external_id: str = "",
+    created_at: datetime | None = None,
+) -> tuple[Ticket, bool]:
+    """Create a ticket, or update the one with the same `source` + `external_id`.
+
+    Returns the ticket and whether it was created. Messages already present (same external id) are skipped.
+    """
+    if external_id:
+        existing = Ticket.objects.filter(source=source, external_id=external_id).first()
+        if existing is not None:
+            ticket = ticket_update(
+                ticket=existing,
+                subject=subject,
+                priority=priority,
+                tags=list(tags),
+                products=products,
+                **({"team": team} if team else {}),
+                **({"assignee": assignee} if assignee else {}),
+            )
+            for message in messages:
+                message_add(ticket=ticket, message=message)
+            return ticket, False
+    team = team or team_for_products(products=products)
+    _check_assignee(assignee=assignee, team=team)
+    opened_at = created_at or timezone.now()
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                subject=subject,
+                customer=customer,
+                priority=priority,
+                channel=channel,
+                team=team,
+                assignee=assignee,
+                tags=_clean_tags(tags),
+                status=status,
+                source=source,
+                external_id=external_id,
+                created_at=opened_at,
+                sla_due_at=sla_due(customer=customer, priority=priority, opened_at=opened_at),
+                solved_at=opened_at if status in (Ticket.Status.SOLVED, Ticket.Status.CLOSED) else None,
+            )
+            if products:
+                ticket.products.set(products)
+            for message in messages:
+                message_add(ticket=ticket, message=message, reopen=False)
+    except IntegrityError:
+        # Another request created the same external ticket a moment ago: update that one instead.
+        if external_id and Ticket.objects.filter(source=source, external_id=external_id).exists():
+            return ticket_create(
+                subject=subject,
+                customer=customer,
+                priority=priority,
+                channel=channel,
+                products=products,
+                tags=tags,
+                team=team,
+                assignee=assignee,
+                messages=messages,
+                source=source,
+                external_id=external_id,
+            )
+        raise
+    return ticket, True
+
+
+def _clean_tags(tags: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for tag in tags:
+        tag = tag.strip().lower()
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen
+
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, products: Sequence[Product] | None = None, **fields: Any) -> Ticket:
+    """Change a ticket's editable fields; `status` goes through `ticket_change_status`."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    status = fields.pop("status", None)
+    if "tags" in fields:
+        fields["tags"] = _clean_tags(fields["tags"])
+    team = fields.get("team", ticket.team)
+    if "team" in fields or "assignee" in fields:
+        assignee = fields.get("assignee", ticket.assignee)
+        moving_away = "team" in fields and "assignee" not in fields and assignee is not None
+        # Moving a ticket to a team its assignee is not in leaves it unassigned.
+        if (
+            moving_away
+            and not team.members.filter(pk=assignee.pk).exists()
+            and not roles.is_administrator(assignee)
+        ):
+            fields["assignee"] = None
+            assignee = None
+        _check_assignee(assignee=assignee, team=team)
+    changed = []
+    for name in ("subject", "priority", "channel", "team", "assignee", "tags", "resolution"):
+        if name in fields and getattr(ticket, name) != fields[name]:
+            setattr(ticket, name, fields[name])
+            changed.append(name)
+    if "priority" in changed and ticket.first_responded_at is None:
+        ticket.sla_due_at = sla_due(
+            customer=ticket.customer, priority=ticket.priority, opened_at=ticket.created_at
+        )
+        changed.append("sla_due_at")
+    if changed:
+        ticket.save(update_fields=[*changed, "updated_at"])
+    if products is not None:
+        ticket.products.set(products)
+    if status is not None and status != ticket.status:
+        ticket = ticket_change_status(ticket=ticket, status=status)
+    return ticket
+
+
+def ticket_change_status(*, ticket: Ticket, status: str, at: datetime | None = None) -> Ticket:
+    """Move a ticket along an allowed transition (see `TRANSITIONS`); anything else is a 409."""
+    if status not in Ticket.Status.values:
+        raise DomainError(f"Unknown status {status!r}.", field="status")
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if status == ticket.status:
+            return ticket
+        if status not in TRANSITIONS[ticket.status]:
+            allowed = ", ".join(sorted(TRANSITIONS[ticket.status])) or "none (closed is final)"
+            raise Conflict(
+                f"A ticket cannot go from {ticket.status} to {status}; allowed: {allowed}.",
+                field="status",
+                code="invalid_transition",
+            )
+        ticket.status = status
+        update = ["status", "updated_at"]
+        if status == Ticket.Status.SOLVED:
+            ticket.solved_at = at or timezone.now()
+            update.append("solved_at")
+        elif status == Ticket.Status.OPEN and ticket.solved_at is not None:
+            ticket.solved_at = None
+            update.append("solved_at")
+        ticket.save(update_fields=update)
+    return ticket
+
+
+def message_add(*, ticket: Ticket, message: MessageInput, reopen: bool = True) -> TicketMessage:
+    """Add a message. Idempotent on `external_id`. A customer writing to a pending or solved ticket reopens
+    it; a closed ticket takes no more messages. An agent's first public reply stops the SLA clock."""
+    if message.author_kind not in TicketMessage.AuthorKind.values:
+        raise DomainError(f"Unknown author kind {message.author_kind!r}.", field="author_kind")
+    if not message.body.strip():
+        raise DomainError("A message needs a body.", field="body")
+    if message.author_kind == TicketMessage.AuthorKind.CUSTOMER and not message.public:
+        raise DomainError("Customer messages are always public.", field="public")
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if message.external_id:
+            found = ticket.messages.filter(external_id=message.external_id).first()
+            if found is not None:
+                return found
+        if ticket.status == Ticket.Status.CLOSED and reopen:
+            raise Conflict("This ticket is closed; open a new ticket instead.", code="ticket_closed")
+        created = TicketMessage.objects.create(
+            ticket=ticket,
+            author_kind=message.author_kind,
+            body=message.body,
+            public=message.public,
+            author_name=message.author_name,
+            author_user=message.author_user,
+            created_at=message.created_at or timezone.now(),
+            external_id=message.external_id,
+        )
+        if (
+            message.author_kind == TicketMessage.AuthorKind.AGENT
+            and message.public
+            and ticket.first_responded_at is None
+        ):
+            ticket.first_responded_at = created.created_at
+            ticket.save(update_fields=["first_responded_at", "updated_at"])
+        if (
+            reopen
+            and message.author_kind == TicketMessage.AuthorKind.CUSTOMER
+            and ticket.status in (Ticket.Status.PENDING, Ticket.Status.SOLVED, Ticket.Status.ON_HOLD)
+        ):
+            ticket_change_status(ticket=ticket, status=Ticket.Status.OPEN)
+    return created

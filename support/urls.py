@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from support.core import apis as core
+from support.core.views import landing
+from support.customers import apis as customers
+from support.tickets import apis as tickets
+
+api_v1 = [
+    path("health", core.HealthApi.as_view(), name="health"),
+    path("me", core.MeApi.as_view(), name="me"),
+    path("api-keys", core.ApiKeyListApi.as_view(), name="api-keys"),
+    path("api-keys/<int:pk>", core.ApiKeyDetailApi.as_view(), name="api-key"),
+    path("organizations", customers.OrganizationListApi.as_view(), name="organizations"),
+    path("organizations/<int:pk>", customers.OrganizationDetailApi.as_view(), name="organization"),
+    path("customers", customers.CustomerListApi.as_view(), name="customers"),
+    path("customers/<int:pk>", customers.CustomerDetailApi.as_view(), name="customer"),
+    path("products", customers.ProductListApi.as_view(), name="products"),
+    path("products/<int:pk>", customers.ProductDetailApi.as_view(), name="product"),
+    path("plans", customers.PlanListApi.as_view(), name="plans"),
+    path("incidents", customers.IncidentListApi.as_view(), name="incidents"),
+    path("incidents/<int:pk>", customers.IncidentDetailApi.as_view(), name="incident"),
+    path("incidents/<int:pk>/updates", customers.IncidentUpdateListApi.as_view(), name="incident-updates"),
+    path("teams", tickets.TeamListApi.as_view(), name="teams"),
+    path("tickets", tickets.TicketListApi.as_view(), name="tickets"),
+    path("tickets/<int:pk>", tickets.TicketDetailApi.as_view(), name="ticket"),
+    path("tickets/<int:pk>/messages", tickets.TicketMessageListApi.as_view(), name="ticket-messages"),
+]
+
+urlpatterns = [
+    path("", landing, name="landing"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/v1/", include(api_v1)),
+]
+
+handler400 = "support.core.errors.handler400"
+handler404 = "support.core.errors.handler404"
+handler500 = "support.core.errors.handler500"
