@@ -8,6 +8,7 @@ idempotent and guarded by a file lock, so processes that start at once do not ra
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -88,6 +89,8 @@ def _start_postgres(pgdata: Path) -> str:
     started = time.monotonic()
     # cleanup_mode=None: the server outlives this process; `make run` stops it explicitly on Ctrl-C.
     server = pgserver.get_server(pgdata, cleanup_mode=None)
+    # Its exit hook would only do bookkeeping for a stop we never ask for, and it logs to closed streams.
+    atexit.unregister(server._cleanup)
     server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
     socket_dir = _running_postgres_socket(pgdata)
     if socket_dir is None:
