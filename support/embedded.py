@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -104,9 +105,13 @@ def postgres_stop(data_dir: Path) -> bool:
     pgdata = data_dir / "pg"
     if _running_postgres_socket(pgdata) is None:
         return False
-    from pgserver._commands import pg_ctl
-
-    pg_ctl(["-D", str(pgdata), "-m", "fast", "-w", "stop"], pgdata=pgdata)
+    # SIGINT is Postgres's "fast" shutdown: roll back open transactions, checkpoint, exit. Signalling the
+    # postmaster directly works whichever system user pgserver runs it as.
+    pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + 30
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
     return True
 
 

@@ -180,6 +180,10 @@ def _customers(
         consent = rng.random() < 0.8
         language = _LANGUAGE_BY_COUNTRY.get(country, "en") if rng.random() < 0.5 else "en"
         phone = _PHONE_PREFIX.get(country, "+44 20 7946 ") + f"{index:04d}"[-4:]
+        # Draw every random value before the existence check, so a re-run consumes the same stream.
+        interval = "annual" if rng.random() < 0.35 else "monthly"
+        seats = rng.randint(1, plan.max_users or 60)
+        renews_in, cancelled_ago = rng.randint(1, 30), rng.randint(5, 60)
         if email in existing:
             customers.append(existing[email])
             continue
@@ -199,13 +203,11 @@ def _customers(
         subscription = Subscription(
             plan=plan,
             status={"active": "active", "suspended": "suspended", "cancelled": "cancelled"}[account_status],
-            interval="annual" if rng.random() < 0.35 else "monthly",
-            seats=rng.randint(1, plan.max_users or 60),
+            interval=interval,
+            seats=seats,
             started_at=joined,
-            renews_at=anchor + timedelta(days=rng.randint(1, 30)) if account_status == "active" else None,
-            cancelled_at=anchor - timedelta(days=rng.randint(5, 60))
-            if account_status == "cancelled"
-            else None,
+            renews_at=anchor + timedelta(days=renews_in) if account_status == "active" else None,
+            cancelled_at=anchor - timedelta(days=cancelled_ago) if account_status == "cancelled" else None,
         )
         new_rows.append((customer, [products[c] for c in dict.fromkeys(owned)], subscription))
         customers.append(customer)
