@@ -16,6 +16,23 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class ExternallyKeyed(models.Model):
+    """A row that mirrors a record in another system, which `source` + `external_id` identify."""
+
+    source = models.CharField(max_length=40, default="openbook")
+    external_id = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+
+def unique_external_id(name: str) -> models.UniqueConstraint:
+    """One row per `source` + `external_id`; rows without an external id are not constrained."""
+    return models.UniqueConstraint(
+        fields=["source", "external_id"], condition=~models.Q(external_id=""), name=name
+    )
+
+
 class ApiKey(TimeStampedModel):
     """A secret an integration sends as `Authorization: Bearer <key>`.
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from support.core.models import TimeStampedModel
+from support.core.models import ExternallyKeyed, TimeStampedModel, unique_external_id
 
 
 class Product(TimeStampedModel):
@@ -39,7 +39,7 @@ class Plan(TimeStampedModel):
         return self.name
 
 
-class Organization(TimeStampedModel):
+class Organization(TimeStampedModel, ExternallyKeyed):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     domain = models.CharField(max_length=200, blank=True)
@@ -47,24 +47,16 @@ class Organization(TimeStampedModel):
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="organizations"
     )
-    source = models.CharField(max_length=40, default="openbook")
-    external_id = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"],
-                condition=~models.Q(external_id=""),
-                name="organization_source_external_id_unique",
-            )
-        ]
+        constraints = [unique_external_id("organization_source_external_id_unique")]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Customer(TimeStampedModel):
+class Customer(TimeStampedModel, ExternallyKeyed):
     class AccountStatus(models.TextChoices):
         ACTIVE = "active", "Active"
         SUSPENDED = "suspended", "Suspended"
@@ -85,18 +77,12 @@ class Customer(TimeStampedModel):
     training_consent = models.BooleanField(
         default=False, help_text="The customer agreed that their conversations may train our models."
     )
-    source = models.CharField(max_length=40, default="openbook")
-    external_id = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="customer_email_unique_ci"),
-            models.UniqueConstraint(
-                fields=["source", "external_id"],
-                condition=~models.Q(external_id=""),
-                name="customer_source_external_id_unique",
-            ),
+            unique_external_id("customer_source_external_id_unique"),
         ]
 
     def __str__(self) -> str:
@@ -133,7 +119,7 @@ class Subscription(TimeStampedModel):
         return f"{self.customer_id}: {self.plan_id} ({self.status})"
 
 
-class Incident(TimeStampedModel):
+class Incident(TimeStampedModel, ExternallyKeyed):
     class Status(models.TextChoices):
         INVESTIGATING = "investigating", "Investigating"
         IDENTIFIED = "identified", "Identified"
@@ -148,17 +134,11 @@ class Incident(TimeStampedModel):
     started_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     customer_summary = models.TextField(help_text="What customers are told: plain words, no internal detail.")
-    source = models.CharField(max_length=40, default="openbook")
-    external_id = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["-started_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"],
-                condition=~models.Q(external_id=""),
-                name="incident_source_external_id_unique",
-            ),
+            unique_external_id("incident_source_external_id_unique"),
             models.CheckConstraint(
                 condition=models.Q(resolved_at__isnull=True)
                 | models.Q(resolved_at__gte=models.F("started_at")),

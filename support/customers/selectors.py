@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, QuerySet
 
 from support.core import roles
 
-from .models import Customer, Incident, Organization
+from .models import Customer, Organization
 
 
 def _sees_all_customers(user: Any) -> bool:
@@ -36,11 +35,3 @@ def organization_list_for_user(*, user: Any) -> QuerySet[Organization]:
         return queryset
     visible_customers = customer_list_for_user(user=user).filter(organization=OuterRef("pk"))
     return queryset.filter(Exists(visible_customers))
-
-
-def incidents_active_for_products(*, product_ids: list[int]) -> QuerySet[Incident]:
-    return (
-        Incident.objects.filter(status__in=Incident.ACTIVE_STATUSES, products__in=product_ids)
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gt=timezone.now()))
-        .distinct()
-    )

@@ -8,7 +8,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils import timezone
 
-from support.core.models import TimeStampedModel
+from support.core.models import ExternallyKeyed, TimeStampedModel, unique_external_id
 from support.customers.models import Customer, Product
 
 
@@ -35,7 +35,7 @@ class Team(TimeStampedModel):
         return self.name
 
 
-class Ticket(TimeStampedModel):
+class Ticket(TimeStampedModel, ExternallyKeyed):
     class Status(models.TextChoices):
         NEW = "new", "New"
         OPEN = "open", "Open"
@@ -78,18 +78,10 @@ class Ticket(TimeStampedModel):
     first_responded_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=200, blank=True)
-    source = models.CharField(max_length=40, default="openbook")
-    external_id = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "external_id"],
-                condition=~models.Q(external_id=""),
-                name="ticket_source_external_id_unique",
-            )
-        ]
+        constraints = [unique_external_id("ticket_source_external_id_unique")]
         indexes = [
             GinIndex(fields=["tags"], name="ticket_tags_gin"),
             models.Index(fields=["team", "status", "-created_at"], name="ticket_team_status"),

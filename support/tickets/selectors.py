@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from support.core import roles
 
@@ -35,12 +35,6 @@ def ticket_list_for_user(*, user: Any) -> QuerySet[Ticket]:
 def ticket_messages(*, ticket: Ticket, include_internal: bool = True) -> QuerySet[TicketMessage]:
     messages = ticket.messages.select_related("author_user")
     return messages if include_internal else messages.filter(public=True)
-
-
-def ticket_with_messages(*, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return queryset.prefetch_related(
-        Prefetch("messages", queryset=TicketMessage.objects.select_related("author_user"))
-    )
 
 
 def team_list_for_user(*, user: Any) -> QuerySet[Team]:
