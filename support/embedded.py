@@ -18,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,7 +82,10 @@ def postgres_url(data_dir: Path, database: str = "postgres") -> str:
 
 def _start_postgres(pgdata: Path) -> str:
     try:
-        import pgserver
+        with warnings.catch_warnings():
+            # platformdirs warns that XDG_RUNTIME_DIR is unset on servers; pgserver copes without it.
+            warnings.simplefilter("ignore")
+            import pgserver
     except ImportError as exc:  # pragma: no cover - pgserver is a hard dependency
         raise RuntimeError(
             "DATABASE_URL is not set and the pgserver package is missing: run `make install`."
