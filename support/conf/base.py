@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .env import env_bool, env_choice, env_int, env_list, env_str
@@ -14,7 +15,11 @@ DATA_DIR = Path(
     or BASE_DIR / "var"
 ).resolve()
 
-DEBUG = env_bool("DEBUG", False, help="Development mode. Never true in production.")
+# Zero-config (no DATABASE_URL, so the embedded Postgres) is a development stack by definition; anything
+# pointed at a real database is production unless it says otherwise.
+DEBUG = env_bool(
+    "DEBUG", not os.environ.get("DATABASE_URL"), help="Development mode. Never true in production."
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -63,3 +63,17 @@ def test_health_is_503_when_no_worker_pinged(admin_api):
     assert response.status_code == 503
     assert response.json()["workers"]["ok"] is False
     assert response.json()["database"]["ok"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_sent_to_one_queue_is_delivered_to_that_queue_only(celery_worker):
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for queue in settings.CELERY_QUEUES_ALL:
+        client.delete(PING_KEY.format(queue=queue))
+    worker_ping.apply_async(args=["training"], queue="training")
+    _wait_for_ping(client, "training")
+    time.sleep(1.5)  # a mis-routed copy would be consumed by now
+    others = [
+        q for q in settings.CELERY_QUEUES_ALL if q != "training" and client.get(PING_KEY.format(queue=q))
+    ]
+    assert others == []

@@ -92,3 +92,29 @@ def test_every_knob_is_in_the_readme_table():
     readme = (ROOT / "README.md").read_text()
     missing = [name for name in KNOWN if f"`{name}`" not in readme and not name.startswith("OPENBOOK_TEST")]
     assert missing == []
+
+
+def test_zero_config_is_development_so_manage_commands_just_work():
+    base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("True")
+
+
+def test_a_real_database_url_means_production_unless_debug_is_set():
+    result = _manage("check", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is false" in result.stderr
