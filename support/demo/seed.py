@@ -63,9 +63,8 @@ def _ascii(text: str) -> str:
 
 
 def demo_anchor() -> datetime:
-    """09:00 UTC today: the 'now' the demo history is laid out from."""
-    now = timezone.now()
-    return now.replace(hour=9, minute=0, second=0, microsecond=0)
+    """The start of the current hour: the 'now' the demo history is laid out from (nothing lies after it)."""
+    return timezone.now().replace(minute=0, second=0, microsecond=0)
 
 
 def _catalogue() -> tuple[dict[str, Product], dict[str, Plan]]:
@@ -389,6 +388,15 @@ def _tickets(
                     messages.append(
                         TicketMessage(author_kind="agent", author_user=agent, body=second, created_at=t)
                     )
+        # A young ticket's conversation may run past the anchor: move it back so nothing is in the future.
+        overflow = max(timedelta(0), messages[-1].created_at - anchor)
+        if overflow:
+            overflow += timedelta(minutes=5)
+            for message in messages:
+                message.created_at -= overflow
+            opened -= overflow
+            t -= overflow
+            first_responded = first_responded - overflow if first_responded else None
         solved = status in ("solved", "closed")
         ticket = Ticket(
             subject=subject[:300],

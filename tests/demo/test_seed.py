@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import authenticate
@@ -179,3 +180,12 @@ def test_policy_library_has_enough_valid_documents():
         "shipping",
     ):
         assert topic in slugs, topic
+
+
+@pytest.mark.django_db
+def test_nothing_in_the_demo_lies_in_the_future(seeded):
+    anchor = seeded["anchor"]
+    assert not Ticket.objects.filter(created_at__gt=anchor).exists()
+    assert not Ticket.objects.filter(first_responded_at__gt=anchor).exists()
+    assert not TicketMessage.objects.filter(created_at__gt=anchor).exists()
+    assert Ticket.objects.filter(created_at__gt=anchor - timedelta(days=2)).count() >= 5
