@@ -36,8 +36,9 @@ ml: $(VENV)/.installed-ml ## also install the ML stack (torch CPU, transformers,
 run: install ## start everything: embedded Postgres+pgvector and Redis, migrations, demo data, workers, beat, web
 	$(PY) -m support.run
 
-test: install ## run every test (lint, then pytest against real Postgres+pgvector, Redis and a Celery worker)
+test: install ## run every test (lint, types, then pytest against real Postgres+pgvector, Redis and a Celery worker)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy support
 	$(PY) -m pytest
 
 lint: install ## ruff lint and format check

@@ -10,12 +10,11 @@ from support import embedded
 from .base import DATA_DIR
 from .env import env_bool, env_int, env_url
 
-REDIS_URL = env_url(
+_redis_env = env_url(
     "REDIS_URL", ["redis", "rediss", "unix"], help="Redis for the Celery broker and cache. Unset: embedded."
 )
-REDIS_EMBEDDED = REDIS_URL is None
-if REDIS_URL is None:
-    REDIS_URL = embedded.redis_url(DATA_DIR)
+REDIS_EMBEDDED = _redis_env is None
+REDIS_URL: str = _redis_env or embedded.redis_url(DATA_DIR)
 
 
 def broker_url(redis_url: str) -> str:

@@ -11,21 +11,20 @@ from support import embedded
 from .base import DATA_DIR
 from .env import env_int, env_url
 
-DATABASE_URL = env_url(
+_database_env = env_url(
     "DATABASE_URL",
     ["postgres", "postgresql", "pgsql"],
     help="Postgres with pgvector. Unset: an embedded server under DATA_DIR/pg.",
 )
-DATABASE_EMBEDDED = DATABASE_URL is None
-if DATABASE_URL is None:
-    DATABASE_URL = embedded.postgres_url(DATA_DIR)
+DATABASE_EMBEDDED = _database_env is None
+DATABASE_URL: str = _database_env or embedded.postgres_url(DATA_DIR)
 
 DATABASE_CONN_MAX_AGE = env_int(
     "DATABASE_CONN_MAX_AGE", 60, minimum=0, help="Seconds a database connection is kept open."
 )
 
-_default: dict[str, Any] = dj_database_url.parse(
-    DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True
+_default: dict[str, Any] = dict(
+    dj_database_url.parse(DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True)
 )
 _default.setdefault("OPTIONS", {})
 _default["OPTIONS"].setdefault("connect_timeout", 10)

@@ -15,7 +15,7 @@ WORKER_FRESH_SECONDS = 60
 
 
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=3, socket_connect_timeout=3)
+    return redis.Redis.from_url(str(settings.REDIS_URL), socket_timeout=3, socket_connect_timeout=3)
 
 
 def worker_ping_record(*, queue: str) -> None:

@@ -59,6 +59,7 @@ class ApiKey(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = "API key"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -6,9 +6,10 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,7 +40,7 @@ def roles_ensure() -> None:
         group.permissions.set(perms)
 
 
-def integration_user_get_or_create() -> AbstractBaseUser:
+def integration_user_get_or_create() -> Any:
     """The service account that API keys act as unless another user is named."""
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(
@@ -57,8 +58,8 @@ def api_key_create(
     *,
     name: str,
     scopes: Iterable[str],
-    user: AbstractBaseUser | None = None,
-    created_by: AbstractBaseUser | None = None,
+    user: Any = None,
+    created_by: Any = None,
     expires_at: datetime | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key and return it with its secret, which is shown once and never stored."""

@@ -38,7 +38,7 @@ def _all() -> tuple[Scenario, ...]:
     return (*account, *hardware, *software)
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> tuple[Scenario, ...]:
     # SCENARIOS is assembled on first use: the scenario modules import `Scenario` from here, so loading them
     # while this module initialises would be circular.
     if name == "SCENARIOS":

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -88,7 +89,7 @@ def _catalogue() -> tuple[dict[str, Product], dict[str, Plan]]:
     return products, plans
 
 
-def _staff(products: dict[str, Product]) -> tuple[dict[str, Team], dict[str, object]]:
+def _staff(products: dict[str, Product]) -> tuple[dict[str, Team], dict[str, Any]]:
     roles_ensure()
     teams = {}
     for slug, name, product_codes, is_default in company.TEAMS:
@@ -97,7 +98,7 @@ def _staff(products: dict[str, Product]) -> tuple[dict[str, Team], dict[str, obj
         )
         teams[slug].products.set([products[c] for c in product_codes])
     user_model = get_user_model()
-    users: dict[str, object] = {}
+    users: dict[str, Any] = {}
     for username, first, last, role, team_slugs in company.STAFF:
         user, created = user_model.objects.get_or_create(
             username=username,
@@ -181,7 +182,7 @@ def _customers(
         phone = _PHONE_PREFIX.get(country, "+44 20 7946 ") + f"{index:04d}"[-4:]
         # Draw every random value before the existence check, so a re-run consumes the same stream.
         interval = "annual" if rng.random() < 0.35 else "monthly"
-        seats = rng.randint(1, plan.max_users or 60)
+        seats = rng.randint(1, (plan.max_users if plan else None) or 60)
         renews_in, cancelled_ago = rng.randint(1, 30), rng.randint(5, 60)
         if email in existing:
             customers.append(existing[email])
@@ -306,12 +307,12 @@ def _tickets(
     anchor: datetime,
     customers: list[Customer],
     teams: dict[str, Team],
-    users: dict[str, object],
+    users: dict[str, Any],
     products: dict[str, Product],
     progress: Progress | None,
 ) -> int:
     existing = set(Ticket.objects.filter(source=SOURCE).values_list("external_id", flat=True))
-    agents_by_team: dict[int, list[object]] = {
+    agents_by_team: dict[int, list[Any]] = {
         team.pk: [u for u in users.values() if team.members.filter(pk=u.pk).exists()]  # type: ignore[attr-defined]
         for team in teams.values()
     }

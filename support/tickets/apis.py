@@ -293,7 +293,7 @@ class TicketMessageListApi(_Scoped, generics.ListAPIView):
 
     serializer_class = MessageOutput
     filterset_fields = ["public", "author_kind"]
-    search_fields = []
+    search_fields: list[str] = []
     ordering_fields = ["created_at"]
 
     def _ticket(self) -> Ticket:

@@ -45,7 +45,9 @@ def team_for_products(*, products: Sequence[Product]) -> Team:
 def sla_due(*, customer: Customer, priority: str, opened_at: datetime) -> datetime:
     """First-response deadline: the plan's hours, halved for urgent tickets."""
     plan_code = customer.plan.code if customer.plan else "starter"
-    hours = settings.SLA_HOURS.get(plan_code, customer.plan.first_response_hours if customer.plan else 24)
+    hours: float = settings.SLA_HOURS.get(
+        plan_code, customer.plan.first_response_hours if customer.plan else 24
+    )
     if priority == Ticket.Priority.URGENT:
         hours = hours / 2
     return opened_at + timedelta(hours=hours)
@@ -160,17 +162,18 @@ def ticket_update(*, ticket: Ticket, products: Sequence[Product] | None = None, 
     team = fields.get("team", ticket.team)
     if "team" in fields or "assignee" in fields:
         assignee = fields.get("assignee", ticket.assignee)
-        moving_away = "team" in fields and "assignee" not in fields and assignee is not None
         # Moving a ticket to a team its assignee is not in leaves it unassigned.
         if (
-            moving_away
+            "team" in fields
+            and "assignee" not in fields
+            and assignee is not None
             and not team.members.filter(pk=assignee.pk).exists()
             and not roles.is_administrator(assignee)
         ):
             fields["assignee"] = None
             assignee = None
         _check_assignee(assignee=assignee, team=team)
-    changed = []
+    changed: list[str] = []
     for name in ("subject", "priority", "channel", "team", "assignee", "tags", "resolution"):
         if name in fields and getattr(ticket, name) != fields[name]:
             setattr(ticket, name, fields[name])
