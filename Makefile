@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install ml run test lint fmt typecheck migrate seed shell worker bench clean
+.PHONY: help install run test lint fmt typecheck migrate seed shell worker bench clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,26 +19,21 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip setuptools wheel
 
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e ".[dev]"
-	@touch $@
-
-install: $(VENV)/.installed ## create the virtualenv and install the app with its dev tools
-
 # torch comes first, from the pinned CPU build: any other spec would pull several GB of CUDA packages.
-$(VENV)/.installed-ml: $(VENV)/.installed
+# The workers embed knowledge with sentence-transformers, so the ML stack is part of every install.
+$(VENV)/.installed: pyproject.toml | $(PY)
 	$(PIP) install --quiet "torch==2.13.0"
 	$(PIP) install --quiet -e ".[dev,ml]"
 	@touch $@
 
-ml: $(VENV)/.installed-ml ## also install the ML stack (torch CPU, transformers, peft, sentence-transformers)
+install: $(VENV)/.installed ## create the virtualenv and install everything (torch CPU first, then the app)
 
 run: install ## start everything: embedded Postgres+pgvector and Redis, migrations, demo data, workers, beat, web
 	$(PY) -m support.run
 
 test: install ## run every test (lint, types, then pytest against real Postgres+pgvector, Redis and a Celery worker)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy support
+	$(VENV)/bin/mypy support knowledge
 	$(PY) -m pytest
 
 lint: install ## ruff lint and format check
@@ -50,7 +45,7 @@ fmt: install ## format the code
 	$(VENV)/bin/ruff format .
 
 typecheck: install ## mypy
-	$(VENV)/bin/mypy support
+	$(VENV)/bin/mypy support knowledge
 
 migrate: install ## apply database migrations
 	$(PY) manage.py migrate

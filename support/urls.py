@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from knowledge import apis as knowledge
 from support.core import apis as core
 from support.core.views import landing
 from support.customers import apis as customers
@@ -26,6 +27,18 @@ api_v1 = [
     path("tickets", tickets.TicketListApi.as_view(), name="tickets"),
     path("tickets/<int:pk>", tickets.TicketDetailApi.as_view(), name="ticket"),
     path("tickets/<int:pk>/messages", tickets.TicketMessageListApi.as_view(), name="ticket-messages"),
+    path("knowledge/documents", knowledge.DocumentListApi.as_view(), name="documents"),
+    path("knowledge/documents/upload", knowledge.DocumentUploadApi.as_view(), name="documents-upload"),
+    path("knowledge/documents/<int:pk>", knowledge.DocumentDetailApi.as_view(), name="document"),
+    path(
+        "knowledge/documents/<int:pk>/versions", knowledge.VersionListApi.as_view(), name="document-versions"
+    ),
+    path(
+        "knowledge/documents/<int:pk>/versions/<int:number>",
+        knowledge.VersionDetailApi.as_view(),
+        name="document-version",
+    ),
+    path("knowledge/search", knowledge.SearchApi.as_view(), name="knowledge-search"),
 ]
 
 urlpatterns = [

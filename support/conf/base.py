@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "support.core",
     "support.customers",
     "support.tickets",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +140,8 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "support.tickets.models.Ticket.Status",
         "IncidentStatusEnum": "support.customers.models.Incident.Status",
         "AccountStatusEnum": "support.customers.models.Customer.AccountStatus",
+        "DocumentStatusEnum": "knowledge.models.Document.Status",
+        "RoleEnum": "support.core.roles.ROLES",
     },
 }
 

@@ -68,6 +68,13 @@ CELERY_BEAT_SCHEDULE = {
     }
     for queue in CELERY_QUEUES_ALL
 }
+CELERY_BEAT_SCHEDULE["knowledge-sweep"] = {
+    "task": "knowledge.sweep",
+    "schedule": timedelta(
+        seconds=env_int("KNOWLEDGE_SWEEP_SECONDS", 60, minimum=5, help="How often dirty chunks are swept up.")
+    ),
+    "options": {"queue": "embeddings"},
+}
 
 CACHES = {
     "default": {

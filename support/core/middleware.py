@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 
 from .errors import json_error
 
+UPLOAD_PATHS = frozenset({"/api/v1/knowledge/documents/upload"})
+
 
 class RequestGuardMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -20,10 +22,14 @@ class RequestGuardMiddleware:
             size = int(length)
         except ValueError:
             return json_error(request, "Content-Length is not a number.", "bad_request", 400)
-        if size > settings.MAX_REQUEST_BYTES:
+        limit = settings.MAX_REQUEST_BYTES
+        if request.path in UPLOAD_PATHS:
+            # Document uploads may be larger; each file is checked again against the upload limit.
+            limit = max(limit, getattr(settings, "KNOWLEDGE_MAX_UPLOAD_BYTES", 0) * 5 + 65_536)
+        if size > limit:
             return json_error(
                 request,
-                f"Request body too large: the limit is {settings.MAX_REQUEST_BYTES} bytes.",
+                f"Request body too large: the limit is {limit} bytes.",
                 "too_large",
                 413,
             )

@@ -37,6 +37,7 @@ from support.tickets.models import Team, Ticket, TicketMessage
 from support.tickets.services import sla_due
 
 from . import company
+from .documents import demo_documents
 from .scenarios import SCENARIOS, Scenario
 
 SOURCE = "demo"
@@ -57,6 +58,7 @@ class SeedReport:
     tickets_created: int
     tickets_total: int
     messages_total: int
+    documents: int = 0
 
 
 def _ascii(text: str) -> str:
@@ -451,6 +453,37 @@ def _flush(batch: list[tuple[Ticket, list[TicketMessage], list[Product]]]) -> in
     return len(batch)
 
 
+def _documents() -> int:
+    """The policy library, through the knowledge base's own door; embedding is queued for the workers."""
+    from knowledge import api as knowledge
+
+    count = 0
+    for doc in demo_documents():
+        result = knowledge.document_upsert(
+            title=doc.title,
+            text=doc.body,
+            external_id=doc.slug,
+            source=SOURCE,
+            metadata={
+                "kind": doc.kind,
+                "status": "published",
+                "audience": doc.audience,
+                "language": doc.language,
+                "products": list(doc.products),
+                "plans": list(doc.plans),
+                "organizations": list(doc.organizations),
+                "roles": list(doc.roles),
+                "valid_from": doc.valid_from,
+                "valid_until": doc.valid_until,
+                "slug": doc.slug,
+            },
+        )
+        if not result.ok:
+            raise RuntimeError(f"demo document {doc.slug}: {result.error}")
+        count += 1
+    return count
+
+
 def demo_seed(*, progress: Progress | None = None, anchor: datetime | None = None) -> SeedReport:
     """Load (or complete) the demo company. Safe to run any number of times."""
     rng = random.Random(SEED)
@@ -462,6 +495,7 @@ def demo_seed(*, progress: Progress | None = None, anchor: datetime | None = Non
         customers = _customers(rng, anchor, organizations, plans, products)
         incidents = _incidents(anchor, products)
     created = _tickets(rng, anchor, customers, teams, users, products, progress)
+    documents = _documents()
     return SeedReport(
         products=len(products),
         organizations=len(organizations),
@@ -470,4 +504,5 @@ def demo_seed(*, progress: Progress | None = None, anchor: datetime | None = Non
         tickets_created=created,
         tickets_total=Ticket.objects.filter(source=SOURCE).count(),
         messages_total=TicketMessage.objects.filter(ticket__source=SOURCE).count(),
+        documents=documents,
     )

@@ -22,7 +22,9 @@ def test_celery_is_configured_for_json_late_acks_and_time_limits():
     assert conf.task_acks_late is True
     assert conf.task_soft_time_limit < conf.task_time_limit
     assert {q.name for q in conf.task_queues} == {"default", "embeddings", "inference", "training"}
-    assert {entry["args"][0] for entry in conf.beat_schedule.values()} == set(settings.CELERY_QUEUES_ALL)
+    pings = [e for e in conf.beat_schedule.values() if e["task"] == "core.worker_ping"]
+    assert {entry["args"][0] for entry in pings} == set(settings.CELERY_QUEUES_ALL)
+    assert conf.beat_schedule["knowledge-sweep"]["options"] == {"queue": "embeddings"}
 
 
 def _wait_for_ping(client: redis.Redis, queue: str, timeout: float = 30) -> float:

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='apikey',
-            options={'ordering': ['-created_at'], 'verbose_name': 'API key'},
+            name="apikey",
+            options={"ordering": ["-created_at"], "verbose_name": "API key"},
         ),
     ]

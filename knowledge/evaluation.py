@@ -1,0 +1,150 @@
+"""Retrieval evaluation over a documents file and a queries file (the format of shared/datasets/*/),
+in a collection of its own that never mixes with the live knowledge base."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from . import services
+from .contracts import RetrievalScope
+from .models import Chunk, Document, DocumentVersion
+from .query import Turn, conversation_query, question_query
+from .selectors import chunks_search
+
+Progress = Callable[[int, int], None]
+KS = (1, 5, 10)
+
+
+def collection_for(documents_path: Path) -> str:
+    digest = hashlib.sha256(documents_path.read_bytes()).hexdigest()[:16]
+    return f"eval-{digest}"
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path.name}:{number}: not valid JSON ({exc.msg})") from None
+                if not isinstance(row, dict):
+                    raise ValueError(f"{path.name}:{number}: expected a JSON object")
+                yield row
+
+
+def collection_load(documents_path: Path, *, progress: Progress | None = None) -> tuple[str, int]:
+    """Load the documents into their evaluation collection (once: a second run finds them there)."""
+    collection = collection_for(documents_path)
+    rows = list(_read_jsonl(documents_path))
+    if Document.objects.filter(collection=collection).count() == len(rows):
+        return collection, 0
+    Document.objects.filter(collection=collection).delete()
+    for index, row in enumerate(rows, start=1):
+        text = str(row.get("text") or "").strip()
+        if not text:
+            continue
+        services.document_create(
+            title=str(row.get("title") or "").strip() or str(row["id"]),
+            text=text,
+            collection=collection,
+            status=Document.Status.PUBLISHED,
+            slug=f"d-{index}",
+            external_id=str(row["id"]),
+            source="eval",
+            embed_async=False,
+        )
+        if progress and index % 50 == 0:
+            progress(index, len(rows))
+    return collection, len(rows)
+
+
+def collection_embed(collection: str, *, progress: Progress | None = None, batch_size: int = 128) -> int:
+    """Embed every dirty chunk of a collection in large batches, then activate its versions."""
+    pending = Chunk.objects.filter(document__collection=collection, dirty=True)
+    total = pending.count()
+    done = 0
+    while True:
+        ids = list(pending.order_by("id").values_list("id", flat=True)[:batch_size])
+        if not ids:
+            break
+        with transaction.atomic():
+            done += services.chunks_embed_ids(ids=ids)
+        if progress:
+            progress(done, total)
+    for version in DocumentVersion.objects.filter(document__collection=collection).exclude(
+        state=DocumentVersion.State.ACTIVE
+    ):
+        services.version_activate(version=version)
+    return done
+
+
+@dataclass(frozen=True)
+class Query:
+    id: str
+    text: str
+    gold: frozenset[str]
+
+
+def queries_load(path: Path, *, input_mode: str) -> list[Query]:
+    queries = []
+    for row in _read_jsonl(path):
+        gold = frozenset(str(g) for g in row.get("gold_doc_ids") or [])
+        if not gold:
+            continue
+        scenario = str(row.get("scenario") or "")
+        if input_mode == "conversation" and row.get("dialogue"):
+            turns = [
+                Turn(role=str(t.get("role", "user")), text=str(t.get("text", ""))) for t in row["dialogue"]
+            ]
+            text = conversation_query(turns, scenario)
+        else:
+            text = question_query(str(row.get("query") or ""), scenario)
+        queries.append(Query(id=str(row.get("id")), text=text, gold=gold))
+    return queries
+
+
+def evaluate(
+    collection: str, queries: list[Query], *, k: int = 10, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Rank documents for each query (distinct documents, best chunk first) and score against gold ids."""
+    from . import api
+
+    scope = RetrievalScope(collection=collection, staff_roles=frozenset({"administrator"}))
+    external = dict(Document.objects.filter(collection=collection).values_list("id", "external_id"))
+    depth = max(k, 10)
+    sums = {f"recall@{n}": 0.0 for n in KS} | {f"hit@{n}": 0.0 for n in KS} | {"mrr@10": 0.0}
+    latencies: list[float] = []
+    for index, query in enumerate(queries, start=1):
+        started = time.perf_counter()
+        vector = api.query_vector(query.text)
+        results = chunks_search(
+            scope=scope, text=query.text, vector=vector, k=depth, pool=max(50, depth * 5), max_per_document=1
+        )
+        latencies.append((time.perf_counter() - started) * 1000)
+        ranked = [external[r.document_id] for r in results]
+        for n in KS:
+            found = len(query.gold & set(ranked[:n]))
+            sums[f"recall@{n}"] += found / len(query.gold)
+            sums[f"hit@{n}"] += 1.0 if found else 0.0
+        first = next((i for i, doc in enumerate(ranked[:10], start=1) if doc in query.gold), None)
+        sums["mrr@10"] += 1.0 / first if first else 0.0
+        if progress:
+            progress(index, len(queries))
+    count = len(queries)
+    report: dict[str, Any] = {"n": count}
+    for key in ("recall@1", "recall@5", "recall@10", "hit@1", "hit@5", "hit@10", "mrr@10"):
+        report[key] = round(sums[key] / count, 4) if count else 0.0
+    ordered = sorted(latencies)
+    report["latency_ms_p50"] = round(statistics.median(ordered), 2) if ordered else 0.0
+    report["latency_ms_p95"] = round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 2) if ordered else 0.0
+    return report

@@ -1,0 +1,236 @@
+"""Files and records in, documents out: the ingestion service shared by the API, `import_documents` and the
+demo seed. A file that cannot be parsed, is empty or too big is refused whole; a bulk import reports each
+failure and keeps the good files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+
+from support.core.errors import DomainError
+
+from . import services
+from .contracts import IngestResult
+from .models import LIVE, Document
+from .parsing import FORMATS, ParseError, parse_document
+
+METADATA_FIELDS = (
+    "kind",
+    "status",
+    "language",
+    "audience",
+    "products",
+    "plans",
+    "organizations",
+    "roles",
+    "valid_from",
+    "valid_until",
+    "slug",
+)
+
+
+@dataclass
+class Record:
+    """One document to ingest: text plus optional metadata (codes and slugs, not ids)."""
+
+    title: str
+    text: str
+    external_id: str = ""
+    source: str = "import"
+    metadata: dict[str, Any] = field(default_factory=dict)
+    file_name: str = ""
+    file_data: bytes | None = None
+    file_format: str = ""
+
+
+def _codes(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    raise DomainError(f"Expected a list or comma-separated string, got {type(value).__name__}.")
+
+
+def _date(value: Any, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise DomainError(f"{name} must be an ISO date (YYYY-MM-DD).", field=name) from None
+
+
+def _lookup(model: str, key: str, values: list[str]) -> list[Any]:
+    found = list(apps.get_model("customers", model).objects.filter(**{f"{key}__in": values}))
+    missing = sorted(set(values) - {getattr(f, key) for f in found})
+    if missing:
+        raise DomainError(f"Unknown {model.lower()} {key}(s): {', '.join(missing)}.")
+    return found
+
+
+def metadata_resolve(meta: dict[str, Any]) -> dict[str, Any]:
+    """Document fields from import metadata given as codes and slugs; unknown codes are a DomainError."""
+    out: dict[str, Any] = {}
+    if meta.get("kind"):
+        if meta["kind"] not in Document.Kind.values:
+            raise DomainError(f"Unknown kind {meta['kind']!r}; use one of {', '.join(Document.Kind.values)}.")
+        out["kind"] = meta["kind"]
+    if meta.get("status"):
+        if meta["status"] not in Document.Status.values:
+            raise DomainError(f"Unknown status {meta['status']!r}.")
+        out["status"] = meta["status"]
+    if meta.get("audience"):
+        if meta["audience"] not in Document.Audience.values:
+            raise DomainError(f"Unknown audience {meta['audience']!r}.")
+        out["audience"] = meta["audience"]
+    if meta.get("language"):
+        out["language"] = str(meta["language"])[:12]
+    # Only what is given: an update must not clear products or audience it was not told about.
+    lookups = {
+        "products": ("products", "Product", "code"),
+        "plans": ("audience_plans", "Plan", "code"),
+        "organizations": ("audience_organizations", "Organization", "slug"),
+    }
+    for key, (target, model, attr) in lookups.items():
+        if key in meta:
+            out[target] = _lookup(model, attr, _codes(meta[key]))
+    if "roles" in meta:
+        out["audience_roles"] = _codes(meta["roles"])
+    for key in ("valid_from", "valid_until"):
+        if key in meta:
+            out[key] = _date(meta[key], key)
+    if meta.get("slug"):
+        out["slug"] = str(meta["slug"])
+    return out
+
+
+def record_ingest(
+    record: Record,
+    *,
+    collection: str = LIVE,
+    owner: Any = None,
+    embed_async: bool = True,
+    default_status: str = Document.Status.PUBLISHED,
+) -> IngestResult:
+    """Create the document, or add a version to the one with the same external id when its text changed."""
+    name = record.file_name or record.external_id or record.title
+    try:
+        if not record.text.strip():
+            raise DomainError("no text to index")
+        meta = metadata_resolve(record.metadata)
+        source_file = (
+            services.SourceFile(record.file_name, record.file_data, record.file_format)
+            if record.file_data is not None
+            else None
+        )
+        with transaction.atomic():
+            existing = None
+            if record.external_id:
+                existing = Document.objects.filter(
+                    collection=collection, source=record.source, external_id=record.external_id
+                ).first()
+            if existing is None:
+                meta.setdefault("status", default_status)
+                document = services.document_create(
+                    title=record.title,
+                    text=record.text,
+                    collection=collection,
+                    owner=owner,
+                    source=record.source,
+                    external_id=record.external_id,
+                    source_file=source_file,
+                    embed_async=embed_async,
+                    **meta,
+                )
+                version = document.versions.get()
+                return IngestResult(name, True, document.pk, version.pk, created=True)
+            latest = existing.versions.order_by("-number").first()
+            version = services.version_create(
+                document=existing,
+                text=record.text,
+                title=record.title,
+                author=owner,
+                note="Imported",
+                source_file=source_file,
+                embed_async=embed_async,
+            )
+            meta.pop("status", None)
+            meta.pop("slug", None)
+            services.document_update(document=existing, **meta)
+            return IngestResult(
+                name, True, existing.pk, version.pk, unchanged=latest is not None and version.pk == latest.pk
+            )
+    except (DomainError, ParseError) as exc:
+        return IngestResult(name, False, error=str(exc))
+
+
+def file_record(
+    name: str,
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    external_id: str = "",
+) -> Record:
+    """Parse an uploaded or imported file into a record (raises ParseError with a clear message)."""
+    parsed = parse_document(
+        name, data, content_type=content_type, max_bytes=settings.KNOWLEDGE_MAX_UPLOAD_BYTES
+    )
+    return Record(
+        title=parsed.title,
+        text=parsed.text,
+        external_id=external_id or name,
+        metadata=dict(metadata or {}),
+        file_name=Path(name).name,
+        file_data=data,
+        file_format=parsed.format,
+    )
+
+
+def jsonl_records(path: Path, *, source: str = "import") -> Iterator[Record | IngestResult]:
+    """Records of a JSONL file with `id, title, text` and optional metadata; a bad line yields a failure."""
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path.name}:{number}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield IngestResult(where, False, error=f"not valid JSON ({exc.msg})")
+                continue
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                yield IngestResult(where, False, error="each line needs an object with a text field")
+                continue
+            title = str(row.get("title") or "").strip() or str(row.get("id") or f"Document {number}")
+            meta = {k: row[k] for k in METADATA_FIELDS if k in row}
+            yield Record(
+                title=title,
+                text=row["text"],
+                external_id=str(row.get("id") or ""),
+                source=source,
+                metadata=meta,
+            )
+
+
+def paths_expand(paths: list[Path]) -> Iterator[Path]:
+    """Files under the given paths (folders recursively), supported types only, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and (child.suffix.lower() in FORMATS or child.suffix.lower() == ".jsonl"):
+                    yield child
+        else:
+            yield path

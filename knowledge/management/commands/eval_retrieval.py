@@ -1,0 +1,74 @@
+"""`manage.py eval_retrieval --documents F --queries F [--input query|conversation] [--k 10] [--json]`"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from knowledge import evaluation
+
+
+def _advance(bar: Any) -> Any:
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    return progress
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure retrieval on a documents file and a queries file (shared/datasets format), in an isolated "
+        "collection; prints recall@k, hit@k, MRR@10 and latency."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--documents", type=Path, required=True, help="JSONL: id, title, text, ...")
+        parser.add_argument(
+            "--queries", type=Path, required=True, help="JSONL: id, query, scenario?, dialogue?, gold_doc_ids"
+        )
+        parser.add_argument(
+            "--input",
+            choices=["query", "conversation"],
+            default="query",
+            help="query: query + scenario; conversation: the dialogue as a ticket conversation.",
+        )
+        parser.add_argument("--k", type=int, default=10, help="Results per query (default 10).")
+        parser.add_argument("--limit", type=int, help="Only the first N queries.")
+        parser.add_argument("--json", action="store_true", help="Print one JSON object on the last line.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for name in ("documents", "queries"):
+            if not options[name].is_file():
+                raise CommandError(f"--{name}: no such file: {options[name]}")
+        if options["k"] < 1 or options["k"] > 100:
+            raise CommandError("--k must be between 1 and 100.")
+        err = self.stderr._out
+        try:
+            with tqdm(desc="loading documents", unit="doc", file=err) as bar:
+                collection, _ = evaluation.collection_load(
+                    options["documents"],
+                    progress=_advance(bar),
+                )
+            with tqdm(desc="embedding", unit="chunk", file=err) as bar:
+                evaluation.collection_embed(collection, progress=_advance(bar))
+            queries = evaluation.queries_load(options["queries"], input_mode=options["input"])
+        except (ValueError, KeyError) as exc:
+            raise CommandError(str(exc)) from None
+        if options["limit"]:
+            queries = queries[: options["limit"]]
+        if not queries:
+            raise CommandError("No query has gold document ids; nothing to score.")
+        with tqdm(total=len(queries), desc="searching", unit="query", file=err) as bar:
+            report = evaluation.evaluate(
+                collection, queries, k=options["k"], progress=lambda d, t: bar.update(d - bar.n)
+            )
+        if options["json"]:
+            self.stdout.write(json.dumps(report))
+            return
+        for key, value in report.items():
+            self.stdout.write(f"{key:>16}  {value}")

@@ -1,0 +1,212 @@
+"""Documents, their immutable versions, and the chunks that search serves.
+
+A document serves exactly one version at a time (`active_version`). A new version is chunked at once and
+embedded in the background; it replaces the active one only when every chunk has a vector, so search
+never sees a half-indexed document. Vectors are cached by (content hash, model): identical text is embedded
+once, whichever document or version it appears in.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.utils import timezone
+from pgvector.django import HnswIndex, VectorField
+
+from support.core.models import ExternallyKeyed, TimeStampedModel, unique_external_id
+
+EMBEDDING_DIM = 384
+LIVE = "live"
+
+
+class Document(TimeStampedModel, ExternallyKeyed):
+    class Kind(models.TextChoices):
+        POLICY = "policy", "Policy"
+        FAQ = "faq", "FAQ"
+        TROUBLESHOOTING = "troubleshooting", "Troubleshooting"
+        PRODUCT = "product", "Product"
+        ANNOUNCEMENT = "announcement", "Announcement"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    class Audience(models.TextChoices):
+        PUBLIC = "public", "All customers"
+        PLANS = "plans", "Customers on some plans"
+        ORGANIZATIONS = "organizations", "Some organizations"
+        INTERNAL = "internal", "Staff only"
+
+    collection = models.CharField(
+        max_length=80,
+        default=LIVE,
+        db_index=True,
+        help_text="`live` is the knowledge base; evaluation runs use collections of their own.",
+    )
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.POLICY)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
+    )
+    products = models.ManyToManyField("customers.Product", blank=True, related_name="documents")
+    language = models.CharField(max_length=12, default="en")
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.PUBLIC)
+    audience_plans = models.ManyToManyField("customers.Plan", blank=True, related_name="+")
+    audience_organizations = models.ManyToManyField("customers.Organization", blank=True, related_name="+")
+    audience_roles = ArrayField(
+        models.CharField(max_length=32),
+        default=list,
+        blank=True,
+        help_text="Staff roles that see an internal document.",
+    )
+    active_version = models.ForeignKey(
+        "DocumentVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The version search serves; set only once all its chunks are embedded.",
+    )
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "slug"], name="document_collection_slug_unique"),
+            unique_external_id("document_source_external_id_unique"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="document_valid_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DocumentVersion(models.Model):
+    """One immutable text of a document, with how far its indexing has got."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        EMBEDDING = "embedding", "Embedding"
+        ACTIVE = "active", "Active"
+        SUPERSEDED = "superseded", "Superseded"
+        FAILED = "failed", "Failed"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=300)
+    text = models.TextField()
+    content_hash = models.CharField(max_length=64, db_index=True)
+    source_file = models.FileField(upload_to="documents/%Y/%m/", null=True, blank=True, max_length=300)
+    source_name = models.CharField(max_length=255, blank=True)
+    source_format = models.CharField(max_length=16, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED, db_index=True)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_embedded = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["document_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="version_document_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} v{self.number}"
+
+
+class Chunk(models.Model):
+    version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="chunks")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
+    ordinal = models.PositiveIntegerField()
+    title = models.CharField(max_length=300, help_text="The document title when this version was made.")
+    heading_path = ArrayField(models.CharField(max_length=300), default=list, blank=True)
+    heading = models.CharField(max_length=1000, blank=True, help_text="heading_path joined by ' > '.")
+    text = models.TextField()
+    token_count = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64, db_index=True)
+    embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True)
+    embedding_model = models.CharField(max_length=200, blank=True)
+    dirty = models.BooleanField(default=True, db_index=True, help_text="Needs a vector for the active model.")
+    # Title and headings weigh more than body text in keyword search.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("heading", weight="B", config="english")
+        + SearchVector("text", weight="C", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["version_id", "ordinal"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "ordinal"], name="chunk_version_ordinal_unique"),
+        ]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="chunk_search_vector_gin"),
+            HnswIndex(
+                name="chunk_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version_id}#{self.ordinal}"
+
+
+class EmbeddingCache(models.Model):
+    """A vector per (content hash, model), so identical text is never embedded twice."""
+
+    content_hash = models.CharField(max_length=64)
+    model = models.CharField(max_length=200)
+    embedding = VectorField(dimensions=EMBEDDING_DIM)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_hash", "model"], name="embedding_cache_hash_model_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model}:{self.content_hash[:12]}"
+
+
+class IndexState(models.Model):
+    """The one row that says which embedding model search uses, and any switch in progress."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    active_model = models.CharField(max_length=200, blank=True)
+    target_model = models.CharField(
+        max_length=200, blank=True, help_text="Being re-embedded into; empty if none."
+    )
+    target_done = models.PositiveIntegerField(default=0)
+    target_total = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="index_state_singleton")]
+
+    def __str__(self) -> str:
+        return self.active_model or "(no model)"

@@ -1,0 +1,431 @@
+"""Everything that can happen to a document: create, new version, publish / archive / restore, and the
+indexing work (embed dirty chunks, activate complete versions, switch the embedding model)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from support.core.errors import Conflict, DomainError
+
+from . import embedding
+from .chunking import ChunkingConfig, chunk_document, embedding_text
+from .models import LIVE, Chunk, Document, DocumentVersion, EmbeddingCache, IndexState
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def active_model() -> str:
+    """The model whose vectors search serves: the recorded one, or the configured one on a fresh install."""
+    state = IndexState.objects.filter(pk=1).first()
+    if state is None or not state.active_model:
+        IndexState.objects.update_or_create(pk=1, defaults={"active_model": embedding.configured_model()})
+        return embedding.configured_model()
+    return state.active_model
+
+
+def chunking_config() -> ChunkingConfig:
+    return ChunkingConfig(
+        target_tokens=settings.CHUNK_TARGET_TOKENS,
+        max_tokens=settings.CHUNK_MAX_TOKENS,
+        overlap_tokens=settings.CHUNK_OVERLAP_TOKENS,
+    )
+
+
+def _unique_slug(collection: str, title: str, wanted: str | None) -> str:
+    base = slugify(wanted or title)[:180] or "document"
+    slug, n = base, 2
+    while Document.objects.filter(collection=collection, slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str
+    data: bytes
+    format: str
+
+
+def document_create(
+    *,
+    title: str,
+    text: str,
+    kind: str = Document.Kind.POLICY,
+    status: str = Document.Status.DRAFT,
+    slug: str | None = None,
+    collection: str = LIVE,
+    owner: Any = None,
+    products: Iterable[Any] = (),
+    language: str = "en",
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    audience: str = Document.Audience.PUBLIC,
+    audience_plans: Iterable[Any] = (),
+    audience_organizations: Iterable[Any] = (),
+    audience_roles: Sequence[str] = (),
+    source: str = "openbook",
+    external_id: str = "",
+    source_file: SourceFile | None = None,
+    note: str = "",
+    embed_async: bool = True,
+) -> Document:
+    """Create a document and its first version (chunked now, embedded in the background)."""
+    if not text.strip():
+        raise DomainError("A document needs some text.", field="text")
+    if valid_from and valid_until and valid_until < valid_from:
+        raise DomainError("valid_until is before valid_from.", field="valid_until")
+    if slug and Document.objects.filter(collection=collection, slug=slug).exists():
+        raise Conflict("A document with this slug already exists.", field="slug")
+    with transaction.atomic():
+        document = Document.objects.create(
+            title=title.strip(),
+            slug=_unique_slug(collection, title, slug),
+            kind=kind,
+            status=status,
+            collection=collection,
+            owner=owner,
+            language=language,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            audience=audience,
+            audience_roles=list(audience_roles),
+            source=source,
+            external_id=external_id,
+        )
+        document.products.set(products)
+        document.audience_plans.set(audience_plans)
+        document.audience_organizations.set(audience_organizations)
+        version_create(
+            document=document,
+            text=text,
+            author=owner,
+            note=note or "Created",
+            source_file=source_file,
+            embed_async=embed_async,
+        )
+    return document
+
+
+def version_create(
+    *,
+    document: Document,
+    text: str,
+    title: str | None = None,
+    author: Any = None,
+    note: str = "",
+    source_file: SourceFile | None = None,
+    embed_async: bool = True,
+) -> DocumentVersion:
+    """Store a new immutable version, chunk it, reuse cached vectors, and queue embedding for the rest.
+
+    Saving text identical to the newest version stores nothing and returns that version.
+    """
+    if not text.strip():
+        raise DomainError("A version needs some text.", field="text")
+    title = (title or document.title).strip()
+    content_hash = _sha256(title + "\n\n" + text)
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document.pk)
+        latest = document.versions.order_by("-number").first()
+        if latest is not None and latest.content_hash == content_hash:
+            return latest
+        version = DocumentVersion.objects.create(
+            document=document,
+            number=(latest.number + 1) if latest else 1,
+            title=title,
+            text=text,
+            content_hash=content_hash,
+            author=author,
+            note=note[:500],
+            source_name=source_file.name[:255] if source_file else "",
+            source_format=source_file.format if source_file else "",
+        )
+        if source_file is not None:
+            version.source_file.save(source_file.name, ContentFile(source_file.data), save=True)
+        if title != document.title:
+            Document.objects.filter(pk=document.pk).update(title=title, updated_at=timezone.now())
+        _chunks_create(version=version)
+        if version.chunks_embedded == version.chunks_total:
+            version_activate(version=version)
+        elif embed_async:
+            from .tasks import embed_version
+
+            transaction.on_commit(lambda: embed_version.apply_async(args=[version.pk], queue="embeddings"))
+    return version
+
+
+def _chunks_create(*, version: DocumentVersion) -> None:
+    model = active_model()
+    pieces = chunk_document(version.title, version.text, chunking_config(), embedding.token_counter(model))
+    if not pieces:
+        raise DomainError("The text has no content to index.", field="text")
+    hashes = [p.content_hash for p in pieces]
+    cached = dict(
+        EmbeddingCache.objects.filter(model=model, content_hash__in=hashes).values_list(
+            "content_hash", "embedding"
+        )
+    )
+    rows = [
+        Chunk(
+            version=version,
+            document_id=version.document_id,
+            ordinal=p.ordinal,
+            title=version.title,
+            heading_path=list(p.heading_path),
+            heading=" > ".join(p.heading_path),
+            text=p.text,
+            token_count=p.token_count,
+            content_hash=p.content_hash,
+            embedding=cached.get(p.content_hash),
+            embedding_model=model if p.content_hash in cached else "",
+            dirty=p.content_hash not in cached,
+        )
+        for p in pieces
+    ]
+    Chunk.objects.bulk_create(rows)
+    embedded = sum(1 for r in rows if not r.dirty)
+    DocumentVersion.objects.filter(pk=version.pk).update(
+        chunks_total=len(rows),
+        chunks_embedded=embedded,
+        state=DocumentVersion.State.QUEUED if embedded < len(rows) else DocumentVersion.State.EMBEDDING,
+    )
+    version.chunks_total, version.chunks_embedded = len(rows), embedded
+
+
+def version_activate(*, version: DocumentVersion) -> bool:
+    """Make `version` the one search serves, if all its chunks are embedded and it is newer than the active
+    one. One transaction: search sees the old version or the new one, never a mix."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=version.document_id)
+        version = DocumentVersion.objects.select_for_update().get(pk=version.pk)
+        if version.state == DocumentVersion.State.ACTIVE:
+            return False
+        if version.chunks.filter(dirty=True).exists():
+            return False
+        current = document.active_version
+        if current is not None and current.number > version.number:
+            version.state = DocumentVersion.State.SUPERSEDED
+            version.save(update_fields=["state"])
+            return False
+        if current is not None:
+            DocumentVersion.objects.filter(pk=current.pk).update(state=DocumentVersion.State.SUPERSEDED)
+        version.state = DocumentVersion.State.ACTIVE
+        version.activated_at = timezone.now()
+        version.chunks_embedded = version.chunks_total
+        version.last_error = ""
+        version.save(update_fields=["state", "activated_at", "chunks_embedded", "last_error"])
+        document.active_version = version
+        document.save(update_fields=["active_version", "updated_at"])
+    return True
+
+
+def chunks_embed_batch(*, version_id: int | None = None, limit: int | None = None) -> int:
+    """Embed one batch of dirty chunks (of one version, or any). Returns how many chunks got a vector.
+
+    The batch is claimed with SKIP LOCKED and written in the same transaction, so workers never embed the
+    same chunk at once, and a worker killed mid-batch leaves its chunks dirty for the next run.
+    """
+    with transaction.atomic():
+        claimed = Chunk.objects.select_for_update(skip_locked=True).filter(dirty=True)
+        if version_id is not None:
+            claimed = claimed.filter(version_id=version_id)
+        return _embed_claimed(claimed.order_by("id")[: limit or settings.EMBEDDING_BATCH_SIZE])
+
+
+def chunks_embed_ids(*, ids: Sequence[int]) -> int:
+    """Embed the given chunks if still dirty (claimed the same way as `chunks_embed_batch`)."""
+    with transaction.atomic():
+        return _embed_claimed(
+            Chunk.objects.select_for_update(skip_locked=True).filter(id__in=ids, dirty=True)
+        )
+
+
+def _embed_claimed(claimed: Any) -> int:
+    """Give claimed chunks a vector: from the cache when the same text was embedded before with the active
+    model, otherwise by embedding it now (and caching the result)."""
+    model = active_model()
+    batch = list(claimed.only("id", "version_id", "content_hash", "title", "heading_path", "text"))
+    if not batch:
+        return 0
+    hashes = {c.content_hash for c in batch}
+    vectors = dict(
+        EmbeddingCache.objects.filter(model=model, content_hash__in=hashes).values_list(
+            "content_hash", "embedding"
+        )
+    )
+    missing: dict[str, str] = {}
+    for chunk in batch:
+        if chunk.content_hash not in vectors and chunk.content_hash not in missing:
+            missing[chunk.content_hash] = embedding_text(chunk.title, chunk.heading_path, chunk.text)
+    if missing:
+        fresh = dict(zip(missing.keys(), embedding.embed(list(missing.values()), model=model), strict=True))
+        EmbeddingCache.objects.bulk_create(
+            [EmbeddingCache(content_hash=h, model=model, embedding=v) for h, v in fresh.items()],
+            ignore_conflicts=True,
+        )
+        vectors.update(fresh)
+    for chunk in batch:
+        chunk.embedding = vectors[chunk.content_hash]
+        chunk.embedding_model = model
+        chunk.dirty = False
+    Chunk.objects.bulk_update(batch, ["embedding", "embedding_model", "dirty"])
+    per_version: dict[int, int] = {}
+    for chunk in batch:
+        per_version[chunk.version_id] = per_version.get(chunk.version_id, 0) + 1
+    for version_id, count in per_version.items():
+        DocumentVersion.objects.filter(pk=version_id).update(
+            chunks_embedded=F("chunks_embedded") + count, state=DocumentVersion.State.EMBEDDING, last_error=""
+        )
+    return len(batch)
+
+
+def version_embed(*, version_id: int, progress: Progress | None = None) -> bool:
+    """Embed every dirty chunk of a version, then activate it. Safe to run twice or concurrently."""
+    version = DocumentVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        return False
+    while chunks_embed_batch(version_id=version_id):
+        if progress:
+            version.refresh_from_db(fields=["chunks_embedded", "chunks_total"])
+            progress(version.chunks_embedded, version.chunks_total)
+    return version_activate(version=version)
+
+
+def version_fail(*, version_id: int, error: str) -> None:
+    DocumentVersion.objects.filter(pk=version_id).exclude(state=DocumentVersion.State.ACTIVE).update(
+        state=DocumentVersion.State.FAILED, last_error=error[:2000]
+    )
+
+
+def versions_pending() -> list[int]:
+    """Versions with chunks still to embed, or complete but not yet activated (the sweep's work list)."""
+    dirty = Chunk.objects.filter(dirty=True).values_list("version_id", flat=True).distinct()
+    complete = (
+        DocumentVersion.objects.filter(
+            state__in=[
+                DocumentVersion.State.QUEUED,
+                DocumentVersion.State.EMBEDDING,
+                DocumentVersion.State.FAILED,
+            ]
+        )
+        .exclude(chunks__dirty=True)
+        .values_list("id", flat=True)
+    )
+    return sorted(set(dirty) | set(complete))
+
+
+def document_set_status(*, document: Document, status: str) -> Document:
+    """Publish, archive or restore (to draft). Only published documents are ever retrieved."""
+    if status not in Document.Status.values:
+        raise DomainError(f"Unknown status {status!r}.", field="status")
+    if status == Document.Status.PUBLISHED and not document.versions.exists():
+        raise DomainError("A document without text cannot be published.", field="status")
+    Document.objects.filter(pk=document.pk).update(status=status, updated_at=timezone.now())
+    document.refresh_from_db()
+    return document
+
+
+def document_update(*, document: Document, **fields: Any) -> Document:
+    """Change a document's metadata (audience, validity, products, kind, language, owner)."""
+    relations = {
+        k: fields.pop(k) for k in ("products", "audience_plans", "audience_organizations") if k in fields
+    }
+    allowed = {"kind", "language", "valid_from", "valid_until", "audience", "audience_roles", "owner", "slug"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise DomainError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    valid_from = fields.get("valid_from", document.valid_from)
+    valid_until = fields.get("valid_until", document.valid_until)
+    if valid_from and valid_until and valid_until < valid_from:
+        raise DomainError("valid_until is before valid_from.", field="valid_until")
+    if (
+        "slug" in fields
+        and Document.objects.filter(collection=document.collection, slug=fields["slug"])
+        .exclude(pk=document.pk)
+        .exists()
+    ):
+        raise Conflict("A document with this slug already exists.", field="slug")
+    try:
+        with transaction.atomic():
+            for name, value in fields.items():
+                setattr(document, name, value)
+            document.save()
+            for name, values in relations.items():
+                getattr(document, name).set(values)
+    except IntegrityError:
+        raise Conflict("The change conflicts with another document.") from None
+    return document
+
+
+def embedding_model_switch(
+    *, model: str, progress: Progress | None = None, batch_size: int | None = None
+) -> int:
+    """Re-embed every chunk of every version into `model` while search keeps serving the current vectors,
+    then switch all of them in one transaction. Returns how many texts were embedded."""
+    batch_size = batch_size or settings.EMBEDDING_BATCH_SIZE
+    IndexState.objects.get_or_create(pk=1, defaults={"active_model": active_model()})
+    hashes = sorted(set(Chunk.objects.values_list("content_hash", flat=True)))
+    done = set(
+        EmbeddingCache.objects.filter(model=model, content_hash__in=hashes).values_list(
+            "content_hash", flat=True
+        )
+    )
+    todo = [h for h in hashes if h not in done]
+    IndexState.objects.filter(pk=1).update(
+        target_model=model, target_total=len(hashes), target_done=len(done)
+    )
+    embedded = 0
+    for start in range(0, len(todo), batch_size):
+        part = todo[start : start + batch_size]
+        texts = {}
+        for chunk in (
+            Chunk.objects.filter(content_hash__in=part).distinct("content_hash").order_by("content_hash")
+        ):
+            texts[chunk.content_hash] = embedding_text(chunk.title, chunk.heading_path, chunk.text)
+        vectors = embedding.embed(list(texts.values()), model=model)
+        EmbeddingCache.objects.bulk_create(
+            [
+                EmbeddingCache(content_hash=h, model=model, embedding=v)
+                for h, v in zip(texts, vectors, strict=True)
+            ],
+            ignore_conflicts=True,
+        )
+        embedded += len(texts)
+        IndexState.objects.filter(pk=1).update(target_done=F("target_done") + len(texts))
+        if progress:
+            progress(len(done) + embedded, len(hashes))
+    with transaction.atomic():
+        IndexState.objects.select_for_update().get(pk=1)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE knowledge_chunk AS c
+                SET embedding = e.embedding, embedding_model = e.model, dirty = false
+                FROM knowledge_embeddingcache AS e
+                WHERE e.content_hash = c.content_hash AND e.model = %s
+                """,
+                [model],
+            )
+        Chunk.objects.filter(~Q(embedding_model=model)).update(dirty=True)
+        IndexState.objects.filter(pk=1).update(
+            active_model=model, target_model="", target_done=0, target_total=0
+        )
+    return embedded

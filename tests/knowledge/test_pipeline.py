@@ -1,0 +1,142 @@
+"""Indexing end to end: a new version is chunked at once, embedded by a real worker on the `embeddings`
+queue, and activated only when complete; unchanged text is never embedded twice."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from knowledge import services
+from knowledge.models import Chunk, DocumentVersion, EmbeddingCache
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SECTIONS = [
+    ("Refund windows", "Monthly subscriptions are refundable in full within 14 days of the charge."),
+    ("Annual plans", "Annual subscriptions get a pro-rated refund of unused whole months within 30 days."),
+    ("How refunds are paid", "Refunds go back to the original payment method in 5 to 10 business days."),
+]
+
+
+def _text(sections=SECTIONS, extra: str = "") -> str:
+    body = "\n\n".join(f"## {h}\n\n{p}" for h, p in sections)
+    return f"# Refunds\n\n{body}{extra}"
+
+
+def _wait_active(version: DocumentVersion, timeout: float = 60) -> DocumentVersion:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        version.refresh_from_db()
+        if version.state in (DocumentVersion.State.ACTIVE, DocumentVersion.State.FAILED):
+            return version
+        time.sleep(0.2)
+    raise AssertionError(f"version stayed {version.state}")
+
+
+def test_new_document_is_embedded_by_the_worker_and_activated(celery_worker):
+    document = services.document_create(title="Refund policy", text=_text(), status="published")
+    version = document.versions.get()
+    assert version.chunks_total == 3
+    document.refresh_from_db()
+    assert document.active_version is None  # nothing searchable before every chunk has a vector
+    version = _wait_active(version)
+    assert version.state == "active"
+    assert version.chunks_embedded == version.chunks_total == 3
+    document.refresh_from_db()
+    assert document.active_version_id == version.pk
+    assert not Chunk.objects.filter(version=version, dirty=True).exists()
+    assert EmbeddingCache.objects.count() == 3
+
+
+def test_editing_one_paragraph_embeds_only_the_changed_chunk(celery_worker):
+    document = services.document_create(title="Refund policy", text=_text(), status="published")
+    _wait_active(document.versions.get())
+    cached = EmbeddingCache.objects.count()
+    edited = [*SECTIONS[:1], (SECTIONS[1][0], SECTIONS[1][1].replace("30 days", "45 days")), *SECTIONS[2:]]
+    version = services.version_create(document=document, text=_text(edited), note="longer window")
+    assert Chunk.objects.filter(version=version, dirty=True).count() == 1
+    _wait_active(version)
+    assert EmbeddingCache.objects.count() - cached == 1
+    document.refresh_from_db()
+    assert document.active_version_id == version.pk
+    assert DocumentVersion.objects.get(document=document, number=1).state == "superseded"
+
+
+def test_identical_text_in_another_document_is_not_embedded_again(celery_worker):
+    first = services.document_create(title="Refund policy", text=_text(), status="published")
+    _wait_active(first.versions.get())
+    cached = EmbeddingCache.objects.count()
+    twin = services.document_create(title="Refund policy", text=_text(), status="published", slug="copy")
+    version = twin.versions.get()
+    # Every chunk came from the cache: the version is active without any worker.
+    assert version.state == "active"
+    assert EmbeddingCache.objects.count() == cached
+
+
+def test_saving_the_same_text_again_stores_no_new_version():
+    document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
+    again = services.version_create(document=document, text=_text())
+    assert again.number == 1
+    assert document.versions.count() == 1
+
+
+def test_a_killed_batch_leaves_chunks_dirty_and_the_next_run_completes_without_duplicates():
+    document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
+    version = document.versions.get()
+    from knowledge import embedding
+
+    original = embedding.embed
+
+    def dying(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    embedding.embed = dying
+    try:
+        with pytest.raises(SystemExit):
+            services.chunks_embed_batch(version_id=version.pk)
+    finally:
+        embedding.embed = original
+    assert Chunk.objects.filter(version=version, dirty=True).count() == 3
+    assert EmbeddingCache.objects.count() == 0
+    assert services.version_embed(version_id=version.pk) is True
+    assert EmbeddingCache.objects.count() == 3
+    assert Chunk.objects.filter(version=version).count() == 3
+    version.refresh_from_db()
+    assert (version.state, version.chunks_embedded) == ("active", 3)
+
+
+def test_sweep_finds_versions_left_behind():
+    document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
+    version = document.versions.get()
+    assert services.versions_pending() == [version.pk]
+    services.version_embed(version_id=version.pk)
+    assert services.versions_pending() == []
+
+
+def test_model_switch_serves_old_vectors_until_every_chunk_has_a_new_one(monkeypatch):
+    document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
+    services.version_embed(version_id=document.versions.get().pk)
+    old_model = services.active_model()
+    from knowledge import embedding
+
+    seen: list[str | None] = []
+    real = embedding.embed
+
+    def fake_model(texts, *, model=None, batch_size=None):
+        seen.append(services.active_model())  # search still serves the old model while this runs
+        return [[-x for x in v] for v in real(texts, model=old_model)]
+
+    monkeypatch.setattr(embedding, "embed", fake_model)
+    progress: list[tuple[int, int]] = []
+    assert (
+        services.embedding_model_switch(
+            model="negated-test-model", progress=lambda d, t: progress.append((d, t))
+        )
+        == 3
+    )
+    assert seen == [old_model]
+    assert progress[-1] == (3, 3)
+    assert services.active_model() == "negated-test-model"
+    assert set(Chunk.objects.values_list("embedding_model", flat=True)) == {"negated-test-model"}
+    assert not Chunk.objects.filter(dirty=True).exists()

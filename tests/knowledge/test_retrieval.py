@@ -1,0 +1,214 @@
+"""Hybrid retrieval with the real embedding model, filtered by rights in SQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from knowledge import api, services
+from knowledge.contracts import RetrievalScope
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LIBRARY = {
+    "refunds": (
+        "Refunds for software",
+        "public",
+        {},
+        "# Refunds\n\nMonthly subscriptions are refundable in full within 14 days of the charge.",
+    ),
+    "sla": (
+        "Enterprise SLA and service credits",
+        "plans",
+        {"plans": ["enterprise"]},
+        "# SLA\n\nEnterprise customers get service credits when monthly uptime falls below 99.9 percent.",
+    ),
+    "harlow": (
+        "Harlow Group addendum",
+        "organizations",
+        {"organizations": ["harlow"]},
+        "# Returns\n\nHarlow Group may return unused hardware within 60 days of delivery.",
+    ),
+    "limits": (
+        "Refund approval limits",
+        "internal",
+        {"roles": ["agent"]},
+        "# Limits\n\nAgents may approve refunds up to 500 EUR; above that a team lead approves.",
+    ),
+    "twofa": (
+        "Two-factor reset",
+        "public",
+        {},
+        "# Lost phone\n\nTo reset two-factor authentication we verify the account owner's identity first.",
+    ),
+}
+
+
+def _index(slug, title, audience, extra, text, **fields):
+    document = services.document_create(
+        title=title,
+        text=text,
+        slug=slug,
+        status="published",
+        audience=audience,
+        embed_async=False,
+        **{k: v for k, v in fields.items()},
+    )
+    from knowledge.ingest import metadata_resolve
+
+    services.document_update(document=document, **metadata_resolve(extra))
+    services.version_embed(version_id=document.versions.get().pk)
+    return document
+
+
+@pytest.fixture
+def library():
+    factories.plan("enterprise")
+    factories.plan("starter")
+    factories.organization(slug="harlow", name="Harlow Group")
+    return {slug: _index(slug, *spec) for slug, spec in LIBRARY.items()}
+
+
+def _slugs(results):
+    return [r.document_slug for r in results]
+
+
+def test_semantic_question_finds_the_right_policy_first(library):
+    results = api.retrieve(
+        "I lost my phone and cannot log in with my authenticator",
+        scope=RetrievalScope(for_customer=True, customer_plan="starter"),
+        k=3,
+    )
+    assert _slugs(results)[0] == "twofa"
+    top = results[0]
+    assert top.vector_score is not None
+    assert top.fused_score > 0
+    assert top.heading_path == ("Lost phone",)
+
+
+def test_keyword_and_vector_scores_are_reported_and_fused(library):
+    results = api.retrieve("refundable within 14 days", scope=RetrievalScope(), k=5)
+    refunds = next(r for r in results if r.document_slug == "refunds")
+    assert refunds.keyword_score is not None
+    assert refunds.vector_score is not None
+    assert refunds.fused_score == pytest.approx(
+        1 / (60 + refunds.vector_rank) + 1 / (60 + refunds.keyword_rank)
+    )
+
+
+def test_customers_see_public_and_their_own_restricted_documents_only(library):
+    starter = RetrievalScope(for_customer=True, customer_plan="starter")
+    enterprise_harlow = RetrievalScope(
+        for_customer=True, customer_plan="enterprise", customer_organization="harlow"
+    )
+    query = "service credits uptime hardware returns refunds"
+    assert set(_slugs(api.retrieve(query, scope=starter, k=10))) == {"refunds", "twofa"}
+    assert set(_slugs(api.retrieve(query, scope=enterprise_harlow, k=10))) == {
+        "refunds",
+        "twofa",
+        "sla",
+        "harlow",
+    }
+
+
+def test_internal_documents_need_a_staff_role_that_may_read_them(library):
+    query = "approve refunds up to 500 EUR"
+    assert "limits" not in _slugs(api.retrieve(query, scope=RetrievalScope(for_customer=True), k=10))
+    assert "limits" not in _slugs(
+        api.retrieve(query, scope=RetrievalScope(staff_roles=frozenset({"integration"})))
+    )
+    assert _slugs(api.retrieve(query, scope=RetrievalScope(staff_roles=frozenset({"agent"})), k=1)) == [
+        "limits"
+    ]
+
+
+def test_drafts_archived_and_expired_documents_are_never_retrieved(library):
+    services.document_set_status(document=library["refunds"], status="archived")
+    services.document_update(document=library["twofa"], valid_until=timezone.localdate() - timedelta(days=1))
+    found = _slugs(api.retrieve("refunds two-factor", scope=RetrievalScope(), k=10))
+    assert "refunds" not in found
+    assert "twofa" not in found
+
+
+def test_a_half_indexed_new_version_is_not_served(library):
+    document = library["refunds"]
+    services.version_create(
+        document=document, text="# Refunds\n\nNo refunds at all, ever.", embed_async=False
+    )
+    results = api.retrieve("refunds", scope=RetrievalScope(), k=10)
+    texts = [r.text for r in results if r.document_slug == "refunds"]
+    assert texts == ["Monthly subscriptions are refundable in full within 14 days of the charge."]
+
+
+def test_filtered_search_still_returns_k_results():
+    for i in range(30):
+        services.document_create(
+            title=f"Doc {i}",
+            text=f"# Topic {i}\n\nShipping note number {i}.",
+            slug=f"doc-{i}",
+            status="published",
+            language="de" if i % 3 else "en",
+            embed_async=False,
+        )
+    services.chunks_embed_batch(limit=100)
+    from knowledge.models import DocumentVersion
+
+    for version in DocumentVersion.objects.all():
+        services.version_activate(version=version)
+    results = api.retrieve("shipping note", scope=RetrievalScope(language="en"), k=8)
+    assert len(results) == 8
+
+
+def test_diversity_limits_chunks_per_document():
+    long_text = "# Refunds\n\n" + "\n\n".join(
+        f"## Case {i}\n\nRefund case {i} explained in detail." for i in range(12)
+    )
+    document = services.document_create(
+        title="Refund cases", text=long_text, status="published", embed_async=False
+    )
+    services.version_embed(version_id=document.versions.get().pk)
+    other = services.document_create(
+        title="Refund summary", text="# Summary\n\nRefunds in short.", status="published", embed_async=False
+    )
+    services.version_embed(version_id=other.versions.get().pk)
+    results = api.retrieve("refund case", scope=RetrievalScope(), k=5, max_per_document=2)
+    assert [r.document_id for r in results].count(document.pk) == 2
+    assert other.pk in [r.document_id for r in results]
+
+
+def test_search_api_hit_testing_as_a_customer(library, admin_api):
+    customer = factories.customer(plan=factories.plan("enterprise"))
+    response = admin_api.post(
+        "/api/v1/knowledge/search",
+        {"query": "uptime service credits", "k": 3, "customer": customer.pk},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    first = response.json()["results"][0]
+    assert first["document_slug"] == "sla"
+    assert {"vector_score", "keyword_score", "fused_score"} <= set(first)
+    as_get = admin_api.get("/api/v1/knowledge/search?query=uptime&k=2")
+    assert as_get.status_code == 200
+    assert len(as_get.json()["results"]) <= 2
+
+
+def test_search_api_rejects_bad_input(agent_api, library):
+    assert agent_api.post("/api/v1/knowledge/search", {"query": ""}, format="json").status_code == 400
+    assert (
+        agent_api.post("/api/v1/knowledge/search", {"query": "x", "k": 0}, format="json").status_code == 400
+    )
+    assert (
+        agent_api.post(
+            "/api/v1/knowledge/search", {"query": "x", "customer": 10**30}, format="json"
+        ).status_code
+        == 400
+    )
+    assert (
+        agent_api.post(
+            "/api/v1/knowledge/search", {"query": "x", "role": "administrator"}, format="json"
+        ).status_code
+        == 403
+    )
