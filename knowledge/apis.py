@@ -106,25 +106,9 @@ class DocumentOutput(serializers.ModelSerializer):
         }
 
 
-class DocumentInput(serializers.Serializer):
-    title = serializers.CharField(max_length=300)
-    text = serializers.CharField(max_length=2_000_000, trim_whitespace=False)
-    kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False)
-    status = serializers.ChoiceField(choices=Document.Status.choices, required=False)
-    slug = serializers.SlugField(max_length=200, required=False)
-    language = serializers.RegexField(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=12, required=False)
-    audience = serializers.ChoiceField(choices=Document.Audience.choices, required=False)
-    products = serializers.ListField(child=serializers.SlugField(), required=False, max_length=100)
-    plans = serializers.ListField(child=serializers.SlugField(), required=False, max_length=20)
-    organizations = serializers.ListField(child=serializers.SlugField(), required=False, max_length=500)
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=roles.ROLES), required=False)
-    valid_from = serializers.DateField(required=False, allow_null=True)
-    valid_until = serializers.DateField(required=False, allow_null=True)
-    external_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    source = serializers.SlugField(max_length=40, required=False)
-
-
 class DocumentUpdateInput(serializers.Serializer):
+    """A document's metadata; every field optional. Products, plans and organizations are codes/slugs."""
+
     kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False)
     status = serializers.ChoiceField(
         choices=Document.Status.choices,
@@ -139,6 +123,16 @@ class DocumentUpdateInput(serializers.Serializer):
     roles = serializers.ListField(child=serializers.ChoiceField(choices=roles.ROLES), required=False)
     valid_from = serializers.DateField(required=False, allow_null=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
+
+
+class DocumentInput(DocumentUpdateInput):
+    """A new document from JSON text, with the same optional metadata."""
+
+    title = serializers.CharField(max_length=300)
+    text = serializers.CharField(max_length=2_000_000, trim_whitespace=False)
+    slug = serializers.SlugField(max_length=200, required=False)
+    external_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    source = serializers.SlugField(max_length=40, required=False)
 
 
 class VersionInput(serializers.Serializer):
@@ -437,5 +431,5 @@ class SearchApi(APIView):
     @extend_schema(request=SearchInput, responses=SearchResultOutput(many=True))
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
-            raise DomainError("Send a JSON object.")
+            raise DomainError("Send a JSON object.", field="non_field_errors")
         return self._search(request, request.data)

@@ -23,6 +23,8 @@ LISTS = [
     "/api/v1/products",
     "/api/v1/incidents",
     "/api/v1/api-keys",
+    "/api/v1/knowledge/documents",
+    "/api/v1/knowledge/search",
 ]
 WRITABLE_LISTS = LISTS
 DETAILS = [
@@ -32,8 +34,13 @@ DETAILS = [
     "/api/v1/products/{}",
     "/api/v1/incidents/{}",
     "/api/v1/api-keys/{}",
+    "/api/v1/knowledge/documents/{}",
 ]
-NESTED_POSTS = ["/api/v1/tickets/{}/messages", "/api/v1/incidents/{}/updates"]
+NESTED_POSTS = [
+    "/api/v1/tickets/{}/messages",
+    "/api/v1/incidents/{}/updates",
+    "/api/v1/knowledge/documents/{}/versions",
+]
 ALL_GETS = [*LISTS, "/api/v1/teams", "/api/v1/plans", "/api/v1/me", "/api/v1/health"]
 
 
@@ -47,7 +54,10 @@ def world(admin_user):
     from support.customers.services import incident_create
 
     incident = incident_create(title="Outage", customer_summary="Down", products=[incident_product])
-    return {"ticket": ticket, "customer": customer, "incident": incident, "team": team}
+    from knowledge.services import document_create
+
+    document = document_create(title="Refunds", text="# Refunds\n\nWithin 14 days.", embed_async=False)
+    return {"ticket": ticket, "customer": customer, "incident": incident, "team": team, "document": document}
 
 
 def _ids(world):
@@ -59,6 +69,8 @@ def _ids(world):
         "/api/v1/incidents/{}": world["incident"].pk,
         "/api/v1/tickets/{}/messages": world["ticket"].pk,
         "/api/v1/incidents/{}/updates": world["incident"].pk,
+        "/api/v1/knowledge/documents/{}": world["document"].pk,
+        "/api/v1/knowledge/documents/{}/versions": world["document"].pk,
     }
 
 
