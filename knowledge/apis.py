@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.apps import apps
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +16,7 @@ from rest_framework.views import APIView
 from support.core import roles
 from support.core.errors import DomainError
 
-from . import api, ingest, selectors, services
+from . import ingest, selectors, services
 from .models import Document, DocumentVersion
 from .parsing import ParseError
 
@@ -341,95 +340,3 @@ class VersionDetailApi(_KnowledgeScoped, generics.RetrieveAPIView):
         from django.shortcuts import get_object_or_404
 
         return get_object_or_404(self.get_queryset(), number=self.kwargs["number"])
-
-
-class SearchInput(serializers.Serializer):
-    query = serializers.CharField(max_length=4000)
-    k = serializers.IntegerField(min_value=1, max_value=50, default=8)
-    customer = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=2**62,
-        help_text="Search as this customer: their plan and organization apply.",
-    )
-    role = serializers.ChoiceField(
-        choices=roles.ROLES,
-        required=False,
-        help_text="Search with this staff role's rights (at most your own).",
-    )
-    products = serializers.ListField(child=serializers.SlugField(), required=False, max_length=20)
-    language = serializers.CharField(max_length=12, required=False)
-    max_per_document = serializers.IntegerField(required=False, min_value=1, max_value=50)
-
-
-class SearchResultOutput(serializers.Serializer):
-    chunk_id = serializers.IntegerField()
-    document_id = serializers.IntegerField()
-    version_id = serializers.IntegerField()
-    document_title = serializers.CharField()
-    document_slug = serializers.CharField()
-    kind = serializers.CharField()
-    heading_path = serializers.ListField(child=serializers.CharField())
-    text = serializers.CharField()
-    vector_score = serializers.FloatField(allow_null=True)
-    keyword_score = serializers.FloatField(allow_null=True)
-    fused_score = serializers.FloatField()
-    vector_rank = serializers.IntegerField(allow_null=True)
-    keyword_rank = serializers.IntegerField(allow_null=True)
-
-
-class SearchApi(APIView):
-    """Hit testing: the ranked chunks for a query, optionally as a given customer and role, with the vector,
-    keyword and fused scores. GET takes the same fields as query parameters."""
-
-    read_scope = roles.KNOWLEDGE_READ
-    write_scope = roles.KNOWLEDGE_READ
-    parser_classes = [JSONParser]
-
-    def _search(self, request: Request, data: dict[str, Any]) -> Response:
-        serializer = SearchInput(data=data)
-        serializer.is_valid(raise_exception=True)
-        fields = serializer.validated_data
-        staff_roles = _roles(request)
-        if fields.get("role"):
-            if fields["role"] not in staff_roles and roles.ADMINISTRATOR not in staff_roles:
-                raise DomainError("You can only search with a role you hold.", field="role", status_code=403)
-            staff_roles = frozenset({fields["role"]})
-        scope_fields: dict[str, Any] = {
-            "staff_roles": staff_roles,
-            "products": tuple(fields.get("products", ())),
-            "language": fields.get("language"),
-        }
-        if fields.get("customer"):
-            customer_model = apps.get_model("customers", "Customer")
-            from support.customers.selectors import customer_list_for_user
-
-            customer = customer_list_for_user(user=request.user).filter(pk=fields["customer"]).first()
-            if customer is None:
-                raise DomainError("Unknown customer.", field="customer", status_code=400)
-            assert isinstance(customer, customer_model)
-            scope_fields.update(
-                for_customer=True,
-                customer_plan=customer.plan.code if customer.plan else None,
-                customer_organization=customer.organization.slug if customer.organization else None,
-            )
-        results = api.retrieve(
-            fields["query"],
-            scope=api.RetrievalScope(**scope_fields),
-            k=fields["k"],
-            max_per_document=fields.get("max_per_document"),
-        )
-        return Response({"query": fields["query"], "results": SearchResultOutput(results, many=True).data})
-
-    @extend_schema(parameters=[SearchInput], responses=SearchResultOutput(many=True))
-    def get(self, request: Request) -> Response:
-        data: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "products"}
-        if "products" in request.query_params:
-            data["products"] = request.query_params.getlist("products")
-        return self._search(request, data)
-
-    @extend_schema(request=SearchInput, responses=SearchResultOutput(many=True))
-    def post(self, request: Request) -> Response:
-        if not isinstance(request.data, dict):
-            raise DomainError("Send a JSON object.", field="non_field_errors")
-        return self._search(request, request.data)

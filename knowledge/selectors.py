@@ -179,10 +179,6 @@ def documents_visible(*, scope: RetrievalScope) -> QuerySet[Document]:
     return Document.objects.filter(document_visibility(scope))
 
 
-def scope_for_staff(roles: frozenset[str], **fields: object) -> RetrievalScope:
-    return RetrievalScope(staff_roles=roles, **fields)  # type: ignore[arg-type]
-
-
 def documents_for_user(*, roles: frozenset[str]) -> QuerySet[Document]:
     """Knowledge admins and administrators see every live document in any status; other staff see the
     published documents their roles may read."""

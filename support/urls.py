@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from knowledge import apis as knowledge
+from support.console import apis as console
 from support.core import apis as core
 from support.core.views import landing
 from support.customers import apis as customers
@@ -38,7 +39,7 @@ api_v1 = [
         knowledge.VersionDetailApi.as_view(),
         name="document-version",
     ),
-    path("knowledge/search", knowledge.SearchApi.as_view(), name="knowledge-search"),
+    path("knowledge/search", console.SearchApi.as_view(), name="knowledge-search"),
 ]
 
 urlpatterns = [

@@ -1,0 +1,1 @@
+"""The agent workflow: retrieval for tickets, and later drafts, feedback and sending."""
