@@ -16,7 +16,7 @@ from django.db import transaction
 
 from . import services
 from .contracts import RetrievalScope
-from .models import Chunk, Document, DocumentVersion
+from .models import Chunk, Document, DocumentVersion, KeywordCorpus
 from .query import Turn, conversation_query, question_query
 from .selectors import chunks_search
 
@@ -85,6 +85,8 @@ def collection_embed(collection: str, *, progress: Progress | None = None, batch
         state=DocumentVersion.State.ACTIVE
     ):
         services.version_activate(version=version)
+    if done or not KeywordCorpus.objects.filter(collection=collection).exists():
+        services.keyword_stats_refresh(collection=collection)
     return done
 
 

@@ -210,3 +210,32 @@ class IndexState(models.Model):
 
     def __str__(self) -> str:
         return self.active_model or "(no model)"
+
+
+class KeywordCorpus(models.Model):
+    """Per collection: how many searchable chunks there are and their mean length in lexemes, for BM25."""
+
+    collection = models.CharField(max_length=80, primary_key=True)
+    chunks = models.PositiveIntegerField(default=0)
+    mean_length = models.FloatField(default=0.0)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.collection}: {self.chunks} chunks"
+
+
+class KeywordStat(models.Model):
+    """Document frequency of one lexeme among a collection's searchable chunks (the IDF of BM25).
+    Rebuilt from the index by `services.keyword_stats_refresh`; slightly stale figures only nudge ranking."""
+
+    collection = models.CharField(max_length=80)
+    lexeme = models.TextField()
+    df = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "lexeme"], name="keyword_stat_collection_lexeme"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collection}:{self.lexeme}={self.df}"

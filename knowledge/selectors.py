@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
+import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from .contracts import RetrievalScope, RetrievedChunk
-from .models import Chunk, Document
+from .models import Chunk, Document, KeywordCorpus
 
 RRF_K = 60
 ADMIN_ROLE = "administrator"
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def document_visibility(scope: RetrievalScope) -> Q:
@@ -63,13 +68,6 @@ def searchable_chunks(scope: RetrievalScope) -> QuerySet[Chunk]:
     )
 
 
-def keyword_query(text: str, *, max_terms: int = 48) -> str:
-    """A websearch_to_tsquery string matching any of the words (the parser drops stop words), so long
-    natural-language questions still match documents that share only some of their words."""
-    words = _WORD.findall(text.lower())[:max_terms]
-    return " or ".join(dict.fromkeys(words))
-
-
 @functools.cache
 def _pgvector_version() -> tuple[int, ...]:
     with connection.cursor() as cursor:
@@ -104,20 +102,166 @@ def vector_candidates(
     return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in rows]
 
 
+@dataclass(frozen=True)
+class KeywordTerms:
+    """The query's lexemes (as the index stems them) with their inverse document frequencies, and the
+    rarer ones that select candidates (the others only add to a candidate's score)."""
+
+    lexemes: tuple[str, ...]
+    idfs: tuple[float, ...]
+    selecting: tuple[str, ...]
+    mean_length: float
+
+
+# BM25 over Postgres full text. A lexeme's frequency in a chunk is read with ts_rank on that one lexeme, which
+# already saturates with repeats and weighs where it occurs (title A > heading B > body C); dividing by the
+# rank of a single body occurrence makes one body hit count 1.
+BM25_K1 = 1.2
+BM25_B = 0.75
+_TS_WEIGHTS = "{0.4, 0.5, 0.7, 1.0}"  # D, C (body), B (heading), A (title); ts_rank caps weights at 1
+_ONE_BODY_HIT = 0.5 / 1.64493406685  # ts_rank of a single weight-C occurrence
+_SAFE_LEXEME = re.compile(r"^[^'\\\s:&|!()<>*]+$")
+
+
+def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 48) -> KeywordTerms | None:
+    """Stem the query with the index's configuration and look up each lexeme's document frequency."""
+    if not text.strip():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.lexeme, coalesce(k.df, 0), coalesce(c.chunks, 0), coalesce(c.mean_length, 0)
+            FROM unnest(to_tsvector('english', %s)) AS t
+            LEFT JOIN knowledge_keywordstat k ON k.collection = %s AND k.lexeme = t.lexeme
+            LEFT JOIN knowledge_keywordcorpus c ON c.collection = %s
+            """,
+            [text[:20000], scope.collection, scope.collection],
+        )
+        rows = [row for row in cursor.fetchall() if _SAFE_LEXEME.match(row[0])]
+    if not rows:
+        return None
+    if not KeywordCorpus.objects.filter(collection=scope.collection).exists():
+        # First search of a collection nobody has counted yet: count it now, once.
+        from .services import keyword_stats_refresh
+
+        keyword_stats_refresh(collection=scope.collection)
+        return keyword_terms(scope, text, max_terms=max_terms)
+    chunks = max(int(rows[0][2]), 1)
+    mean_length = float(rows[0][3]) or 1.0
+    # Rarest first: they carry the meaning, and they are cheap to look up in the GIN index.
+    rows.sort(key=lambda row: (row[1], row[0]))
+    rows = rows[:max_terms]
+    budget = settings.KEYWORD_POSTINGS_BUDGET
+    selecting: list[str] = []
+    postings = 0
+    for lexeme, df, _, _ in rows:
+        if selecting and postings + df > budget:
+            break
+        selecting.append(lexeme)
+        postings += df
+    idfs = [
+        math.log(1.0 + (chunks - min(df, chunks) + 0.5) / (min(df, chunks) + 0.5)) for _, df, _, _ in rows
+    ]
+    return KeywordTerms(
+        lexemes=tuple(row[0] for row in rows),
+        idfs=tuple(idfs),
+        selecting=tuple(selecting),
+        mean_length=mean_length,
+    )
+
+
+def _bm25_sql(terms: KeywordTerms) -> tuple[str, list[Any]]:
+    """A SQL expression scoring "knowledge_chunk".search_vector against the terms with BM25."""
+    norm = f"({BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(knowledge_chunk.search_vector) / %s::float8))"
+    parts, params = [], []
+    for lexeme, idf in zip(terms.lexemes, terms.idfs, strict=True):
+        tf = f"(ts_rank('{_TS_WEIGHTS}', knowledge_chunk.search_vector, %s::tsquery, 0) / {_ONE_BODY_HIT})"
+        parts.append(f"%s::float8 * {tf} * {BM25_K1 + 1} / ({tf} + {norm})")
+        params += [idf, _quoted(lexeme), _quoted(lexeme), terms.mean_length]
+    return "(" + " + ".join(parts) + ")", params
+
+
+def _quoted(lexeme: str) -> str:
+    return f"'{lexeme}'"
+
+
 def keyword_candidates(scope: RetrievalScope, text: str, *, limit: int) -> list[tuple[int, float]]:
-    """(chunk id, ts_rank) of the chunks matching the words of `text`, best first (title > heading > body)."""
-    terms = keyword_query(text)
-    if not terms:
+    """(chunk id, BM25 score) of the best keyword matches for `text`, best first."""
+    terms = keyword_terms(scope, text)
+    if terms is None:
         return []
-    query = SearchQuery(terms, search_type="websearch", config="english")
+    expression, params = _bm25_sql(terms)
+    selecting = " | ".join(_quoted(lexeme) for lexeme in terms.selecting)
     rows = (
         searchable_chunks(scope)
-        .filter(search_vector=query)
-        .annotate(rank=SearchRank(F("search_vector"), query, normalization=1))
-        .order_by("-rank", "id")
-        .values_list("id", "rank")[:limit]
+        .filter(search_vector=SearchQuery(selecting, search_type="raw", config="english"))
+        .annotate(bm25=RawSQL(expression, params, output_field=FloatField()))  # noqa: S611 (values are parameters)
+        .order_by("-bm25", "id")
+        .values_list("id", "bm25")[:limit]
     )
-    return [(chunk_id, float(rank)) for chunk_id, rank in rows]
+    return [(chunk_id, float(score)) for chunk_id, score in rows]
+
+
+def _scores_for(
+    ids: Sequence[int], terms: KeywordTerms | None, vector: Sequence[float] | None
+) -> dict[int, tuple[float | None, float]]:
+    """Both scores for chunks that only one side found, so every candidate is fused on full evidence."""
+    if not ids:
+        return {}
+    queryset = Chunk.objects.filter(id__in=list(ids))
+    if vector is not None:
+        queryset = queryset.annotate(distance=CosineDistance("embedding", list(vector)))
+    else:
+        queryset = queryset.annotate(distance=Value(None, output_field=FloatField()))
+    if terms is not None:
+        expression, params = _bm25_sql(terms)
+        queryset = queryset.annotate(bm25=RawSQL(expression, params, output_field=FloatField()))  # noqa: S611 (values are parameters)
+    else:
+        queryset = queryset.annotate(bm25=Value(0.0, output_field=FloatField()))
+    return {
+        chunk_id: (None if distance is None else 1.0 - float(distance), float(bm25 or 0.0))
+        for chunk_id, distance, bm25 in queryset.values_list("id", "distance", "bm25")
+    }
+
+
+def _standardised(values: dict[int, float]) -> dict[int, float]:
+    if not values:
+        return {}
+    mean = statistics.fmean(values.values())
+    spread = statistics.pstdev(values.values()) if len(values) > 1 else 0.0
+    if spread < 1e-9:
+        return {key: 0.0 for key in values}
+    return {key: (value - mean) / spread for key, value in values.items()}
+
+
+def fuse(
+    dense: Sequence[tuple[int, float]],
+    sparse: Sequence[tuple[int, float]],
+    scores: dict[int, tuple[float | None, float]],
+    *,
+    method: str,
+    vector_weight: float,
+) -> dict[int, float]:
+    """One score per candidate. `rrf`: the sum of 1 / (60 + rank) over both lists. `score`: a weighted sum
+    of the vector and keyword scores, each standardised over the candidate pool, so a clear keyword match
+    and a clear semantic match both count by how far they stand out, not by their rank alone."""
+    if method == "rrf":
+        fused: dict[int, float] = {}
+        for ranked in (dense, sparse):
+            for rank, (chunk_id, _) in enumerate(ranked, start=1):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
+        return fused
+    vectors = {cid: v for cid, (v, _) in scores.items() if v is not None}
+    keywords = {cid: k for cid, (_, k) in scores.items()}
+    if not vectors:
+        vector_weight = 0.0
+    if not sparse:
+        vector_weight = 1.0
+    z_vector, z_keyword = _standardised(vectors), _standardised(keywords)
+    return {
+        cid: vector_weight * z_vector.get(cid, 0.0) + (1.0 - vector_weight) * z_keyword.get(cid, 0.0)
+        for cid in scores
+    }
 
 
 def chunks_search(
@@ -128,19 +272,22 @@ def chunks_search(
     k: int = 10,
     pool: int = 50,
     max_per_document: int | None = None,
+    fusion: str | None = None,
 ) -> list[RetrievedChunk]:
-    """Hybrid search: vector and keyword candidates fused by reciprocal rank, then at most
+    """Hybrid search: vector and keyword candidates (`pool` of each), fused (see `fuse`), then at most
     `max_per_document` chunks per document if asked (so one long document does not fill every slot)."""
     pool = max(pool, k)
     dense = vector_candidates(scope, vector, limit=pool) if vector is not None else []
-    sparse = keyword_candidates(scope, text, limit=pool)
-    fused: dict[int, float] = {}
+    terms = keyword_terms(scope, text)
+    sparse = keyword_candidates(scope, text, limit=pool) if terms is not None else []
+    method = fusion or settings.RETRIEVAL_FUSION
+    candidates = list(dict.fromkeys([cid for cid, _ in dense] + [cid for cid, _ in sparse]))
+    scores = _scores_for(candidates, terms, vector) if method == "score" else {}
+    fused = fuse(dense, sparse, scores, method=method, vector_weight=settings.RETRIEVAL_VECTOR_WEIGHT)
     vector_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, start=1)}
     keyword_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(sparse, start=1)}
-    for ranks in (vector_rank, keyword_rank):
-        for chunk_id, rank in ranks.items():
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank)
-    vector_score, keyword_score = dict(dense), dict(sparse)
+    vector_score = dict(dense) | {cid: v for cid, (v, _) in scores.items() if v is not None}
+    keyword_score = dict(sparse) | {cid: kw for cid, (_, kw) in scores.items() if kw > 0}
     order = sorted(fused, key=lambda cid: (-fused[cid], cid))
     chunks = {c.id: c for c in Chunk.objects.filter(id__in=order[: pool * 2]).select_related("document")}
     results: list[RetrievedChunk] = []

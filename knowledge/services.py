@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -21,7 +21,15 @@ from support.core.errors import Conflict, DomainError
 
 from . import embedding
 from .chunking import ChunkingConfig, chunk_document, embedding_text
-from .models import LIVE, Chunk, Document, DocumentVersion, EmbeddingCache, IndexState
+from .models import (
+    LIVE,
+    Chunk,
+    Document,
+    DocumentVersion,
+    EmbeddingCache,
+    IndexState,
+    KeywordCorpus,
+)
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +242,7 @@ def version_activate(*, version: DocumentVersion) -> bool:
         version.save(update_fields=["state", "activated_at", "chunks_embedded", "last_error"])
         document.active_version = version
         document.save(update_fields=["active_version", "updated_at"])
+        transaction.on_commit(lambda: keyword_stats_queue(document.collection))
     return True
 
 
@@ -429,3 +438,70 @@ def embedding_model_switch(
             active_model=model, target_model="", target_done=0, target_total=0
         )
     return embedded
+
+
+KEYWORD_STATS_DEBOUNCE_SECONDS = 5
+
+
+def keyword_stats_refresh(*, collection: str) -> int:
+    """Recount, for BM25, how many of the collection's searchable chunks hold each lexeme and their mean
+    length. One transaction, so search reads the old figures or the new ones. Returns the chunk count."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"keyword-stats:{collection}"])
+        cursor.execute(
+            """
+            SELECT count(*), coalesce(avg(length(c.search_vector)), 0)
+            FROM knowledge_chunk c JOIN knowledge_document d ON d.id = c.document_id
+            WHERE d.collection = %s AND c.version_id = d.active_version_id
+            """,
+            [collection],
+        )
+        chunks, mean_length = cursor.fetchone()
+        cursor.execute("DELETE FROM knowledge_keywordstat WHERE collection = %s", [collection])
+        cursor.execute(
+            """
+            INSERT INTO knowledge_keywordstat (collection, lexeme, df)
+            SELECT %s, word, ndoc FROM ts_stat(format(
+                'SELECT c.search_vector FROM knowledge_chunk c JOIN knowledge_document d '
+                'ON d.id = c.document_id WHERE d.collection = %%L AND c.version_id = d.active_version_id',
+                %s::text))
+            """,
+            [collection, collection],
+        )
+        KeywordCorpus.objects.update_or_create(
+            collection=collection,
+            defaults={"chunks": chunks, "mean_length": float(mean_length), "refreshed_at": timezone.now()},
+        )
+    return int(chunks)
+
+
+def keyword_stats_queue(collection: str) -> None:
+    """Ask a worker to recount the collection's keyword statistics soon; activations that land within a few
+    seconds of each other share one recount (the sweep catches anything that slips through)."""
+    from celery import current_app
+    from django.core.cache import cache
+
+    if cache.add(f"knowledge:keyword-stats:{collection}", 1, timeout=KEYWORD_STATS_DEBOUNCE_SECONDS):
+        current_app.send_task(
+            "knowledge.keyword_stats_refresh",
+            args=[collection],
+            queue="embeddings",
+            countdown=KEYWORD_STATS_DEBOUNCE_SECONDS,
+        )
+
+
+def keyword_stats_stale() -> list[str]:
+    """Collections whose keyword statistics predate their latest activation (or that have none)."""
+    latest = (
+        DocumentVersion.objects.filter(state=DocumentVersion.State.ACTIVE)
+        .values("document__collection")
+        .annotate(last=Max("activated_at"))
+    )
+    refreshed = dict(KeywordCorpus.objects.values_list("collection", "refreshed_at"))
+    stale = []
+    for row in latest:
+        collection, last = row["document__collection"], row["last"]
+        seen = refreshed.get(collection)
+        if seen is None or (last is not None and last > seen):
+            stale.append(collection)
+    return sorted(stale)

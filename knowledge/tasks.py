@@ -45,7 +45,15 @@ def sweep(limit: int = 200) -> int:
     pending = services.versions_pending()[:limit]
     for version_id in pending:
         embed_version.apply_async(args=[version_id], queue="embeddings")
+    for collection in services.keyword_stats_stale():
+        services.keyword_stats_queue(collection)
     return len(pending)
+
+
+@shared_task(name="knowledge.keyword_stats_refresh", acks_late=True)
+def keyword_stats_refresh(collection: str) -> int:
+    """Recount the collection's keyword statistics (document frequencies for BM25)."""
+    return services.keyword_stats_refresh(collection=collection)
 
 
 @shared_task(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .env import env_int, env_str
+from .env import env_choice, env_float, env_int, env_str
 
 EMBEDDING_MODEL = (
     env_str(
@@ -26,4 +26,25 @@ CHUNK_MAX_TOKENS = env_int(
 CHUNK_OVERLAP_TOKENS = env_int("CHUNK_OVERLAP_TOKENS", 32, minimum=0, help="Tokens repeated between chunks.")
 KNOWLEDGE_MAX_UPLOAD_BYTES = env_int(
     "KNOWLEDGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024, help="Largest document file accepted."
+)
+RETRIEVAL_FUSION = env_choice(
+    "RETRIEVAL_FUSION",
+    "score",
+    ["score", "rrf"],
+    help="How vector and keyword results are fused: `score` (weighted z-scores over the candidate pool) or "
+    "`rrf` (reciprocal rank).",
+)
+RETRIEVAL_VECTOR_WEIGHT = env_float(
+    "RETRIEVAL_VECTOR_WEIGHT",
+    0.6,
+    minimum=0.0,
+    maximum=1.0,
+    help="Weight of the vector score in score fusion (the keyword score gets the rest).",
+)
+KEYWORD_POSTINGS_BUDGET = env_int(
+    "KEYWORD_POSTINGS_BUDGET",
+    20000,
+    minimum=100,
+    help="Most chunks keyword search scores per query: the rarest query words pick the candidates, common "
+    "ones only add to their scores.",
 )

@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from knowledge import api, services
+from knowledge import api, selectors, services
 from knowledge.contracts import RetrievalScope
+from knowledge.models import KeywordCorpus, KeywordStat
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -91,12 +92,43 @@ def test_semantic_question_finds_the_right_policy_first(library):
 
 def test_keyword_and_vector_scores_are_reported_and_fused(library):
     results = api.retrieve("refundable within 14 days", scope=RetrievalScope(), k=5)
-    refunds = next(r for r in results if r.document_slug == "refunds")
-    assert refunds.keyword_score is not None
+    assert results[0].document_slug == "refunds"
+    refunds = results[0]
+    assert refunds.keyword_score is not None and refunds.keyword_score > 0
     assert refunds.vector_score is not None
+    assert [r.fused_score for r in results] == sorted((r.fused_score for r in results), reverse=True)
+    # Every candidate is scored on both sides, even one that only the vector search found.
+    assert all(r.vector_score is not None for r in results)
+
+
+def test_reciprocal_rank_fusion_is_available(library, settings):
+    settings.RETRIEVAL_FUSION = "rrf"
+    results = api.retrieve("refundable within 14 days", scope=RetrievalScope(), k=5)
+    refunds = next(r for r in results if r.document_slug == "refunds")
     assert refunds.fused_score == pytest.approx(
         1 / (60 + refunds.vector_rank) + 1 / (60 + refunds.keyword_rank)
     )
+
+
+def test_keyword_ranking_weighs_rare_words_and_titles(library):
+    # "refundable" is in one document, "days" in several: BM25 lets the rare word decide.
+    scope = RetrievalScope()
+    ranked = [r.document_slug for r in api.retrieve("refundable days", scope=scope, k=3, use_vectors=False)]
+    assert ranked[0] == "refunds"
+    # The statistics were counted on first use: every searchable chunk, each lexeme's document frequency.
+    assert KeywordCorpus.objects.get(collection="live").chunks == 5
+    stats = dict(KeywordStat.objects.filter(collection="live").values_list("lexeme", "df"))
+    assert stats["day"] == 2 and stats["harlow"] == 1
+
+
+def test_fuse_standardises_each_side_over_the_pool():
+    dense = [(1, 0.9), (2, 0.5)]
+    sparse = [(2, 8.0), (3, 1.0)]
+    scores = {1: (0.9, 0.0), 2: (0.5, 8.0), 3: (0.4, 1.0)}
+    fused = selectors.fuse(dense, sparse, scores, method="score", vector_weight=0.5)
+    assert max(fused, key=fused.get) == 2  # a strong keyword match with a fair vector score wins
+    only_vectors = selectors.fuse(dense, [], scores, method="score", vector_weight=0.5)
+    assert max(only_vectors, key=only_vectors.get) == 1
 
 
 def test_customers_see_public_and_their_own_restricted_documents_only(library):
