@@ -94,7 +94,8 @@ def test_keyword_and_vector_scores_are_reported_and_fused(library):
     results = api.retrieve("refundable within 14 days", scope=RetrievalScope(), k=5)
     assert results[0].document_slug == "refunds"
     refunds = results[0]
-    assert refunds.keyword_score is not None and refunds.keyword_score > 0
+    assert refunds.keyword_score is not None
+    assert refunds.keyword_score > 0
     assert refunds.vector_score is not None
     assert [r.fused_score for r in results] == sorted((r.fused_score for r in results), reverse=True)
     # Every candidate is scored on both sides, even one that only the vector search found.
@@ -118,7 +119,8 @@ def test_keyword_ranking_weighs_rare_words_and_titles(library):
     # The statistics were counted on first use: every searchable chunk, each lexeme's document frequency.
     assert KeywordCorpus.objects.get(collection="live").chunks == 5
     stats = dict(KeywordStat.objects.filter(collection="live").values_list("lexeme", "df"))
-    assert stats["day"] == 2 and stats["harlow"] == 1
+    assert stats["day"] == 2
+    assert stats["harlow"] == 1
 
 
 def test_fuse_standardises_each_side_over_the_pool():
