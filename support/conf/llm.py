@@ -1,8 +1,8 @@
-"""Models and the knowledge base: embedding model, chunk sizes, upload limits."""
+"""Models and the knowledge base: embedding model, query embedding, chunk sizes, upload limits."""
 
 from __future__ import annotations
 
-from .env import env_int, env_str
+from .env import env_choice, env_float, env_int, env_str
 
 EMBEDDING_MODEL = (
     env_str(
@@ -26,4 +26,33 @@ CHUNK_MAX_TOKENS = env_int(
 CHUNK_OVERLAP_TOKENS = env_int("CHUNK_OVERLAP_TOKENS", 32, minimum=0, help="Tokens repeated between chunks.")
 KNOWLEDGE_MAX_UPLOAD_BYTES = env_int(
     "KNOWLEDGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024, help="Largest document file accepted."
+)
+QUERY_EMBEDDING = env_choice(
+    "QUERY_EMBEDDING",
+    "worker",
+    ["worker", "local"],
+    help="Where search queries are embedded outside Celery workers: worker (a task on the embeddings "
+    "workers, so the web process never loads torch) or local (in the process that searches).",
+)
+QUERY_EMBEDDING_TIMEOUT = env_float(
+    "QUERY_EMBEDDING_TIMEOUT",
+    10.0,
+    minimum=0.1,
+    maximum=300,
+    help="Seconds a search waits for a worker to embed its query before ranking by keywords only.",
+)
+QUERY_EMBEDDING_QUEUE = (
+    env_str(
+        "QUERY_EMBEDDING_QUEUE",
+        "embeddings",
+        help="Celery queue for query embeddings. Give it workers of its own so searches never wait behind "
+        "a re-embedding of the library.",
+    )
+    or "embeddings"
+)
+QUERY_EMBEDDING_CACHE_SECONDS = env_int(
+    "QUERY_EMBEDDING_CACHE_SECONDS",
+    600,
+    minimum=0,
+    help="Seconds a query's vector is kept in Redis so a repeated search costs nothing (0: no cache).",
 )
