@@ -16,12 +16,13 @@ import functools
 import hashlib
 import logging
 import struct
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import redis
-from celery import signals
+from celery import current_app, signals
 from django.conf import settings
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -54,6 +55,20 @@ def _mark_worker_process(**_: Any) -> None:
 # another worker (or itself) to embed would only add a round trip or, with one free slot, a deadlock.
 signals.worker_init.connect(_mark_worker_process, weak=False)
 signals.worker_process_init.connect(_mark_worker_process, weak=False)
+
+
+def _warm_up_model(**_: Any) -> None:
+    # A cold load (torch and the weights) takes seconds: without this, the first search after a worker
+    # restart would wait it out and fall back to keywords. Only the processes of a worker that serves query
+    # embeddings load it, and in a thread: a prefork child that takes over 4 s to start is killed.
+    if settings.QUERY_EMBEDDING_QUEUE not in current_app.amqp.queues.consume_from:
+        return
+    from . import embedding
+
+    threading.Thread(target=embedding.warm_up, name="embedding-warm-up", daemon=True).start()
+
+
+signals.worker_process_init.connect(_warm_up_model, weak=False)
 
 
 @contextlib.contextmanager
