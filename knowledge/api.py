@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from .contracts import IngestResult, RetrievalScope, RetrievedChunk
+from .contracts import IngestResult, Retrieval, RetrievalScope, RetrievedChunk, VectorSearch
+from .query_embedding import QueryEmbeddingUnavailable, local_query_embedding
 from .selectors import chunks_search
 
-__all__ = ["IngestResult", "RetrievalScope", "RetrievedChunk", "document_upsert", "query_vector", "retrieve"]
+__all__ = [
+    "IngestResult",
+    "QueryEmbeddingUnavailable",
+    "Retrieval",
+    "RetrievalScope",
+    "RetrievedChunk",
+    "VectorSearch",
+    "document_upsert",
+    "local_query_embedding",
+    "query_vector",
+    "retrieve",
+    "retrieve_with_status",
+]
+
+log = logging.getLogger(__name__)
 
 
 def document_upsert(
@@ -31,12 +47,45 @@ def document_upsert(
 
 
 def query_vector(text: str) -> list[float] | None:
-    """The query's embedding with the model search serves, or None when there is nothing to embed."""
+    """The query's embedding with the model search serves, or None when there is nothing to embed.
+
+    Celery worker processes, code inside `local_query_embedding()` and every process when
+    `QUERY_EMBEDDING=local` embed in-process; anywhere else (the web) an embedding worker does, and
+    QueryEmbeddingUnavailable is raised when none answers within `QUERY_EMBEDDING_TIMEOUT` seconds."""
     if not text.strip():
         return None
-    from . import embedding, services
+    from . import query_embedding, services
 
-    return embedding.embed([text], model=services.active_model())[0]
+    return query_embedding.query_embed(text=text, model=services.active_model())
+
+
+def retrieve_with_status(
+    query: str,
+    *,
+    scope: RetrievalScope,
+    k: int = 8,
+    pool: int = 50,
+    max_per_document: int | None = None,
+    use_vectors: bool = True,
+) -> Retrieval:
+    """The passages that best answer `query` among those `scope` may see, best first, and whether vector
+    search took part. When the query cannot be embedded in time the passages are ranked by keywords alone."""
+    vector: list[float] | None = None
+    status: VectorSearch = "off"
+    notice = ""
+    if use_vectors:
+        try:
+            vector = query_vector(query)
+        except QueryEmbeddingUnavailable as exc:
+            log.warning("search falls back to keywords only: %s", exc)
+            status = "unavailable"
+            notice = f"{exc} Results are ranked by keyword match only."
+        else:
+            status = "used" if vector is not None else "off"
+    chunks = chunks_search(
+        scope=scope, text=query, vector=vector, k=k, pool=pool, max_per_document=max_per_document
+    )
+    return Retrieval(chunks=tuple(chunks), vector_search=status, notice=notice)
 
 
 def retrieve(
@@ -48,8 +97,10 @@ def retrieve(
     max_per_document: int | None = None,
     use_vectors: bool = True,
 ) -> list[RetrievedChunk]:
-    """The passages that best answer `query` among those `scope` may see, best first."""
-    vector = query_vector(query) if use_vectors else None
-    return chunks_search(
-        scope=scope, text=query, vector=vector, k=k, pool=pool, max_per_document=max_per_document
+    """The passages that best answer `query` among those `scope` may see, best first (by keywords only
+    when the query cannot be embedded in time; `retrieve_with_status` says when that happened)."""
+    return list(
+        retrieve_with_status(
+            query, scope=scope, k=k, pool=pool, max_per_document=max_per_document, use_vectors=use_vectors
+        ).chunks
     )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
+
+VectorSearch = Literal["used", "unavailable", "off"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,19 @@ class RetrievedChunk:
     keyword_rank: int | None = None
     external_id: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """The passages found for a query, and whether vector search took part in ranking them.
+
+    `vector_search` is "used"; "unavailable" when the query could not be embedded in time (no embedding
+    worker answered), so the passages are ranked by keywords only and `notice` says why; or "off" when
+    vectors were not asked for or the query has no text to embed."""
+
+    chunks: tuple[RetrievedChunk, ...]
+    vector_search: VectorSearch
+    notice: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,26 @@ def configured_model() -> str:
     return str(settings.EMBEDDING_MODEL)
 
 
+_loading = threading.Lock()
+
+
 @functools.cache
-def _model(name: str) -> Any:
+def _load(name: str) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(resolve_model_path(name), device=settings.EMBEDDING_DEVICE)
+
+
+def _model(name: str) -> Any:
+    # One load per process, even when a warm-up thread and a task ask for the model at the same moment.
+    with _loading:
+        return _load(name)
+
+
+def warm_up(model: str | None = None) -> None:
+    """Load the model now, so the first text to embed does not wait for torch and the weights."""
+    _model(model or configured_model())
 
 
 def embed(texts: list[str], *, model: str | None = None, batch_size: int | None = None) -> list[list[float]]:

@@ -8,7 +8,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
 
-from . import embedding, services
+from . import embedding, query_embedding, services
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +64,11 @@ def keyword_stats_refresh(collection: str) -> int:
 )
 def switch_embedding_model(model: str) -> int:
     return services.embedding_model_switch(model=model)
+
+
+# Acknowledged on receipt, unlike the indexing tasks: a query whose worker died is not worth running again
+# later, since its caller gives up after QUERY_EMBEDDING_TIMEOUT seconds (the task also expires by then).
+@shared_task(name="knowledge.embed_query", acks_late=False, soft_time_limit=30, time_limit=60)
+def embed_query(text: str, model: str, reply_to: str) -> None:
+    """Embed a search query with `model` for a caller blocked on the Redis list `reply_to`, and cache it."""
+    query_embedding.query_embed_and_reply(text=text, model=model, reply_to=reply_to)

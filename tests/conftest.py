@@ -88,14 +88,22 @@ def _database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup: Any, django_db_blocker: Any) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker process consuming every queue, on the test database and test Redis."""
-    env = {
+def django_subprocess_env(django_db_setup: Any) -> dict[str, str]:
+    """The environment for a child Python process running Django on the test settings, database and Redis."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "support.conf.testing",
         "DATABASE_URL": _database_url(),
         "PYTHONUNBUFFERED": "1",
     }
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_subprocess_env: dict[str, str], django_db_blocker: Any
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process consuming every queue, on the test database and test Redis."""
+    env = django_subprocess_env
     log = open(Path(settings.DATA_DIR) / "test-worker.log", "wb")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
         [

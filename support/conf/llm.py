@@ -1,4 +1,4 @@
-"""Models and the knowledge base: embedding model, chunk sizes, upload limits."""
+"""Models and the knowledge base: embedding model, query embedding, chunk sizes, upload limits."""
 
 from __future__ import annotations
 
@@ -47,4 +47,33 @@ KEYWORD_POSTINGS_BUDGET = env_int(
     minimum=100,
     help="Most chunks keyword search scores per query: the rarest query words pick the candidates, common "
     "ones only add to their scores.",
+)
+QUERY_EMBEDDING = env_choice(
+    "QUERY_EMBEDDING",
+    "worker",
+    ["worker", "local"],
+    help="Where search queries are embedded outside Celery workers: worker (a task on the embeddings "
+    "workers, so the web process never loads torch) or local (in the process that searches).",
+)
+QUERY_EMBEDDING_TIMEOUT = env_float(
+    "QUERY_EMBEDDING_TIMEOUT",
+    10.0,
+    minimum=0.1,
+    maximum=300,
+    help="Seconds a search waits for a worker to embed its query before ranking by keywords only.",
+)
+QUERY_EMBEDDING_QUEUE = (
+    env_str(
+        "QUERY_EMBEDDING_QUEUE",
+        "embeddings",
+        help="Celery queue for query embeddings. Give it workers of its own so searches never wait behind "
+        "a re-embedding of the library.",
+    )
+    or "embeddings"
+)
+QUERY_EMBEDDING_CACHE_SECONDS = env_int(
+    "QUERY_EMBEDDING_CACHE_SECONDS",
+    600,
+    minimum=0,
+    help="Seconds a query's vector is kept in Redis so a repeated search costs nothing (0: no cache).",
 )

@@ -37,3 +37,6 @@ CACHES = {
     }
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The test process loads the embedding model anyway (fixtures are embedded in-process), so searches embed
+# their query here too. Tests of the worker round trip, the web's path, ask for QUERY_EMBEDDING="worker".
+QUERY_EMBEDDING = "local"

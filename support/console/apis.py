@@ -6,7 +6,7 @@ and reaches the knowledge base only through `knowledge.api`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -60,9 +60,24 @@ class SearchResultOutput(serializers.Serializer):
     keyword_rank = serializers.IntegerField(allow_null=True)
 
 
+class SearchOutput(serializers.Serializer):
+    query = serializers.CharField()
+    vector_search = serializers.ChoiceField(
+        choices=list(get_args(api.VectorSearch)),
+        help_text="used: results are ranked by vector and keyword match. unavailable: the query could not be "
+        "embedded in time (no embedding worker answered), so results are ranked by keyword match only. "
+        "off: vector search was not asked for.",
+    )
+    notice = serializers.CharField(
+        allow_null=True, help_text="Why vector search did not take part, in words; null when it did."
+    )
+    results = SearchResultOutput(many=True)
+
+
 class SearchApi(APIView):
     """Hit testing: the ranked chunks for a query, optionally as a given customer and role, with the vector,
-    keyword and fused scores. GET takes the same fields as query parameters."""
+    keyword and fused scores. GET takes the same fields as query parameters. When no embedding worker embeds
+    the query in time the answer is still a 200, ranked by keywords, with `vector_search` "unavailable"."""
 
     read_scope = roles.KNOWLEDGE_READ
     write_scope = roles.KNOWLEDGE_READ
@@ -91,22 +106,29 @@ class SearchApi(APIView):
                 customer_plan=customer.plan.code if customer.plan else None,
                 customer_organization=customer.organization.slug if customer.organization else None,
             )
-        results = api.retrieve(
+        found = api.retrieve_with_status(
             fields["query"],
             scope=api.RetrievalScope(**scope_fields),
             k=fields["k"],
             max_per_document=fields.get("max_per_document"),
         )
-        return Response({"query": fields["query"], "results": SearchResultOutput(results, many=True).data})
+        return Response(
+            {
+                "query": fields["query"],
+                "vector_search": found.vector_search,
+                "notice": found.notice or None,
+                "results": SearchResultOutput(found.chunks, many=True).data,
+            }
+        )
 
-    @extend_schema(parameters=[SearchInput], responses=SearchResultOutput(many=True))
+    @extend_schema(parameters=[SearchInput], responses=SearchOutput)
     def get(self, request: Request) -> Response:
         data: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "products"}
         if "products" in request.query_params:
             data["products"] = request.query_params.getlist("products")
         return self._search(request, data)
 
-    @extend_schema(request=SearchInput, responses=SearchResultOutput(many=True))
+    @extend_schema(request=SearchInput, responses=SearchOutput)
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             raise DomainError("Send a JSON object.", field="non_field_errors")
