@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
+from . import query
 from .contracts import IngestResult, Retrieval, RetrievalScope, RetrievedChunk, VectorSearch
+from .query import ConversationQuery, Turn
 from .query_embedding import QueryEmbeddingUnavailable, local_query_embedding
-from .selectors import chunks_search
+from .selectors import chunks_search, title_index
 
 __all__ = [
+    "ConversationQuery",
     "IngestResult",
     "QueryEmbeddingUnavailable",
     "Retrieval",
     "RetrievalScope",
     "RetrievedChunk",
+    "Turn",
     "VectorSearch",
+    "conversation_query",
     "document_upsert",
     "local_query_embedding",
     "query_vector",
@@ -24,6 +30,16 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+def conversation_query(
+    turns: Sequence[Turn], *, scope: RetrievalScope, scenario: str = ""
+) -> ConversationQuery:
+    """What to search for, for a conversation: the text of its latest turns, and the documents it names
+    (their titles), which `retrieve(..., focus_titles=...)` puts first."""
+    text = query.conversation_query(turns, scenario)
+    focus = query.conversation_focus(turns, title_index(scope.collection))
+    return ConversationQuery(text=text, focus_titles=focus)
 
 
 def document_upsert(
@@ -67,6 +83,7 @@ def retrieve_with_status(
     pool: int = 50,
     max_per_document: int | None = None,
     use_vectors: bool = True,
+    focus_titles: Sequence[str] = (),
 ) -> Retrieval:
     """The passages that best answer `query` among those `scope` may see, best first, and whether vector
     search took part. When the query cannot be embedded in time the passages are ranked by keywords alone."""
@@ -83,7 +100,13 @@ def retrieve_with_status(
         else:
             status = "used" if vector is not None else "off"
     chunks = chunks_search(
-        scope=scope, text=query, vector=vector, k=k, pool=pool, max_per_document=max_per_document
+        scope=scope,
+        text=query,
+        vector=vector,
+        k=k,
+        pool=pool,
+        max_per_document=max_per_document,
+        focus_titles=focus_titles,
     )
     return Retrieval(chunks=tuple(chunks), vector_search=status, notice=notice)
 
@@ -96,11 +119,18 @@ def retrieve(
     pool: int = 50,
     max_per_document: int | None = None,
     use_vectors: bool = True,
+    focus_titles: Sequence[str] = (),
 ) -> list[RetrievedChunk]:
     """The passages that best answer `query` among those `scope` may see, best first (by keywords only
     when the query cannot be embedded in time; `retrieve_with_status` says when that happened)."""
     return list(
         retrieve_with_status(
-            query, scope=scope, k=k, pool=pool, max_per_document=max_per_document, use_vectors=use_vectors
+            query,
+            scope=scope,
+            k=k,
+            pool=pool,
+            max_per_document=max_per_document,
+            use_vectors=use_vectors,
+            focus_titles=focus_titles,
         ).chunks
     )

@@ -95,6 +95,8 @@ class Query:
     id: str
     text: str
     gold: frozenset[str]
+    turns: tuple[Turn, ...] = ()
+    scenario: str = ""
 
 
 def queries_load(path: Path, *, input_mode: str) -> list[Query]:
@@ -104,14 +106,15 @@ def queries_load(path: Path, *, input_mode: str) -> list[Query]:
         if not gold:
             continue
         scenario = str(row.get("scenario") or "")
+        turns: tuple[Turn, ...] = ()
         if input_mode == "conversation" and row.get("dialogue"):
-            turns = [
+            turns = tuple(
                 Turn(role=str(t.get("role", "user")), text=str(t.get("text", ""))) for t in row["dialogue"]
-            ]
+            )
             text = conversation_query(turns, scenario)
         else:
             text = question_query(str(row.get("query") or ""), scenario)
-        queries.append(Query(id=str(row.get("id")), text=text, gold=gold))
+        queries.append(Query(id=str(row.get("id")), text=text, gold=gold, turns=turns, scenario=scenario))
     return queries
 
 
@@ -128,12 +131,24 @@ def evaluate(
     latencies: list[float] = []
     for index, query in enumerate(queries, start=1):
         started = time.perf_counter()
+        text = query.text
+        focus: tuple[str, ...] = ()
+        if query.turns:
+            # The same query formation as the agent console: latest turns, and the documents they name.
+            formed = api.conversation_query(query.turns, scope=scope, scenario=query.scenario)
+            text, focus = formed.text, formed.focus_titles
         # Evaluation runs where the model is loaded (it embedded the collection): no worker round trip, and
         # the latency measured is the search's own.
         with api.local_query_embedding():
-            vector = api.query_vector(query.text)
+            vector = api.query_vector(text)
         results = chunks_search(
-            scope=scope, text=query.text, vector=vector, k=depth, pool=max(50, depth * 5), max_per_document=1
+            scope=scope,
+            text=text,
+            vector=vector,
+            k=depth,
+            pool=max(50, depth * 5),
+            max_per_document=1,
+            focus_titles=focus,
         )
         latencies.append((time.perf_counter() - started) * 1000)
         ranked = [external[r.document_id] for r in results]

@@ -20,8 +20,12 @@ from pgvector.django import CosineDistance
 
 from .contracts import RetrievalScope, RetrievedChunk
 from .models import Chunk, Document, KeywordCorpus
+from .query import TitleIndex
 
 RRF_K = 60
+# Added to the fused score of chunks whose document the conversation names: about two standard deviations
+# of the fused score, so a named document's passages lead unless another passage is far closer.
+FOCUS_BONUS = 2.0
 ADMIN_ROLE = "administrator"
 
 
@@ -77,7 +81,7 @@ def _pgvector_version() -> tuple[int, ...]:
 
 
 def vector_candidates(
-    scope: RetrievalScope, vector: Sequence[float], *, limit: int
+    scope: RetrievalScope, vector: Sequence[float], *, limit: int, restrict: Q | None = None
 ) -> list[tuple[int, float]]:
     """(chunk id, cosine similarity) of the nearest chunks the scope may see, best first.
 
@@ -86,6 +90,7 @@ def vector_candidates(
     """
     queryset = (
         searchable_chunks(scope)
+        .filter(restrict or Q())
         .annotate(distance=CosineDistance("embedding", list(vector)))
         .order_by("distance")
         .values_list("id", "distance")[:limit]
@@ -185,15 +190,23 @@ def _quoted(lexeme: str) -> str:
     return f"'{lexeme}'"
 
 
-def keyword_candidates(scope: RetrievalScope, text: str, *, limit: int) -> list[tuple[int, float]]:
+def keyword_candidates(
+    scope: RetrievalScope,
+    text: str,
+    *,
+    limit: int,
+    restrict: Q | None = None,
+    terms: KeywordTerms | None = None,
+) -> list[tuple[int, float]]:
     """(chunk id, BM25 score) of the best keyword matches for `text`, best first."""
-    terms = keyword_terms(scope, text)
+    terms = terms or keyword_terms(scope, text)
     if terms is None:
         return []
     expression, params = _bm25_sql(terms)
     selecting = " | ".join(_quoted(lexeme) for lexeme in terms.selecting)
     rows = (
         searchable_chunks(scope)
+        .filter(restrict or Q())
         .filter(search_vector=SearchQuery(selecting, search_type="raw", config="english"))
         .annotate(bm25=RawSQL(expression, params, output_field=FloatField()))  # noqa: S611 (values are parameters)
         .order_by("-bm25", "id")
@@ -273,17 +286,36 @@ def chunks_search(
     pool: int = 50,
     max_per_document: int | None = None,
     fusion: str | None = None,
+    focus_titles: Sequence[str] = (),
 ) -> list[RetrievedChunk]:
     """Hybrid search: vector and keyword candidates (`pool` of each), fused (see `fuse`), then at most
-    `max_per_document` chunks per document if asked (so one long document does not fill every slot)."""
+    `max_per_document` chunks per document if asked (so one long document does not fill every slot).
+    Chunks of documents titled in `focus_titles` (what the conversation is about) get FOCUS_BONUS."""
     pool = max(pool, k)
     dense = vector_candidates(scope, vector, limit=pool) if vector is not None else []
     terms = keyword_terms(scope, text)
-    sparse = keyword_candidates(scope, text, limit=pool) if terms is not None else []
+    sparse = keyword_candidates(scope, text, limit=pool, terms=terms) if terms is not None else []
     method = fusion or settings.RETRIEVAL_FUSION
-    candidates = list(dict.fromkeys([cid for cid, _ in dense] + [cid for cid, _ in sparse]))
-    scores = _scores_for(candidates, terms, vector) if method == "score" else {}
+    focused: list[tuple[int, float]] = []
+    if focus_titles:
+        # The documents the conversation names compete on their own too, so they are in the pool even when
+        # the whole library has closer passages.
+        restrict = Q(document__title__in=list(focus_titles))
+        if vector is not None:
+            focused += vector_candidates(scope, vector, limit=pool, restrict=restrict)
+        if terms is not None:
+            focused += keyword_candidates(scope, text, limit=pool, restrict=restrict, terms=terms)
+    candidates = list(dict.fromkeys([cid for cid, _ in (*dense, *sparse, *focused)]))
+    scores = _scores_for(candidates, terms, vector) if method == "score" or focused else {}
     fused = fuse(dense, sparse, scores, method=method, vector_weight=settings.RETRIEVAL_VECTOR_WEIGHT)
+    if focus_titles:
+        in_focus = set(
+            Chunk.objects.filter(id__in=candidates, document__title__in=list(focus_titles)).values_list(
+                "id", flat=True
+            )
+        )
+        bonus = FOCUS_BONUS if method == "score" else FOCUS_BONUS / RRF_K
+        fused = {cid: fused.get(cid, 0.0) + (bonus if cid in in_focus else 0.0) for cid in candidates}
     vector_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, start=1)}
     keyword_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(sparse, start=1)}
     vector_score = dict(dense) | {cid: v for cid, (v, _) in scores.items() if v is not None}
@@ -320,6 +352,26 @@ def chunks_search(
         if len(results) >= k:
             break
     return results
+
+
+_title_indexes: dict[str, tuple[Any, TitleIndex]] = {}
+
+
+def title_index(collection: str) -> TitleIndex:
+    """The collection's document titles, indexed for spotting them in a conversation. Rebuilt when the
+    collection's keyword statistics are (after versions go live), kept in memory in between."""
+    stamp = KeywordCorpus.objects.filter(collection=collection).values_list("refreshed_at", flat=True).first()
+    cached = _title_indexes.get(collection)
+    if cached is not None and stamp is not None and cached[0] == stamp:
+        return cached[1]
+    titles = (
+        Document.objects.filter(collection=collection, active_version__isnull=False)
+        .values_list("title", flat=True)
+        .distinct()
+    )
+    index = TitleIndex.build(list(titles))
+    _title_indexes[collection] = (stamp, index)
+    return index
 
 
 def documents_visible(*, scope: RetrievalScope) -> QuerySet[Document]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from knowledge import api, selectors, services
 from knowledge.contracts import RetrievalScope
 from knowledge.models import KeywordCorpus, KeywordStat
+from knowledge.query import TitleIndex, Turn, conversation_focus
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +247,39 @@ def test_search_api_rejects_bad_input(agent_api, library):
         ).status_code
         == 403
     )
+
+
+def test_titles_named_in_a_conversation_become_the_focus():
+    index = TitleIndex.build(
+        ["Hobsons House", "A and B Guest House", "Pizza Hut City Centre", "Pizza Hut Fen Ditton", "The Place"]
+    )
+    turns = [
+        Turn("user", "We stayed at the Hobsons house last year."),
+        Turn("agent", "Lovely. Anything else?"),
+        Turn("user", "Does the Pizza Hut in the city centre deliver?"),
+    ]
+    assert conversation_focus(turns, index) == ("Pizza Hut City Centre",)
+    # The latest turn naming something wins; a turn naming nothing keeps the earlier focus.
+    assert conversation_focus([*turns, Turn("user", "And do they take cards?")], index) == (
+        "Pizza Hut City Centre",
+    )
+    assert conversation_focus([Turn("user", "Compare A & B guest house with Hobsons House")], index) == (
+        "A and B Guest House",
+        "Hobsons House",
+    )
+    assert conversation_focus([Turn("user", "any pizza place?")], index) == ()
+
+
+def test_a_named_document_leads_the_results(library):
+    scope = RetrievalScope(staff_roles=frozenset({"administrator"}))
+    plain = api.retrieve("can I get my money back", scope=scope, k=5, max_per_document=1)
+    formed = api.conversation_query(
+        [Turn("customer", "About the Harlow Group addendum."), Turn("customer", "Can I get my money back?")],
+        scope=scope,
+    )
+    assert formed.focus_titles == ("Harlow Group addendum",)
+    focused = api.retrieve(
+        formed.text, scope=scope, k=5, max_per_document=1, focus_titles=formed.focus_titles
+    )
+    assert _slugs(focused)[0] == "harlow"
+    assert _slugs(plain)[0] != "harlow"
