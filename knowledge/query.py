@@ -16,6 +16,21 @@ CONTEXT_TURNS = 3
 MAX_QUERY_CHARS = 2000
 
 
+# Words of conversation rather than of subject: greetings, politeness, modal and request verbs. Documents
+# rarely hold them, so keyword ranking would prize them; they are dropped from the keyword side only.
+_FILLER = """
+hello hi hey thanks thank cheers please pls would could can may might shall should will wondering wonder want
+wanted need needed like tell know let sure okay ok yes yeah no nope great awesome perfect also just really
+actually maybe question ask asking help appreciate hopefully kindly
+"""
+FILLER_WORDS = frozenset(_FILLER.split())
+
+
+def keyword_text(text: str) -> str:
+    """The text keyword search matches: the words, less conversational filler."""
+    return " ".join(word for word in _tokens(text) if word not in FILLER_WORDS)
+
+
 @dataclass(frozen=True)
 class Turn:
     role: str  # "customer" / "user" or "agent"

@@ -13,14 +13,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
-from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
 from .contracts import RetrievalScope, RetrievedChunk
 from .models import Chunk, Document, KeywordCorpus
-from .query import TitleIndex
+from .query import TitleIndex, keyword_text
 
 RRF_K = 60
 # Added to the fused score of chunks whose document the conversation names: about two standard deviations
@@ -85,24 +84,35 @@ def vector_candidates(
 ) -> list[tuple[int, float]]:
     """(chunk id, cosine similarity) of the nearest chunks the scope may see, best first.
 
-    Filters run inside the index scan's result set, so a filtered HNSW scan can come back short; pgvector
-    >= 0.8 keeps scanning (iterative scans), older versions fall back to an exact scan when that happens.
+    The HNSW index answers "nearest chunks of any collection, anyone's"; the rights filter then keeps what the
+    scope may see. So the index is asked for a wider pool than wanted (pgvector >= 0.8 widens it by itself
+    with an iterative scan), and when even the widest pool leaves too few (a narrow audience, or a `restrict`
+    to a few documents), an exact scan over just the rows the filter allows answers instead.
     """
-    queryset = (
-        searchable_chunks(scope)
-        .filter(restrict or Q())
-        .annotate(distance=CosineDistance("embedding", list(vector)))
-        .order_by("distance")
-        .values_list("id", "distance")[:limit]
-    )
+    target = list(vector)
+    allowed = searchable_chunks(scope).filter(restrict or Q())
+    distance = CosineDistance("embedding", target)
+    rows: list[tuple[int, float]] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(1000, max(40, limit * 2)))])
-        if _pgvector_version() >= (0, 8):
-            cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-        rows = list(queryset)
-        if len(rows) < limit and _pgvector_version() < (0, 8):
+        if restrict is None:
+            if _pgvector_version() >= (0, 8):
+                cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+            for width in (max(limit * 4, 200), 1000):
+                cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(width)])
+                nearest = Chunk.objects.order_by(distance).values("id")[:width]
+                rows = list(
+                    allowed.filter(id__in=Subquery(nearest))
+                    .annotate(distance=distance)
+                    .order_by("distance")
+                    .values_list("id", "distance")[:limit]
+                )
+                if len(rows) >= limit:
+                    break
+        if len(rows) < limit:
             cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
-            rows = list(queryset)
+            rows = list(
+                allowed.annotate(distance=distance).order_by("distance").values_list("id", "distance")[:limit]
+            )
     rows.sort(key=lambda row: row[1])
     return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in rows]
 
@@ -123,12 +133,13 @@ class KeywordTerms:
 # rank of a single body occurrence makes one body hit count 1.
 BM25_K1 = 1.2
 BM25_B = 0.75
+MAX_SELECTING_TERMS = 8
 _TS_WEIGHTS = "{0.4, 0.5, 0.7, 1.0}"  # D, C (body), B (heading), A (title); ts_rank caps weights at 1
 _ONE_BODY_HIT = 0.5 / 1.64493406685  # ts_rank of a single weight-C occurrence
 _SAFE_LEXEME = re.compile(r"^[^'\\\s:&|!()<>*]+$")
 
 
-def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 48) -> KeywordTerms | None:
+def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 16) -> KeywordTerms | None:
     """Stem the query with the index's configuration and look up each lexeme's document frequency."""
     if not text.strip():
         return None
@@ -140,7 +151,7 @@ def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 48) -> K
             LEFT JOIN knowledge_keywordstat k ON k.collection = %s AND k.lexeme = t.lexeme
             LEFT JOIN knowledge_keywordcorpus c ON c.collection = %s
             """,
-            [text[:20000], scope.collection, scope.collection],
+            [keyword_text(text[:20000]), scope.collection, scope.collection],
         )
         rows = [row for row in cursor.fetchall() if _SAFE_LEXEME.match(row[0])]
     if not rows:
@@ -160,7 +171,7 @@ def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 48) -> K
     selecting: list[str] = []
     postings = 0
     for lexeme, df, _, _ in rows:
-        if selecting and postings + df > budget:
+        if selecting and (postings + df > budget or len(selecting) >= MAX_SELECTING_TERMS):
             break
         selecting.append(lexeme)
         postings += df
@@ -175,15 +186,23 @@ def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 48) -> K
     )
 
 
-def _bm25_sql(terms: KeywordTerms) -> tuple[str, list[Any]]:
-    """A SQL expression scoring "knowledge_chunk".search_vector against the terms with BM25."""
-    norm = f"({BM25_K1} * (1 - {BM25_B} + {BM25_B} * length(knowledge_chunk.search_vector) / %s::float8))"
-    parts, params = [], []
-    for lexeme, idf in zip(terms.lexemes, terms.idfs, strict=True):
-        tf = f"(ts_rank('{_TS_WEIGHTS}', knowledge_chunk.search_vector, %s::tsquery, 0) / {_ONE_BODY_HIT})"
-        parts.append(f"%s::float8 * {tf} * {BM25_K1 + 1} / ({tf} + {norm})")
-        params += [idf, _quoted(lexeme), _quoted(lexeme), terms.mean_length]
-    return "(" + " + ".join(parts) + ")", params
+def _bm25_sql(terms: KeywordTerms, where: str) -> tuple[str, list[Any]]:
+    """SQL giving (id, BM25 score) for the chunks `where` selects (a condition on `c`). Each lexeme's rank
+    is computed once per chunk (the lateral subquery, kept apart from the outer expression by OFFSET 0).
+    Numbers are written into the SQL as float literals; the lexemes travel as parameters."""
+    ranks = [
+        f"ts_rank('{_TS_WEIGHTS}', c.search_vector, %s::tsquery, 0) / {_ONE_BODY_HIT} AS r{index}"
+        for index in range(len(terms.lexemes))
+    ]
+    norm = f"{BM25_K1} * (1 - {BM25_B} + {BM25_B} * t.len / {float(terms.mean_length)!r})"
+    score = " + ".join(
+        f"{float(idf)!r} * t.r{index} * {BM25_K1 + 1} / (t.r{index} + {norm})"
+        for index, idf in enumerate(terms.idfs)
+    )
+    # Only our own float literals and fixed SQL are formatted in; user text is in the parameters.
+    lateral = f"CROSS JOIN LATERAL (SELECT {', '.join(ranks)}, length(c.search_vector) AS len OFFSET 0) t"
+    sql = f"SELECT c.id, ({score}) AS bm25 FROM knowledge_chunk c {lateral} WHERE {where}"  # noqa: S608
+    return sql, [_quoted(lexeme) for lexeme in terms.lexemes]
 
 
 def _quoted(lexeme: str) -> str:
@@ -202,39 +221,53 @@ def keyword_candidates(
     terms = terms or keyword_terms(scope, text)
     if terms is None:
         return []
-    expression, params = _bm25_sql(terms)
-    selecting = " | ".join(_quoted(lexeme) for lexeme in terms.selecting)
-    rows = (
+    # Candidates are the chunks holding one of the rarer words, ranked by those words alone (cheap); the
+    # fusion step then scores the survivors on every word of the query.
+    rare = KeywordTerms(
+        lexemes=terms.selecting,
+        idfs=tuple(dict(zip(terms.lexemes, terms.idfs, strict=True))[lexeme] for lexeme in terms.selecting),
+        selecting=terms.selecting,
+        mean_length=terms.mean_length,
+    )
+    matching = (
         searchable_chunks(scope)
         .filter(restrict or Q())
-        .filter(search_vector=SearchQuery(selecting, search_type="raw", config="english"))
-        .annotate(bm25=RawSQL(expression, params, output_field=FloatField()))  # noqa: S611 (values are parameters)
-        .order_by("-bm25", "id")
-        .values_list("id", "bm25")[:limit]
+        .filter(
+            search_vector=SearchQuery(
+                " | ".join(map(_quoted, rare.lexemes)), search_type="raw", config="english"
+            )
+        )
+        .order_by()
+        .values("id")
     )
-    return [(chunk_id, float(score)) for chunk_id, score in rows]
+    matching_sql, matching_params = matching.query.sql_with_params()
+    sql, params = _bm25_sql(rare, f"c.id IN ({matching_sql})")
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY bm25 DESC, c.id LIMIT %s", [*params, *matching_params, limit])
+        return [(chunk_id, float(score)) for chunk_id, score in cursor.fetchall()]
 
 
 def _scores_for(
     ids: Sequence[int], terms: KeywordTerms | None, vector: Sequence[float] | None
 ) -> dict[int, tuple[float | None, float]]:
-    """Both scores for chunks that only one side found, so every candidate is fused on full evidence."""
+    """Both scores for every candidate, so each is fused on full evidence even if only one side found it."""
     if not ids:
         return {}
-    queryset = Chunk.objects.filter(id__in=list(ids))
-    if vector is not None:
-        queryset = queryset.annotate(distance=CosineDistance("embedding", list(vector)))
-    else:
-        queryset = queryset.annotate(distance=Value(None, output_field=FloatField()))
+    keyword: dict[int, float] = {}
     if terms is not None:
-        expression, params = _bm25_sql(terms)
-        queryset = queryset.annotate(bm25=RawSQL(expression, params, output_field=FloatField()))  # noqa: S611 (values are parameters)
-    else:
-        queryset = queryset.annotate(bm25=Value(0.0, output_field=FloatField()))
-    return {
-        chunk_id: (None if distance is None else 1.0 - float(distance), float(bm25 or 0.0))
-        for chunk_id, distance, bm25 in queryset.values_list("id", "distance", "bm25")
-    }
+        sql, params = _bm25_sql(terms, "c.id = ANY(%s)")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, list(ids)])
+            keyword = {chunk_id: float(score or 0.0) for chunk_id, score in cursor.fetchall()}
+    similarity: dict[int, float] = {}
+    if vector is not None:
+        rows = (
+            Chunk.objects.filter(id__in=list(ids))
+            .annotate(distance=CosineDistance("embedding", list(vector)))
+            .values_list("id", "distance")
+        )
+        similarity = {chunk_id: 1.0 - float(distance) for chunk_id, distance in rows if distance is not None}
+    return {chunk_id: (similarity.get(chunk_id), keyword.get(chunk_id, 0.0)) for chunk_id in ids}
 
 
 def _standardised(values: dict[int, float]) -> dict[int, float]:
@@ -306,7 +339,9 @@ def chunks_search(
         if terms is not None:
             focused += keyword_candidates(scope, text, limit=pool, restrict=restrict, terms=terms)
     candidates = list(dict.fromkeys([cid for cid, _ in (*dense, *sparse, *focused)]))
-    scores = _scores_for(candidates, terms, vector) if method == "score" or focused else {}
+    scores = _scores_for(candidates, terms, vector)
+    # Keyword candidates were picked by their rare words; rank them on the whole query.
+    sparse = sorted(((cid, scores[cid][1]) for cid, _ in sparse), key=lambda row: (-row[1], row[0]))
     fused = fuse(dense, sparse, scores, method=method, vector_weight=settings.RETRIEVAL_VECTOR_WEIGHT)
     if focus_titles:
         in_focus = set(
@@ -321,7 +356,8 @@ def chunks_search(
     vector_score = dict(dense) | {cid: v for cid, (v, _) in scores.items() if v is not None}
     keyword_score = dict(sparse) | {cid: kw for cid, (_, kw) in scores.items() if kw > 0}
     order = sorted(fused, key=lambda cid: (-fused[cid], cid))
-    chunks = {c.id: c for c in Chunk.objects.filter(id__in=order[: pool * 2]).select_related("document")}
+    fetched = Chunk.objects.filter(id__in=order[: pool * 2]).select_related("document")
+    chunks = {c.id: c for c in fetched.defer("embedding", "search_vector")}
     results: list[RetrievedChunk] = []
     per_document: dict[int, int] = {}
     for chunk_id in order:

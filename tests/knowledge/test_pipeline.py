@@ -8,7 +8,7 @@ import time
 import pytest
 
 from knowledge import services
-from knowledge.models import Chunk, DocumentVersion, EmbeddingCache
+from knowledge.models import Chunk, DocumentVersion, EmbeddingCache, KeywordCorpus, KeywordStat
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,6 +47,12 @@ def test_new_document_is_embedded_by_the_worker_and_activated(celery_worker):
     assert document.active_version_id == version.pk
     assert not Chunk.objects.filter(version=version, dirty=True).exists()
     assert EmbeddingCache.objects.count() == 3
+    # Going live queues a recount of the keyword statistics, which the worker runs a few seconds later.
+    deadline = time.monotonic() + 30
+    while not KeywordCorpus.objects.filter(collection="live", chunks=3).exists():
+        assert time.monotonic() < deadline, "keyword statistics were not recounted"
+        time.sleep(0.3)
+    assert KeywordStat.objects.get(collection="live", lexeme="refund").df == 3
 
 
 def test_editing_one_paragraph_embeds_only_the_changed_chunk(celery_worker):
@@ -112,6 +118,10 @@ def test_sweep_finds_versions_left_behind():
     assert services.versions_pending() == [version.pk]
     services.version_embed(version_id=version.pk)
     assert services.versions_pending() == []
+    # Keyword statistics older than the latest activation are stale until recounted.
+    assert services.keyword_stats_stale() == ["live"]
+    services.keyword_stats_refresh(collection="live")
+    assert services.keyword_stats_stale() == []
 
 
 def test_model_switch_serves_old_vectors_until_every_chunk_has_a_new_one(monkeypatch):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from knowledge import api, selectors, services
 from knowledge.contracts import RetrievalScope
 from knowledge.models import KeywordCorpus, KeywordStat
-from knowledge.query import TitleIndex, Turn, conversation_focus
+from knowledge.query import TitleIndex, Turn, conversation_focus, keyword_text
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -247,6 +247,10 @@ def test_search_api_rejects_bad_input(agent_api, library):
         ).status_code
         == 403
     )
+
+
+def test_keyword_text_drops_conversational_filler_only():
+    assert keyword_text("Hi! Could you please tell me if the Wi-Fi is fast?") == "you me if the wi fi is fast"
 
 
 def test_titles_named_in_a_conversation_become_the_focus():
