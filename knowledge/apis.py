@@ -340,3 +340,27 @@ class VersionDetailApi(_KnowledgeScoped, generics.RetrieveAPIView):
         from django.shortcuts import get_object_or_404
 
         return get_object_or_404(self.get_queryset(), number=self.kwargs["number"])
+
+
+class IndexStatusOutput(serializers.Serializer):
+    active_model = serializers.CharField(help_text="The embedding model whose vectors search serves.")
+    configured_model = serializers.CharField(help_text="EMBEDDING_MODEL; differs during a switch.")
+    switch = serializers.DictField(
+        allow_null=True,
+        help_text="A model switch in progress: target model, texts embedded so far and in all.",
+    )
+    chunks = serializers.IntegerField(help_text="Chunks of live documents, every version.")
+    chunks_waiting = serializers.IntegerField(help_text="Chunks still waiting for a vector.")
+    versions = serializers.DictField(child=serializers.IntegerField(), help_text="Versions per state.")
+    keyword_statistics_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the keyword statistics (BM25) were last recounted."
+    )
+
+
+class IndexStatusApi(_KnowledgeScoped, APIView):
+    """The state of the live index: which embedding model search serves, a model switch's progress, and
+    how much indexing work is waiting."""
+
+    @extend_schema(responses=IndexStatusOutput)
+    def get(self, request: Request) -> Response:
+        return Response(IndexStatusOutput(selectors.index_status()).data)

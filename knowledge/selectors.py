@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
@@ -423,3 +423,33 @@ def documents_for_user(*, roles: frozenset[str]) -> QuerySet[Document]:
     return live.filter(
         document_visibility(RetrievalScope(staff_roles=roles)), status=Document.Status.PUBLISHED
     )
+
+
+def index_status(collection: str = "live") -> dict[str, Any]:
+    """What the live index looks like now, for the API: models, a switch's progress, waiting work."""
+    from . import embedding
+    from .models import DocumentVersion, IndexState
+
+    state = IndexState.objects.filter(pk=1).first()
+    active = (state.active_model if state else "") or embedding.configured_model()
+    switch = None
+    if state is not None and state.target_model:
+        switch = {"model": state.target_model, "done": state.target_done, "total": state.target_total}
+    chunks = Chunk.objects.filter(document__collection=collection)
+    versions = (
+        DocumentVersion.objects.filter(document__collection=collection)
+        .values("state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        "active_model": active,
+        "configured_model": embedding.configured_model(),
+        "switch": switch,
+        "chunks": chunks.count(),
+        "chunks_waiting": chunks.filter(dirty=True).count(),
+        "versions": {row["state"]: row["n"] for row in versions},
+        "keyword_statistics_at": KeywordCorpus.objects.filter(collection=collection)
+        .values_list("refreshed_at", flat=True)
+        .first(),
+    }

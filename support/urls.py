@@ -40,6 +40,7 @@ api_v1 = [
         name="document-version",
     ),
     path("knowledge/search", console.SearchApi.as_view(), name="knowledge-search"),
+    path("knowledge/index", knowledge.IndexStatusApi.as_view(), name="knowledge-index"),
 ]
 
 urlpatterns = [

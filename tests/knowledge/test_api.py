@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from knowledge.models import Document
+from knowledge import services
+from knowledge.models import Document, IndexState
 from support.core import roles
 from tests import factories
+from tests.conftest import key_client
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +112,26 @@ def test_agents_see_only_published_documents_they_may_read(editor_api, agent_api
         agent_api.post("/api/v1/knowledge/documents", {"title": "x", "text": "y"}, format="json").status_code
         == 403
     )
+
+
+def test_index_status_reports_models_and_waiting_work(admin_api):
+    services.document_create(title="Refunds", text="# Refunds\n\nWithin 14 days.", embed_async=False)
+    IndexState.objects.update_or_create(
+        pk=1,
+        defaults={
+            "active_model": "all-MiniLM-L6-v2",
+            "target_model": "other",
+            "target_done": 3,
+            "target_total": 9,
+        },
+    )
+    body = admin_api.get("/api/v1/knowledge/index").json()
+    assert body["active_model"] == "all-MiniLM-L6-v2"
+    assert body["switch"] == {"model": "other", "done": 3, "total": 9}
+    assert body["chunks"] == body["chunks_waiting"] == 1
+    assert body["versions"] == {"queued": 1}
+
+
+def test_index_status_needs_knowledge_read(api):
+    assert api.get("/api/v1/knowledge/index").status_code in (401, 403)
+    assert key_client("tickets:read").get("/api/v1/knowledge/index").status_code == 403
