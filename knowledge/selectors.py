@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
@@ -99,19 +99,26 @@ def vector_candidates(
                 cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
             for width in (max(limit * 4, 200), 1000):
                 cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(width)])
-                nearest = Chunk.objects.order_by(distance).values("id")[:width]
-                rows = list(
-                    allowed.filter(id__in=Subquery(nearest))
-                    .annotate(distance=distance)
+                # Two statements, so the planner can neither skip the index nor rerun it per row.
+                nearest = list(
+                    Chunk.objects.annotate(distance=distance)
                     .order_by("distance")
-                    .values_list("id", "distance")[:limit]
+                    .values_list("id", "distance")[:width]
                 )
-                if len(rows) >= limit:
+                permitted = set(
+                    allowed.filter(id__in=[chunk_id for chunk_id, _ in nearest]).values_list("id", flat=True)
+                )
+                rows = [row for row in nearest if row[0] in permitted][:limit]
+                if len(rows) >= limit or len(nearest) < width:
                     break
         if len(rows) < limit:
-            cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+            # Exact: the distance to every allowed chunk. "+ 0" keeps the planner off the HNSW index (which
+            # would filter after the fact again) while the filter itself may use any other index.
             rows = list(
-                allowed.annotate(distance=distance).order_by("distance").values_list("id", "distance")[:limit]
+                Chunk.objects.filter(id__in=Subquery(allowed.order_by().values("id")))
+                .annotate(distance=distance + Value(0.0))
+                .order_by("distance")
+                .values_list("id", "distance")[:limit]
             )
     rows.sort(key=lambda row: row[1])
     return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in rows]
