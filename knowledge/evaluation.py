@@ -49,22 +49,25 @@ def collection_load(documents_path: Path, *, progress: Progress | None = None) -
     if Document.objects.filter(collection=collection).count() == len(rows):
         return collection, 0
     Document.objects.filter(collection=collection).delete()
-    for index, row in enumerate(rows, start=1):
-        text = str(row.get("text") or "").strip()
-        if not text:
-            continue
-        services.document_create(
-            title=str(row.get("title") or "").strip() or str(row["id"]),
-            text=text,
-            collection=collection,
-            status=Document.Status.PUBLISHED,
-            slug=f"d-{index}",
-            external_id=str(row["id"]),
-            source="eval",
-            embed_async=False,
-        )
-        if progress and index % 50 == 0:
-            progress(index, len(rows))
+    batch = 200  # one transaction per batch: far fewer commits than one per document
+    for first in range(0, len(rows), batch):
+        with transaction.atomic():
+            for index, row in enumerate(rows[first : first + batch], start=first + 1):
+                text = str(row.get("text") or "").strip()
+                if not text:
+                    continue
+                services.document_create(
+                    title=str(row.get("title") or "").strip() or str(row["id"]),
+                    text=text,
+                    collection=collection,
+                    status=Document.Status.PUBLISHED,
+                    slug=f"d-{index}",
+                    external_id=str(row["id"]),
+                    source="eval",
+                    embed_async=False,
+                )
+        if progress:
+            progress(min(first + batch, len(rows)), len(rows))
     return collection, len(rows)
 
 
