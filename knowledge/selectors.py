@@ -153,7 +153,7 @@ def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 16) -> K
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT t.lexeme, coalesce(k.df, 0), coalesce(c.chunks, 0), coalesce(c.mean_length, 0)
+            SELECT t.lexeme, coalesce(k.df, 0), c.chunks, coalesce(c.mean_length, 0)
             FROM unnest(to_tsvector('english', %s)) AS t
             LEFT JOIN knowledge_keywordstat k ON k.collection = %s AND k.lexeme = t.lexeme
             LEFT JOIN knowledge_keywordcorpus c ON c.collection = %s
@@ -163,7 +163,7 @@ def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 16) -> K
         rows = [row for row in cursor.fetchall() if _SAFE_LEXEME.match(row[0])]
     if not rows:
         return None
-    if not KeywordCorpus.objects.filter(collection=scope.collection).exists():
+    if rows[0][2] is None:
         # First search of a collection nobody has counted yet: count it now, once.
         from .services import keyword_stats_refresh
 
