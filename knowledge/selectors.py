@@ -317,6 +317,13 @@ def fuse(
     }
 
 
+def _chunks_with_documents(ids: Sequence[int]) -> dict[int, Chunk]:
+    rows = (
+        Chunk.objects.filter(id__in=list(ids)).select_related("document").defer("embedding", "search_vector")
+    )
+    return {chunk.id: chunk for chunk in rows}
+
+
 def chunks_search(
     *,
     scope: RetrievalScope,
@@ -363,11 +370,15 @@ def chunks_search(
     vector_score = dict(dense) | {cid: v for cid, (v, _) in scores.items() if v is not None}
     keyword_score = dict(sparse) | {cid: kw for cid, (_, kw) in scores.items() if kw > 0}
     order = sorted(fused, key=lambda cid: (-fused[cid], cid))
-    fetched = Chunk.objects.filter(id__in=order[: pool * 2]).select_related("document")
-    chunks = {c.id: c for c in fetched.defer("embedding", "search_vector")}
+    # Read the chunks in slices of the ranking, so a search for k results loads about k rows, and more only
+    # when the per-document limit skips some.
+    chunks: dict[int, Chunk] = {}
+    step = k * 2 if max_per_document is not None else k
     results: list[RetrievedChunk] = []
     per_document: dict[int, int] = {}
-    for chunk_id in order:
+    for position, chunk_id in enumerate(order):
+        if position % step == 0:
+            chunks.update(_chunks_with_documents(order[position : position + step]))
         chunk = chunks.get(chunk_id)
         if chunk is None:
             continue
