@@ -58,7 +58,12 @@ def _tokenizer(name: str) -> Any:
     path = Path(resolve_model_path(name)) / "tokenizer.json"
     if not path.exists():
         return None
-    return Tokenizer.from_file(str(path))
+    tokenizer = Tokenizer.from_file(str(path))
+    # tokenizer.json may carry the model's inference settings (all-MiniLM-L6-v2's pads and truncates to 128),
+    # which would make every text count as the same number of tokens and chunking pack whole sections.
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
 
 
 def token_counter(model: str | None = None) -> Any:
