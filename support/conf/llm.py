@@ -16,6 +16,13 @@ EMBEDDING_MODEL = (
 EMBEDDING_BATCH_SIZE = env_int(
     "EMBEDDING_BATCH_SIZE", 64, minimum=1, maximum=1024, help="Texts per embedding batch."
 )
+EMBEDDING_CLAIM_SIZE = env_int(
+    "EMBEDDING_CLAIM_SIZE",
+    256,
+    minimum=1,
+    maximum=4096,
+    help="Dirty chunks a worker claims, embeds and commits at once (topped up across versions).",
+)
 EMBEDDING_DEVICE = (
     env_str("EMBEDDING_DEVICE", "cpu", help="Torch device for embeddings: cpu or cuda.") or "cpu"
 )
