@@ -33,6 +33,12 @@ def _model(name: str) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
 
+    if settings.EMBEDDING_THREADS:
+        import torch
+
+        # Processes that share the cores (worker children, the web server) each running one thread per
+        # core wait on each other at every parallel step, which can make a single query ten times slower.
+        torch.set_num_threads(settings.EMBEDDING_THREADS)
     return SentenceTransformer(resolve_model_path(name), device=settings.EMBEDDING_DEVICE)
 
 
