@@ -8,7 +8,7 @@ from pathlib import Path
 from knowledge import evaluation
 
 from .corpus import dataset_files
-from .report import Row, Target, progress_bar, say, skipped
+from .report import Row, Target, progress_bar, say
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,12 @@ class Dataset:
 
     def row_names(self) -> list[str]:
         return [f"quality {self.name} {label}" for _, label, _ in self.targets]
+
+    def skipped(self, note: str) -> list[Row]:
+        return [
+            Row(name, None, target=Target(">=", bound), note=note)
+            for name, (_, _, bound) in zip(self.row_names(), self.targets, strict=True)
+        ]
 
 
 DATASETS = (
@@ -37,7 +43,7 @@ def run(datasets: Path) -> list[Row]:
         files = dataset_files(datasets, dataset.name)
         if files is None:
             say(f"quality: no {dataset.name} under {datasets}; skipped")
-            rows.extend(skipped(dataset.row_names(), "skipped (no data)"))
+            rows.extend(dataset.skipped("skipped (no data)"))
             continue
         rows.extend(_measure(dataset, *files))
     return rows
@@ -50,7 +56,7 @@ def _measure(dataset: Dataset, documents: Path, queries_path: Path) -> list[Row]
         evaluation.collection_embed(collection, progress=progress)
     queries = evaluation.queries_load(queries_path, input_mode=dataset.input_mode)
     if not queries:
-        return skipped(dataset.row_names(), "skipped (no query has gold ids)")
+        return dataset.skipped("skipped (no query has gold ids)")
     with progress_bar(f"{dataset.name}: searching", unit="query", total=len(queries)) as progress:
         report = evaluation.evaluate(collection, queries, k=10, progress=progress)
     say(f"quality {dataset.name}: {report}")

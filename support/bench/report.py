@@ -87,10 +87,6 @@ def _with_unit(value: float, unit: str) -> str:
     return f"{value:.4f}" if not float(value).is_integer() else f"{value:g}"
 
 
-def skipped(benchmarks: Sequence[str], note: str) -> list[Row]:
-    return [Row(name, None, note=note) for name in benchmarks]
-
-
 def failed(benchmarks: Sequence[str], error: BaseException) -> list[Row]:
     message = f"error: {type(error).__name__}: {error}".splitlines()[0][:120]
     return [Row(name, None, note=message, error=True) for name in benchmarks]
