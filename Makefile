@@ -56,6 +56,10 @@ seed: install ## load the demo company (idempotent)
 shell: install ## Django shell
 	$(PY) manage.py shell
 
+# BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--only latency,edit --json"
+bench: install ## benchmarks in a database of their own; prints one table (15-40 min, see README)
+	$(PY) -m support.bench $(BENCH_ARGS)
+
 worker: install ## a Celery worker for every queue (when not using make run)
 	$(PY) -m celery -A support worker -Q default,embeddings,inference,training -c 2 --loglevel INFO
 

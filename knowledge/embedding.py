@@ -37,6 +37,12 @@ def _load(name: str) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
 
+    if settings.EMBEDDING_THREADS:
+        import torch
+
+        # Processes that share the cores (worker children, the web server) each running one thread per
+        # core wait on each other at every parallel step, which can make a single query ten times slower.
+        torch.set_num_threads(settings.EMBEDDING_THREADS)
     return SentenceTransformer(resolve_model_path(name), device=settings.EMBEDDING_DEVICE)
 
 
@@ -73,7 +79,12 @@ def _tokenizer(name: str) -> Any:
     path = Path(resolve_model_path(name)) / "tokenizer.json"
     if not path.exists():
         return None
-    return Tokenizer.from_file(str(path))
+    tokenizer = Tokenizer.from_file(str(path))
+    # tokenizer.json may carry the model's inference settings (all-MiniLM-L6-v2's pads and truncates to 128),
+    # which would make every text count as the same number of tokens and chunking pack whole sections.
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer
 
 
 def token_counter(model: str | None = None) -> Any:

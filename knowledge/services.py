@@ -247,33 +247,53 @@ def version_activate(*, version: DocumentVersion) -> bool:
 
 
 def chunks_embed_batch(*, version_id: int | None = None, limit: int | None = None) -> int:
-    """Embed one batch of dirty chunks (of one version, or any). Returns how many chunks got a vector.
+    """Embed one batch of dirty chunks (of one version first, or of any). Returns how many got a vector.
 
     The batch is claimed with SKIP LOCKED and written in the same transaction, so workers never embed the
     same chunk at once, and a worker killed mid-batch leaves its chunks dirty for the next run.
     """
+    return sum(_embed_batch(version_id=version_id, size=limit or settings.EMBEDDING_CLAIM_SIZE).values())
+
+
+def _embed_batch(*, version_id: int | None, size: int) -> dict[int, int]:
+    """Claim and embed up to `size` dirty chunks: those of `version_id` first, topped up with other versions'
+    dirty chunks (oldest first). Nothing is claimed when `version_id` has no dirty chunk left to claim.
+    Returns how many chunks of each version got a vector.
+
+    Topping up matters: many documents are a few chunks long (an FAQ entry is one), and the model encodes
+    a handful of texts at about half the rate of a few hundred, which it sorts by length into full batches.
+    """
     with transaction.atomic():
-        claimed = Chunk.objects.select_for_update(skip_locked=True).filter(dirty=True)
-        if version_id is not None:
-            claimed = claimed.filter(version_id=version_id)
-        return _embed_claimed(claimed.order_by("id")[: limit or settings.EMBEDDING_BATCH_SIZE])
+        dirty = Chunk.objects.select_for_update(skip_locked=True).filter(dirty=True).order_by("id")
+        if version_id is None:
+            ids = list(dirty.values_list("id", flat=True)[:size])
+        else:
+            ids = list(dirty.filter(version_id=version_id).values_list("id", flat=True)[:size])
+            if ids and len(ids) < size:
+                others = dirty.exclude(version_id=version_id).values_list("id", flat=True)
+                ids += list(others[: size - len(ids)])
+        if not ids:
+            return {}
+        return _embed_claimed(Chunk.objects.filter(id__in=ids))
 
 
 def chunks_embed_ids(*, ids: Sequence[int]) -> int:
     """Embed the given chunks if still dirty (claimed the same way as `chunks_embed_batch`)."""
     with transaction.atomic():
-        return _embed_claimed(
-            Chunk.objects.select_for_update(skip_locked=True).filter(id__in=ids, dirty=True)
+        return sum(
+            _embed_claimed(
+                Chunk.objects.select_for_update(skip_locked=True).filter(id__in=ids, dirty=True)
+            ).values()
         )
 
 
-def _embed_claimed(claimed: Any) -> int:
+def _embed_claimed(claimed: Any) -> dict[int, int]:
     """Give claimed chunks a vector: from the cache when the same text was embedded before with the active
-    model, otherwise by embedding it now (and caching the result)."""
+    model, otherwise by embedding it now (and caching the result). Returns the chunks done per version."""
     model = active_model()
     batch = list(claimed.only("id", "version_id", "content_hash", "title", "heading_path", "text"))
     if not batch:
-        return 0
+        return {}
     hashes = {c.content_hash for c in batch}
     vectors = dict(
         EmbeddingCache.objects.filter(model=model, content_hash__in=hashes).values_list(
@@ -303,19 +323,30 @@ def _embed_claimed(claimed: Any) -> int:
         DocumentVersion.objects.filter(pk=version_id).update(
             chunks_embedded=F("chunks_embedded") + count, state=DocumentVersion.State.EMBEDDING, last_error=""
         )
-    return len(batch)
+    return per_version
 
 
 def version_embed(*, version_id: int, progress: Progress | None = None) -> bool:
-    """Embed every dirty chunk of a version, then activate it. Safe to run twice or concurrently."""
+    """Embed every dirty chunk of a version, then activate it. Safe to run twice or concurrently.
+
+    Batches are topped up with other versions' dirty chunks, and those versions are activated here too once
+    complete (their own task may have run, found their chunks claimed, and left them inactive)."""
     version = DocumentVersion.objects.filter(pk=version_id).first()
     if version is None:
         return False
-    while chunks_embed_batch(version_id=version_id):
+    others: set[int] = set()
+    while True:
+        done = _embed_batch(version_id=version_id, size=settings.EMBEDDING_CLAIM_SIZE)
+        if not done.get(version_id):
+            break
+        others.update(done.keys() - {version_id})
         if progress:
             version.refresh_from_db(fields=["chunks_embedded", "chunks_total"])
             progress(version.chunks_embedded, version.chunks_total)
-    return version_activate(version=version)
+    activated = version_activate(version=version)
+    for other in DocumentVersion.objects.filter(pk__in=others).exclude(state=DocumentVersion.State.ACTIVE):
+        version_activate(version=other)
+    return activated
 
 
 def version_fail(*, version_id: int, error: str) -> None:

@@ -129,6 +129,10 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The worker processes and the web server share the cores: one torch thread per core in each of them
+    # oversubscribes the machine (see EMBEDDING_THREADS).
+    processes = int(concurrency) if concurrency.isdigit() and int(concurrency) > 0 else 1
+    env.setdefault("EMBEDDING_THREADS", str(max(1, (os.cpu_count() or 1) // processes)))
     for name, command in commands.items():
         children[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from support import embedded
 
@@ -24,6 +24,14 @@ def broker_url(redis_url: str) -> str:
         return redis_url
     query = parts.query.replace("db=", "virtual_host=")
     return f"redis+socket://{parts.path}" + (f"?{query}" if query else "")
+
+
+def redis_with_db(redis_url: str, db: int) -> str:
+    """The same Redis server, another database number (tests and benchmarks keep their queues apart)."""
+    parts = urlsplit(redis_url)
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}?db={db}"
+    return urlunsplit(parts._replace(path=f"/{db}"))
 
 
 CELERY_BROKER_URL = broker_url(REDIS_URL)

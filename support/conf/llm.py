@@ -16,6 +16,20 @@ EMBEDDING_MODEL = (
 EMBEDDING_BATCH_SIZE = env_int(
     "EMBEDDING_BATCH_SIZE", 64, minimum=1, maximum=1024, help="Texts per embedding batch."
 )
+EMBEDDING_CLAIM_SIZE = env_int(
+    "EMBEDDING_CLAIM_SIZE",
+    256,
+    minimum=1,
+    maximum=4096,
+    help="Dirty chunks a worker claims, embeds and commits at once (topped up across versions).",
+)
+EMBEDDING_THREADS = env_int(
+    "EMBEDDING_THREADS",
+    0,
+    minimum=0,
+    maximum=256,
+    help="Torch threads of each process that embeds (0: torch's default, one per core).",
+)
 EMBEDDING_DEVICE = (
     env_str("EMBEDDING_DEVICE", "cpu", help="Torch device for embeddings: cpu or cuda.") or "cpu"
 )

@@ -5,7 +5,6 @@ database pytest-django creates (`test_<name>`).
 """
 
 import os
-from urllib.parse import urlsplit, urlunsplit
 
 # Tests talk plain HTTP to the test client: development security defaults (no HTTPS redirect, a generated
 # secret key). Production settings are tested separately through `check --deploy`.
@@ -13,21 +12,12 @@ os.environ.setdefault("DEBUG", "true")
 
 from .env import env_int
 from .settings import *  # noqa: F403
-from .settings import REDIS_URL, broker_url
+from .settings import REDIS_URL, broker_url, redis_with_db
 
 TEST_REDIS_DB = env_int(
     "TEST_REDIS_DB", 15, minimum=0, maximum=15, help="Redis database number used by tests."
 )
-
-
-def _with_db(url: str, db: int) -> str:
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        return f"unix://{parts.path}?db={db}"
-    return urlunsplit(parts._replace(path=f"/{db}"))
-
-
-REDIS_URL = _with_db(REDIS_URL, TEST_REDIS_DB)
+REDIS_URL = redis_with_db(REDIS_URL, TEST_REDIS_DB)
 CELERY_BROKER_URL = broker_url(REDIS_URL)
 CACHES = {
     "default": {

@@ -546,3 +546,11 @@ def test_longer_edit_does_not_spill_into_other_sections() -> None:
 
     shift = len(edited) - len(source)
     assert others(source, end_of_section) == others(edited, end_of_section + shift)
+
+
+def test_model_token_counter_counts_every_token_without_padding_or_truncation() -> None:
+    from knowledge.embedding import token_counter
+
+    count = token_counter("all-MiniLM-L6-v2")
+    assert count("the") == 1
+    assert count("the " * 300) == 300

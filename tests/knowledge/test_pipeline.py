@@ -112,6 +112,40 @@ def test_a_killed_batch_leaves_chunks_dirty_and_the_next_run_completes_without_d
     assert (version.state, version.chunks_embedded) == ("active", 3)
 
 
+def test_small_versions_are_embedded_together_and_all_activated(monkeypatch):
+    versions = [
+        services.document_create(
+            title=f"FAQ {i}", text=f"# FAQ {i}\n\nAnswer number {i}.", slug=f"faq-{i}", embed_async=False
+        ).versions.get()
+        for i in range(3)
+    ]
+    from knowledge import embedding
+
+    calls: list[int] = []
+    real = embedding.embed
+
+    def counting(texts, **kwargs):
+        calls.append(len(texts))
+        return real(texts, **kwargs)
+
+    monkeypatch.setattr(embedding, "embed", counting)
+    assert services.version_embed(version_id=versions[1].pk) is True
+    assert calls == [3]  # one batch: this version's chunk first, topped up with the other two
+    assert [v.state for v in DocumentVersion.objects.order_by("pk")] == ["active"] * 3
+    assert services.version_embed(version_id=versions[0].pk) is False  # already active, nothing embedded
+    assert calls == [3]
+
+
+def test_a_version_with_nothing_left_to_embed_claims_nothing_of_others():
+    done = services.document_create(title="One", text="# One\n\nFirst text.", embed_async=False)
+    services.version_embed(version_id=done.versions.get().pk)
+    waiting = services.document_create(
+        title="Two", text="# Two\n\nSecond text.", slug="two", embed_async=False
+    )
+    assert services.chunks_embed_batch(version_id=done.versions.get().pk) == 0
+    assert Chunk.objects.get(document=waiting).dirty is True
+
+
 def test_sweep_finds_versions_left_behind():
     document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
     version = document.versions.get()
