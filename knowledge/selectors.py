@@ -79,6 +79,26 @@ def _pgvector_version() -> tuple[int, ...]:
     return tuple(int(p) for p in row[0].split(".")[:3]) if row else (0,)
 
 
+# Below this share of all chunks, a collection is searched exactly: the index's nearest neighbours would
+# mostly belong to other collections (an evaluation set beside the live library), and an exact scan of a
+# small collection is cheap.
+MIN_SHARE_FOR_INDEX = 0.2
+
+
+def _collection_share(collection: str) -> float:
+    """The collection's share of all chunks, from its keyword statistics and the planner's row estimate."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT chunks FROM knowledge_keywordcorpus WHERE collection = %s), "
+            "(SELECT reltuples FROM pg_class WHERE oid = 'knowledge_chunk'::regclass)",
+            [collection],
+        )
+        chunks, total = cursor.fetchone()
+    if chunks is None or not total or total <= 0:
+        return 1.0  # not counted yet: assume it is most of the table
+    return min(1.0, float(chunks) / float(total))
+
+
 def vector_candidates(
     scope: RetrievalScope, vector: Sequence[float], *, limit: int, restrict: Q | None = None
 ) -> list[tuple[int, float]]:
@@ -94,7 +114,7 @@ def vector_candidates(
     distance = CosineDistance("embedding", target)
     rows: list[tuple[int, float]] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        if restrict is None:
+        if restrict is None and _collection_share(scope.collection) >= MIN_SHARE_FOR_INDEX:
             if _pgvector_version() >= (0, 8):
                 cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
             for width in (max(limit * 4, 200), 1000):
