@@ -121,15 +121,16 @@ def run(datasets: Path, *, chunks: int = 100_000, queries: int = 200) -> list[Ro
     def search(text: str, vector: Sequence[float] | None) -> int:
         return len(selectors.chunks_search(scope=scope, text=text, vector=vector, k=10))
 
-    for text, vector in list(zip(texts, vectors, strict=True))[:WARMUP_QUERIES]:
-        search(text, vector)
-        search(text, api.query_vector(text))
-    texts, vectors = texts[WARMUP_QUERIES:], vectors[WARMUP_QUERIES:]
-
-    without = _timed("searching, vectors given", texts, lambda i: search(texts[i], vectors[i]))
-    with_embedding = _timed(
-        "searching, embedding the query", texts, lambda i: search(texts[i], api.query_vector(texts[i]))
-    )
+    # The benchmark process holds the model, so it embeds queries itself (as a worker process would).
+    with api.local_query_embedding():
+        for text, vector in list(zip(texts, vectors, strict=True))[:WARMUP_QUERIES]:
+            search(text, vector)
+            search(text, api.query_vector(text))
+        texts, vectors = texts[WARMUP_QUERIES:], vectors[WARMUP_QUERIES:]
+        without = _timed("searching, vectors given", texts, lambda i: search(texts[i], vectors[i]))
+        with_embedding = _timed(
+            "searching, embedding the query", texts, lambda i: search(texts[i], api.query_vector(texts[i]))
+        )
     return [
         Row(ROWS[0], percentile(without, 0.50), "ms", Target("<=", P95_WITHOUT_MS)),
         Row(ROWS[1], percentile(without, 0.95), "ms", Target("<=", P95_WITHOUT_MS)),
