@@ -72,6 +72,12 @@ def embed(texts: list[str], *, model: str | None = None, batch_size: int | None 
     return [row.tolist() for row in vectors]
 
 
+def vector_literal(vector: Any) -> str:
+    """A vector as pgvector's text input (`'[0.1,0.2,...]'::vector`); nine significant digits keep every
+    bit of a float32."""
+    return "[" + ",".join(format(float(x), ".9g") for x in vector) + "]"
+
+
 @functools.cache
 def _tokenizer(name: str) -> Any:
     from tokenizers import Tokenizer

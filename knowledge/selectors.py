@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from pgvector.django import CosineDistance
 
 from .contracts import RetrievalScope, RetrievedChunk
+from .embedding import vector_literal
 from .models import Chunk, Document, KeywordCorpus
 from .query import TitleIndex, keyword_text
 
@@ -30,7 +29,10 @@ ADMIN_ROLE = "administrator"
 
 def document_visibility(scope: RetrievalScope) -> Q:
     """Which documents a search may see, as a filter on Document: audience, status, validity, products and
-    language. Every search and every document list goes through this one rule."""
+    language. Every search and every document list goes through this one rule.
+
+    The relation checks are uncorrelated `IN (subquery)` tests, which Postgres evaluates once into a hash
+    table, rather than `EXISTS` subqueries it would rerun for every document."""
     today = scope.on_date or timezone.localdate()
     rule = Q(collection=scope.collection)
     rule &= Q(valid_from__isnull=True) | Q(valid_from__lte=today)
@@ -38,23 +40,23 @@ def document_visibility(scope: RetrievalScope) -> Q:
     if scope.language:
         rule &= Q(language=scope.language)
     if scope.products:
-        tagged = Document.products.through.objects.filter(document_id=OuterRef("pk"))
-        rule &= ~Exists(tagged) | Exists(tagged.filter(product__code__in=scope.products))
+        tagged = Document.products.through.objects.values("document_id")
+        rule &= ~Q(pk__in=tagged) | Q(pk__in=tagged.filter(product__code__in=scope.products))
     audience = Q(audience=Document.Audience.PUBLIC)
     if ADMIN_ROLE in scope.staff_roles:
         audience |= Q(audience=Document.Audience.INTERNAL)
     elif scope.staff_roles:
         audience |= Q(audience=Document.Audience.INTERNAL, audience_roles__overlap=sorted(scope.staff_roles))
     if scope.for_customer:
-        plans = Document.audience_plans.through.objects.filter(document_id=OuterRef("pk"))
-        orgs = Document.audience_organizations.through.objects.filter(document_id=OuterRef("pk"))
+        plans = Document.audience_plans.through.objects.values("document_id")
+        orgs = Document.audience_organizations.through.objects.values("document_id")
         if scope.customer_plan:
             audience |= Q(
-                Exists(plans.filter(plan__code=scope.customer_plan)), audience=Document.Audience.PLANS
+                pk__in=plans.filter(plan__code=scope.customer_plan), audience=Document.Audience.PLANS
             )
         if scope.customer_organization:
             audience |= Q(
-                Exists(orgs.filter(organization__slug=scope.customer_organization)),
+                pk__in=orgs.filter(organization__slug=scope.customer_organization),
                 audience=Document.Audience.ORGANIZATIONS,
             )
     elif scope.staff_roles:
@@ -63,11 +65,22 @@ def document_visibility(scope: RetrievalScope) -> Q:
     return rule & audience
 
 
+def visible_versions(scope: RetrievalScope, restrict: Q | None = None) -> list[int]:
+    """The active versions of the published documents the scope may see (and `restrict`, a filter on
+    Document, keeps). A search reads these once; its statements then keep only chunks of these versions,
+    which Postgres checks with a hash lookup instead of re-evaluating the rights rule for every chunk."""
+    documents = Document.objects.filter(
+        document_visibility(scope), restrict or Q(), status=Document.Status.PUBLISHED
+    ).exclude(active_version__isnull=True)
+    return sorted(documents.values_list("active_version_id", flat=True))
+
+
 def searchable_chunks(scope: RetrievalScope) -> QuerySet[Chunk]:
     """Chunks of the active version of published documents the scope may see."""
     documents = Document.objects.filter(document_visibility(scope), status=Document.Status.PUBLISHED)
     return Chunk.objects.filter(
-        document__in=documents.values("pk"), version_id=F("document__active_version_id"), dirty=False
+        version_id__in=documents.exclude(active_version__isnull=True).values("active_version_id"),
+        dirty=False,
     )
 
 
@@ -99,60 +112,120 @@ def _collection_share(collection: str) -> float:
     return min(1.0, float(chunks) / float(total))
 
 
+def _allowed_cte(scope: RetrievalScope, restrict: Q | None) -> tuple[str, list[Any]]:
+    """`allowed(version_id)`: the active versions of the documents the scope may see (and `restrict`, a
+    filter on Document, keeps), as a CTE that a statement evaluates once and then probes by hash."""
+    documents = (
+        Document.objects.filter(document_visibility(scope), restrict or Q(), status=Document.Status.PUBLISHED)
+        .exclude(active_version__isnull=True)
+        .order_by()
+        .values("active_version_id")
+    )
+    sql, params = documents.query.sql_with_params()
+    return f"allowed(version_id) AS MATERIALIZED ({sql})", list(params)
+
+
+def _nearest_parts(target: str, width: int, limit: int) -> tuple[str, list[Any], str, list[Any]]:
+    """The CTE `nearest` (the index's `width` nearest chunks of every collection, read once: as a subquery
+    the planner could rerun the index scan per row or skip the index) and the selects over it: ('v', id,
+    distance) for the allowed ones, best first, and ('n', how many the index gave, 0)."""
+    cte = (
+        "nearest AS MATERIALIZED (SELECT id, version_id, dirty, embedding <=> %s::vector AS distance "
+        "FROM knowledge_chunk ORDER BY distance LIMIT %s)"
+    )
+    selects = (
+        "(SELECT 'v', id, distance FROM nearest WHERE NOT dirty "
+        "AND version_id IN (SELECT version_id FROM allowed) ORDER BY distance, id LIMIT %s) "
+        "UNION ALL (SELECT 'n', count(*), 0 FROM nearest)"
+    )
+    return cte, [target, width], selects, [limit]
+
+
+def _exact_select(target: str, limit: int) -> tuple[str, list[Any]]:
+    """('v', id, distance) of the nearest allowed chunks by an exact scan. "+ 0" keeps the planner off the
+    HNSW index (which would filter after the fact again); the version filter can use the version index."""
+    return (
+        "(SELECT 'v', id, (embedding <=> %s::vector) + 0 AS distance FROM knowledge_chunk "
+        "WHERE version_id IN (SELECT version_id FROM allowed) AND NOT dirty AND embedding IS NOT NULL "
+        "ORDER BY distance, id LIMIT %s)",
+        [target, limit],
+    )
+
+
+def _run(
+    ctes: list[tuple[str, list[Any]]], selects: list[tuple[str, list[Any]]]
+) -> list[tuple[str, int, float]]:
+    sql = "WITH " + ", ".join(c for c, _ in ctes) + " " + " UNION ALL ".join(s for s, _ in selects)
+    params = [p for _, ps in (*ctes, *selects) for p in ps]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(tag, int(key), float(value)) for tag, key, value in cursor.fetchall()]
+
+
+def _search_settings(cursor: Any, ef_search: int) -> None:
+    """Per transaction: the HNSW candidate list, iterative scans where pgvector has them, and no parallel
+    workers (starting them costs more than a search of a few thousand rows)."""
+    cursor.execute(
+        "SELECT set_config('hnsw.ef_search', %s, true), "
+        "set_config('max_parallel_workers_per_gather', '0', true)",
+        [str(ef_search)],
+    )
+    if _pgvector_version() >= (0, 8):
+        cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+
+
+def _use_index(scope: RetrievalScope) -> bool:
+    return _collection_share(scope.collection) >= MIN_SHARE_FOR_INDEX
+
+
 def vector_candidates(
-    scope: RetrievalScope, vector: Sequence[float], *, limit: int, restrict: Q | None = None
+    scope: RetrievalScope,
+    vector: Sequence[float],
+    *,
+    limit: int,
+    minimum: int | None = None,
+    restrict: Q | None = None,
+    exact: bool = False,
+    widths: Sequence[int] | None = None,
 ) -> list[tuple[int, float]]:
-    """(chunk id, cosine similarity) of the nearest chunks the scope may see, best first.
+    """(chunk id, cosine similarity) of up to `limit` nearest chunks the scope may see (of the documents
+    `restrict` keeps), best first; at least `minimum` (default `limit`) when that many exist.
 
     The HNSW index answers "nearest chunks of any collection, anyone's"; the rights filter then keeps what the
-    scope may see. So the index is asked for a wider pool than wanted (pgvector >= 0.8 widens it by itself
-    with an iterative scan), and when even the widest pool leaves too few (a narrow audience, or a `restrict`
-    to a few documents), an exact scan over just the rows the filter allows answers instead.
+    scope may see. So the index is asked for a wider pool than wanted (`widths`; pgvector >= 0.8 widens it by
+    itself with an iterative scan), and when even the widest pool leaves fewer than `minimum` (a narrow
+    audience), or when `exact` is asked (a search within a few documents), an exact scan over just the allowed
+    chunks answers instead.
     """
-    target = list(vector)
-    allowed = searchable_chunks(scope).filter(restrict or Q())
-    distance = CosineDistance("embedding", target)
-    rows: list[tuple[int, float]] = []
+    minimum = limit if minimum is None else min(minimum, limit)
+    target = vector_literal(vector)
+    allowed = _allowed_cte(scope, restrict)
+    rows: list[tuple[str, int, float]] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        if restrict is None and _collection_share(scope.collection) >= MIN_SHARE_FOR_INDEX:
-            if _pgvector_version() >= (0, 8):
-                cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-            for width in (max(limit * 4, 200), 1000):
-                cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(width)])
-                # Two statements, so the planner can neither skip the index nor rerun it per row.
-                nearest = list(
-                    Chunk.objects.annotate(distance=distance)
-                    .order_by("distance")
-                    .values_list("id", "distance")[:width]
-                )
-                permitted = set(
-                    allowed.filter(id__in=[chunk_id for chunk_id, _ in nearest]).values_list("id", flat=True)
-                )
-                rows = [row for row in nearest if row[0] in permitted][:limit]
-                if len(rows) >= limit or len(nearest) < width:
-                    break
-        if len(rows) < limit:
-            # Exact: the distance to every allowed chunk. "+ 0" keeps the planner off the HNSW index (which
-            # would filter after the fact again) while the filter itself may use any other index.
-            rows = list(
-                Chunk.objects.filter(id__in=Subquery(allowed.order_by().values("id")))
-                .annotate(distance=distance + Value(0.0))
-                .order_by("distance")
-                .values_list("id", "distance")[:limit]
-            )
-    rows.sort(key=lambda row: row[1])
-    return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in rows]
+        if not exact and _use_index(scope):
+            for width in widths or (max(limit * 2, 100), 1000):
+                _search_settings(cursor, width)
+                cte, cte_params, selects, select_params = _nearest_parts(target, width, limit)
+                found = _run([allowed, (cte, cte_params)], [(selects, select_params)])
+                rows = [row for row in found if row[0] == "v"]
+                given = next(key for tag, key, _ in found if tag == "n")
+                if len(rows) >= minimum or given < width:
+                    return [(cid, 1.0 - distance) for _, cid, distance in rows]
+        rows = _run([allowed], [_exact_select(target, limit)])
+    return [(cid, 1.0 - distance) for _, cid, distance in rows]
 
 
 @dataclass(frozen=True)
 class KeywordTerms:
     """The query's lexemes (as the index stems them) with their inverse document frequencies, and the
-    rarer ones that select candidates (the others only add to a candidate's score)."""
+    rarer ones that select candidates (the others only add to a candidate's score): chunks holding any of
+    them, or all of them when `conjunctive` (see `_selecting`)."""
 
     lexemes: tuple[str, ...]
     idfs: tuple[float, ...]
     selecting: tuple[str, ...]
     mean_length: float
+    conjunctive: bool = False
 
 
 # BM25 over Postgres full text. A lexeme's frequency in a chunk is read with ts_rank on that one lexeme, which
@@ -194,27 +267,56 @@ def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 16) -> K
     # Rarest first: they carry the meaning, and they are cheap to look up in the GIN index.
     rows.sort(key=lambda row: (row[1], row[0]))
     rows = rows[:max_terms]
-    budget = settings.KEYWORD_POSTINGS_BUDGET
-    selecting: list[str] = []
-    postings = 0
-    for lexeme, df, _, _ in rows:
-        if selecting and (postings + df > budget or len(selecting) >= MAX_SELECTING_TERMS):
-            break
-        selecting.append(lexeme)
-        postings += df
+    selecting, conjunctive = _selecting(
+        [(lexeme, df) for lexeme, df, _, _ in rows], chunks, settings.KEYWORD_POSTINGS_BUDGET
+    )
     idfs = [
         math.log(1.0 + (chunks - min(df, chunks) + 0.5) / (min(df, chunks) + 0.5)) for _, df, _, _ in rows
     ]
     return KeywordTerms(
         lexemes=tuple(row[0] for row in rows),
         idfs=tuple(idfs),
-        selecting=tuple(selecting),
+        selecting=selecting,
         mean_length=mean_length,
+        conjunctive=conjunctive,
     )
 
 
-def _bm25_sql(terms: KeywordTerms, where: str) -> tuple[str, list[Any]]:
-    """SQL giving (id, BM25 score) for the chunks `where` selects (a condition on `c`). Each lexeme's rank
+def _selecting(
+    frequencies: Sequence[tuple[str, int]], chunks: int, budget: int
+) -> tuple[tuple[str, ...], bool]:
+    """The words that pick keyword candidates, rarest first, and whether a candidate needs all of them.
+
+    Normally: chunks holding any of the rarest words, as many words as fit in `budget` postings (document
+    frequencies), so ranking never has to read much of the library. When even the rarest word is more
+    common than that, chunks holding all of the few rarest words, taking words until the expected number of
+    such chunks (assuming the words independent) is within the budget: among chunks of common words, those
+    holding several of them are the ones BM25 ranks high. A query of one common word picks no candidates;
+    the vector side's candidates are still scored on it."""
+    if not frequencies:
+        return (), False
+    if frequencies[0][1] <= budget:
+        chosen: list[str] = []
+        postings = 0
+        for lexeme, df in frequencies:
+            if chosen and (postings + df > budget or len(chosen) >= MAX_SELECTING_TERMS):
+                break
+            chosen.append(lexeme)
+            postings += df
+        return tuple(chosen), False
+    chosen = []
+    expected = float(chunks)
+    for lexeme, df in frequencies[:MAX_SELECTING_TERMS]:
+        chosen.append(lexeme)
+        expected *= min(df, chunks) / chunks
+        if len(chosen) >= 2 and expected <= budget:
+            break
+    return (tuple(chosen), True) if len(chosen) >= 2 else ((), False)
+
+
+def _bm25_sql(terms: KeywordTerms, where: str, *, extra: str = "") -> tuple[str, list[Any]]:
+    """SQL giving (id, BM25 score[, `extra` columns of `c`]) for the chunks `where` selects (a condition on
+    `c`). Each lexeme's rank
     is computed once per chunk (the lateral subquery, kept apart from the outer expression by OFFSET 0).
     Numbers are written into the SQL as float literals; the lexemes travel as parameters."""
     ranks = [
@@ -228,7 +330,8 @@ def _bm25_sql(terms: KeywordTerms, where: str) -> tuple[str, list[Any]]:
     )
     # Only our own float literals and fixed SQL are formatted in; user text is in the parameters.
     lateral = f"CROSS JOIN LATERAL (SELECT {', '.join(ranks)}, length(c.search_vector) AS len OFFSET 0) t"
-    sql = f"SELECT c.id, ({score}) AS bm25 FROM knowledge_chunk c {lateral} WHERE {where}"  # noqa: S608
+    columns = f"c.id, ({score}) AS bm25" + (f", {extra}" if extra else "")
+    sql = f"SELECT {columns} FROM knowledge_chunk c {lateral} WHERE {where}"  # noqa: S608
     return sql, [_quoted(lexeme) for lexeme in terms.lexemes]
 
 
@@ -236,65 +339,124 @@ def _quoted(lexeme: str) -> str:
     return f"'{lexeme}'"
 
 
+def _keyword_select(terms: KeywordTerms, limit: int) -> tuple[str, list[Any]]:
+    """('k', id, BM25 on the selecting words) of the best allowed chunks holding one of the selecting words.
+    "+ 0" keeps the planner on the GIN index (the version index would walk every allowed chunk)."""
+    idf = dict(zip(terms.lexemes, terms.idfs, strict=True))
+    rare = KeywordTerms(
+        lexemes=terms.selecting,
+        idfs=tuple(idf[lexeme] for lexeme in terms.selecting),
+        selecting=terms.selecting,
+        mean_length=terms.mean_length,
+        conjunctive=terms.conjunctive,
+    )
+    where = (
+        "c.search_vector @@ %s::tsquery AND c.version_id + 0 IN (SELECT version_id FROM allowed) "
+        "AND NOT c.dirty"
+    )
+    sql, params = _bm25_sql(rare, where)
+    matching = (" & " if terms.conjunctive else " | ").join(map(_quoted, rare.lexemes))
+    return (
+        f"(SELECT 'k', s.id, s.bm25 FROM ({sql}) s ORDER BY s.bm25 DESC, s.id LIMIT %s)",  # noqa: S608
+        [*params, matching, limit],
+    )
+
+
 def keyword_candidates(
     scope: RetrievalScope,
     text: str,
     *,
     limit: int,
-    restrict: Q | None = None,
     terms: KeywordTerms | None = None,
+    restrict: Q | None = None,
 ) -> list[tuple[int, float]]:
-    """(chunk id, BM25 score) of the best keyword matches for `text`, best first."""
+    """(chunk id, BM25 score) of the best keyword matches for `text` that the scope may see (among the
+    documents `restrict` keeps), best first. Candidates are the chunks holding one of the rarer words,
+    ranked by those words alone (cheap); `chunks_search` then scores the survivors on every word."""
     terms = terms or keyword_terms(scope, text)
-    if terms is None:
+    if terms is None or not terms.selecting:
         return []
-    # Candidates are the chunks holding one of the rarer words, ranked by those words alone (cheap); the
-    # fusion step then scores the survivors on every word of the query.
-    rare = KeywordTerms(
-        lexemes=terms.selecting,
-        idfs=tuple(dict(zip(terms.lexemes, terms.idfs, strict=True))[lexeme] for lexeme in terms.selecting),
-        selecting=terms.selecting,
-        mean_length=terms.mean_length,
-    )
-    matching = (
-        searchable_chunks(scope)
-        .filter(restrict or Q())
-        .filter(
-            search_vector=SearchQuery(
-                " | ".join(map(_quoted, rare.lexemes)), search_type="raw", config="english"
-            )
-        )
-        .order_by()
-        .values("id")
-    )
-    matching_sql, matching_params = matching.query.sql_with_params()
-    sql, params = _bm25_sql(rare, f"c.id IN ({matching_sql})")
+    with transaction.atomic(), connection.cursor() as cursor:
+        _search_settings(cursor, 40)
+        rows = _run([_allowed_cte(scope, restrict)], [_keyword_select(terms, limit)])
+    return [(cid, score) for _, cid, score in rows]
+
+
+def _hybrid_candidates(
+    scope: RetrievalScope,
+    vector: Sequence[float] | None,
+    terms: KeywordTerms | None,
+    *,
+    pool: int,
+    minimum: int,
+) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """Vector and keyword candidates in one statement, the rights evaluated once for both. A vector side
+    left short by the rights filter is widened by `vector_candidates`."""
+    width = max(pool * 2, 100)
+    ctes = [_allowed_cte(scope, None)]
+    selects = []
+    indexed = vector is not None and _use_index(scope)
+    if vector is not None:
+        target = vector_literal(vector)
+        if indexed:
+            cte, cte_params, nearest, nearest_params = _nearest_parts(target, width, pool)
+            ctes.append((cte, cte_params))
+            selects.append((nearest, nearest_params))
+        else:
+            selects.append(_exact_select(target, pool))
+    if terms is not None and terms.selecting:
+        selects.append(_keyword_select(terms, pool))
+    if not selects:
+        return [], []
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} ORDER BY bm25 DESC, c.id LIMIT %s", [*params, *matching_params, limit])
-        return [(chunk_id, float(score)) for chunk_id, score in cursor.fetchall()]
+        _search_settings(cursor, width)
+    found = _run(ctes, selects)
+    dense = [(cid, 1.0 - value) for tag, cid, value in found if tag == "v"]
+    sparse = [(cid, value) for tag, cid, value in found if tag == "k"]
+    given = next((key for tag, key, _ in found if tag == "n"), 0)
+    if vector is not None and indexed and len(dense) < minimum and given >= width:
+        dense = vector_candidates(scope, vector, limit=pool, minimum=minimum, widths=(1000,))
+    return dense, sparse
+
+
+@dataclass(frozen=True)
+class CandidateScores:
+    version_id: int
+    vector: float | None
+    keyword: float
 
 
 def _scores_for(
     ids: Sequence[int], terms: KeywordTerms | None, vector: Sequence[float] | None
-) -> dict[int, tuple[float | None, float]]:
-    """Both scores for every candidate, so each is fused on full evidence even if only one side found it."""
+) -> dict[int, CandidateScores]:
+    """Both scores for every candidate (one statement), so each is fused on full evidence even if only one
+    side found it."""
     if not ids:
         return {}
-    keyword: dict[int, float] = {}
     if terms is not None:
-        sql, params = _bm25_sql(terms, "c.id = ANY(%s)")
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, list(ids)])
-            keyword = {chunk_id: float(score or 0.0) for chunk_id, score in cursor.fetchall()}
-    similarity: dict[int, float] = {}
-    if vector is not None:
-        rows = (
-            Chunk.objects.filter(id__in=list(ids))
-            .annotate(distance=CosineDistance("embedding", list(vector)))
-            .values_list("id", "distance")
+        sql, params = _bm25_sql(terms, "c.id = ANY(%s)", extra="c.version_id, c.embedding")
+        params.append(list(ids))
+    else:
+        sql, params = (
+            "SELECT c.id, 0.0 AS bm25, c.version_id, c.embedding FROM knowledge_chunk c WHERE c.id = ANY(%s)",
+            [list(ids)],
         )
-        similarity = {chunk_id: 1.0 - float(distance) for chunk_id, distance in rows if distance is not None}
-    return {chunk_id: (similarity.get(chunk_id), keyword.get(chunk_id, 0.0)) for chunk_id in ids}
+    if vector is not None:
+        sql = f"SELECT s.id, s.bm25, s.version_id, s.embedding <=> %s::vector FROM ({sql}) s"  # noqa: S608
+        params.insert(0, vector_literal(vector))
+    else:
+        sql = f"SELECT s.id, s.bm25, s.version_id, NULL FROM ({sql}) s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = {
+            chunk_id: CandidateScores(
+                version_id=version_id,
+                vector=None if distance is None else 1.0 - float(distance),
+                keyword=float(bm25 or 0.0),
+            )
+            for chunk_id, bm25, version_id, distance in cursor.fetchall()
+        }
+    return {chunk_id: found[chunk_id] for chunk_id in ids if chunk_id in found}
 
 
 def _standardised(values: dict[int, float]) -> dict[int, float]:
@@ -358,33 +520,61 @@ def chunks_search(
     """Hybrid search: vector and keyword candidates (`pool` of each), fused (see `fuse`), then at most
     `max_per_document` chunks per document if asked (so one long document does not fill every slot).
     Chunks of documents titled in `focus_titles` (what the conversation is about) get FOCUS_BONUS."""
+    # One transaction: the search settings (`_search_settings`) are local to it.
+    with transaction.atomic():
+        return _chunks_search(
+            scope=scope,
+            text=text,
+            vector=vector,
+            k=k,
+            pool=pool,
+            max_per_document=max_per_document,
+            fusion=fusion,
+            focus_titles=focus_titles,
+        )
+
+
+def _chunks_search(
+    *,
+    scope: RetrievalScope,
+    text: str,
+    vector: Sequence[float] | None,
+    k: int = 10,
+    pool: int = 50,
+    max_per_document: int | None = None,
+    fusion: str | None = None,
+    focus_titles: Sequence[str] = (),
+) -> list[RetrievedChunk]:
     pool = max(pool, k)
-    dense = vector_candidates(scope, vector, limit=pool) if vector is not None else []
     terms = keyword_terms(scope, text)
-    sparse = keyword_candidates(scope, text, limit=pool, terms=terms) if terms is not None else []
+    dense, sparse = _hybrid_candidates(scope, vector, terms, pool=pool, minimum=k)
     method = fusion or settings.RETRIEVAL_FUSION
     focused: list[tuple[int, float]] = []
+    focus_versions: set[int] = set()
     if focus_titles:
         # The documents the conversation names compete on their own too, so they are in the pool even when
         # the whole library has closer passages.
-        restrict = Q(document__title__in=list(focus_titles))
-        if vector is not None:
-            focused += vector_candidates(scope, vector, limit=pool, restrict=restrict)
-        if terms is not None:
-            focused += keyword_candidates(scope, text, limit=pool, restrict=restrict, terms=terms)
+        restrict = Q(title__in=list(focus_titles))
+        focus_versions = set(visible_versions(scope, restrict))
+        if focus_versions and vector is not None:
+            focused += vector_candidates(scope, vector, limit=pool, restrict=restrict, exact=True)
+        if focus_versions and terms is not None:
+            focused += keyword_candidates(scope, text, limit=pool, terms=terms, restrict=restrict)
     candidates = list(dict.fromkeys([cid for cid, _ in (*dense, *sparse, *focused)]))
-    scores = _scores_for(candidates, terms, vector)
+    found = _scores_for(candidates, terms, vector)
+    candidates = [cid for cid in candidates if cid in found]
+    scores = {cid: (found[cid].vector, found[cid].keyword) for cid in candidates}
     # Keyword candidates were picked by their rare words; rank them on the whole query.
-    sparse = sorted(((cid, scores[cid][1]) for cid, _ in sparse), key=lambda row: (-row[1], row[0]))
+    sparse = sorted(
+        ((cid, scores[cid][1]) for cid, _ in sparse if cid in scores), key=lambda row: (-row[1], row[0])
+    )
     fused = fuse(dense, sparse, scores, method=method, vector_weight=settings.RETRIEVAL_VECTOR_WEIGHT)
-    if focus_titles:
-        in_focus = set(
-            Chunk.objects.filter(id__in=candidates, document__title__in=list(focus_titles)).values_list(
-                "id", flat=True
-            )
-        )
+    if focus_versions:
         bonus = FOCUS_BONUS if method == "score" else FOCUS_BONUS / RRF_K
-        fused = {cid: fused.get(cid, 0.0) + (bonus if cid in in_focus else 0.0) for cid in candidates}
+        fused = {
+            cid: fused.get(cid, 0.0) + (bonus if found[cid].version_id in focus_versions else 0.0)
+            for cid in candidates
+        }
     vector_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, start=1)}
     keyword_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(sparse, start=1)}
     vector_score = dict(dense) | {cid: v for cid, (v, _) in scores.items() if v is not None}

@@ -311,11 +311,17 @@ def _embed_claimed(claimed: Any) -> dict[int, int]:
             ignore_conflicts=True,
         )
         vectors.update(fresh)
-    for chunk in batch:
-        chunk.embedding = vectors[chunk.content_hash]
-        chunk.embedding_model = model
-        chunk.dirty = False
-    Chunk.objects.bulk_update(batch, ["embedding", "embedding_model", "dirty"])
+    # One statement over two arrays: Django's bulk_update would send a CASE with a branch per chunk.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE knowledge_chunk AS c SET embedding = v.embedding::vector, embedding_model = %s, "
+            "dirty = false FROM unnest(%s::int[], %s::text[]) AS v(id, embedding) WHERE c.id = v.id",
+            [
+                model,
+                [chunk.id for chunk in batch],
+                [embedding.vector_literal(vectors[chunk.content_hash]) for chunk in batch],
+            ],
+        )
     per_version: dict[int, int] = {}
     for chunk in batch:
         per_version[chunk.version_id] = per_version.get(chunk.version_id, 0) + 1

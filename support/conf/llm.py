@@ -57,10 +57,11 @@ RETRIEVAL_VECTOR_WEIGHT = env_float(
 )
 KEYWORD_POSTINGS_BUDGET = env_int(
     "KEYWORD_POSTINGS_BUDGET",
-    20000,
+    1000,
     minimum=100,
-    help="Most chunks keyword search scores per query: the rarest query words pick the candidates, common "
-    "ones only add to their scores.",
+    help="About how many chunks keyword search reads per query to pick its candidates: chunks with any of "
+    "the rarest query words (or all of a few, when every word is common); the other words only add to "
+    "their scores.",
 )
 QUERY_EMBEDDING = env_choice(
     "QUERY_EMBEDDING",

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from knowledge import api, selectors, services
+from knowledge import api, embedding, selectors, services
 from knowledge.contracts import RetrievalScope
-from knowledge.models import KeywordCorpus, KeywordStat
+from knowledge.models import Chunk, KeywordCorpus, KeywordStat
 from knowledge.query import TitleIndex, Turn, conversation_focus, keyword_text
 from tests import factories
 
@@ -195,6 +195,58 @@ def test_filtered_search_still_returns_k_results():
         services.version_activate(version=version)
     results = api.retrieve("shipping note", scope=RetrievalScope(language="en"), k=8)
     assert len(results) == 8
+    # An index pool too narrow for the filter falls back to an exact scan of just the allowed chunks.
+    vector = embedding.embed(["shipping note"])[0]
+    nearest = selectors.vector_candidates(RetrievalScope(language="en"), vector, limit=8, widths=(5,))
+    assert len(nearest) == 8
+    assert [s for _, s in nearest] == sorted((s for _, s in nearest), reverse=True)
+
+
+def test_candidate_words_are_the_rarest_within_the_budget():
+    frequencies = [("zeta", 3), ("refund", 40), ("invoice", 900), ("account", 5000)]
+    assert selectors._selecting(frequencies, 10_000, 1000) == (("zeta", "refund", "invoice"), False)
+    assert selectors._selecting(frequencies, 10_000, 100) == (("zeta", "refund"), False)
+    # Every word common: chunks holding all of the rarest few (expected 10000 * 0.2 * 0.3 = 600 <= 1000).
+    common = [("hotel", 2000), ("room", 3000), ("book", 6000)]
+    assert selectors._selecting(common, 10_000, 1000) == (("hotel", "room"), True)
+    assert selectors._selecting(common, 10_000, 100) == (("hotel", "room", "book"), True)
+    # A single common word picks nothing: the vector side's candidates are scored on it.
+    assert selectors._selecting([("hotel", 2000)], 10_000, 1000) == ((), False)
+    assert selectors._selecting([], 10_000, 1000) == ((), False)
+
+
+def test_common_words_pick_the_chunks_holding_all_of_them(settings):
+    for i in range(40):
+        both = i % 10 == 0
+        services.document_create(
+            title=f"Note {i}",
+            text=f"# Note {i}\n\nThe invoice lists item {i}." + (" A refund was issued." if both else ""),
+            slug=f"note-{i}",
+            status="published",
+            embed_async=False,
+        )
+    for i in range(40, 60):
+        services.document_create(
+            title=f"Memo {i}",
+            text=f"# Memo {i}\n\nA refund of item {i} is pending.",
+            slug=f"memo-{i}",
+            status="published",
+            embed_async=False,
+        )
+    services.chunks_embed_batch(limit=200)
+    from knowledge.models import DocumentVersion
+
+    for version in DocumentVersion.objects.all():
+        services.version_activate(version=version)
+    services.keyword_stats_refresh(collection="live")
+    settings.KEYWORD_POSTINGS_BUDGET = 10  # below both words' frequencies (40 and 24 chunks of 60)
+    scope = RetrievalScope()
+    terms = selectors.keyword_terms(scope, "invoice refund")
+    assert terms is not None and terms.conjunctive and set(terms.selecting) == {"invoic", "refund"}
+    found = selectors.keyword_candidates(scope, "invoice refund", limit=10, terms=terms)
+    assert {f"note-{i}" for i in range(0, 40, 10)} == set(
+        Chunk.objects.filter(id__in=[cid for cid, _ in found]).values_list("document__slug", flat=True)
+    )
 
 
 def test_diversity_limits_chunks_per_document():
