@@ -135,6 +135,10 @@ class DocumentVersion(models.Model):
 class Chunk(models.Model):
     version = models.ForeignKey(DocumentVersion, on_delete=models.CASCADE, related_name="chunks")
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
+    collection = models.CharField(
+        max_length=80,
+        help_text="The document's collection, copied here so the search indexes can be split by it.",
+    )
     ordinal = models.PositiveIntegerField()
     title = models.CharField(max_length=300, help_text="The document title when this version was made.")
     heading_path = ArrayField(models.CharField(max_length=300), default=list, blank=True)
@@ -159,14 +163,23 @@ class Chunk(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["version", "ordinal"], name="chunk_version_ordinal_unique"),
         ]
+        # The live knowledge base has indexes of its own, so evaluation collections beside it never crowd
+        # its candidate pools: the HNSW index holds live chunks only (other collections are searched
+        # exactly; they are small), and each side of the split has its own full-text index.
         indexes = [
-            GinIndex(fields=["search_vector"], name="chunk_search_vector_gin"),
+            GinIndex(
+                fields=["search_vector"], name="chunk_search_live_gin", condition=models.Q(collection=LIVE)
+            ),
+            GinIndex(
+                fields=["search_vector"], name="chunk_search_other_gin", condition=~models.Q(collection=LIVE)
+            ),
             HnswIndex(
                 name="chunk_embedding_hnsw",
                 fields=["embedding"],
                 m=16,
                 ef_construction=64,
                 opclasses=["vector_cosine_ops"],
+                condition=models.Q(collection=LIVE),
             ),
         ]
 

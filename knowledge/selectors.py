@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from .contracts import RetrievalScope, RetrievedChunk
 from .embedding import vector_literal
-from .models import Chunk, Document, KeywordCorpus
+from .models import LIVE, Chunk, Document, KeywordCorpus
 from .query import TitleIndex, keyword_text
 
 RRF_K = 60
@@ -92,26 +92,6 @@ def _pgvector_version() -> tuple[int, ...]:
     return tuple(int(p) for p in row[0].split(".")[:3]) if row else (0,)
 
 
-# Below this share of all chunks, a collection is searched exactly: the index's nearest neighbours would
-# mostly belong to other collections (an evaluation set beside the live library), and an exact scan of a
-# small collection is cheap.
-MIN_SHARE_FOR_INDEX = 0.2
-
-
-def _collection_share(collection: str) -> float:
-    """The collection's share of all chunks, from its keyword statistics and the planner's row estimate."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT chunks FROM knowledge_keywordcorpus WHERE collection = %s), "
-            "(SELECT reltuples FROM pg_class WHERE oid = 'knowledge_chunk'::regclass)",
-            [collection],
-        )
-        chunks, total = cursor.fetchone()
-    if chunks is None or not total or total <= 0:
-        return 1.0  # not counted yet: assume it is most of the table
-    return min(1.0, float(chunks) / float(total))
-
-
 def _allowed_cte(scope: RetrievalScope, restrict: Q | None) -> tuple[str, list[Any]]:
     """`allowed(version_id)`: the active versions of the documents the scope may see (and `restrict`, a
     filter on Document, keeps), as a CTE that a statement evaluates once and then probes by hash."""
@@ -126,12 +106,13 @@ def _allowed_cte(scope: RetrievalScope, restrict: Q | None) -> tuple[str, list[A
 
 
 def _nearest_parts(target: str, width: int, limit: int) -> tuple[str, list[Any], str, list[Any]]:
-    """The CTE `nearest` (the index's `width` nearest chunks of every collection, read once: as a subquery
+    """The CTE `nearest` (the index's `width` nearest live chunks, read once: as a subquery
     the planner could rerun the index scan per row or skip the index) and the selects over it: ('v', id,
     distance) for the allowed ones, best first, and ('n', how many the index gave, 0)."""
+    # The HNSW index is partial (live chunks only): its condition is spelled out for the planner to match.
     cte = (
         "nearest AS MATERIALIZED (SELECT id, version_id, dirty, embedding <=> %s::vector AS distance "
-        "FROM knowledge_chunk ORDER BY distance LIMIT %s)"
+        "FROM knowledge_chunk WHERE collection = 'live' ORDER BY distance LIMIT %s)"
     )
     selects = (
         "(SELECT 'v', id, distance FROM nearest WHERE NOT dirty "
@@ -152,11 +133,17 @@ def _exact_select(target: str, limit: int) -> tuple[str, list[Any]]:
     )
 
 
+def _statement(
+    ctes: list[tuple[str, list[Any]]], selects: list[tuple[str, list[Any]]]
+) -> tuple[str, list[Any]]:
+    sql = "WITH " + ", ".join(c for c, _ in ctes) + " " + " UNION ALL ".join(s for s, _ in selects)
+    return sql, [p for _, ps in (*ctes, *selects) for p in ps]
+
+
 def _run(
     ctes: list[tuple[str, list[Any]]], selects: list[tuple[str, list[Any]]]
 ) -> list[tuple[str, int, float]]:
-    sql = "WITH " + ", ".join(c for c, _ in ctes) + " " + " UNION ALL ".join(s for s, _ in selects)
-    params = [p for _, ps in (*ctes, *selects) for p in ps]
+    sql, params = _statement(ctes, selects)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(tag, int(key), float(value)) for tag, key, value in cursor.fetchall()]
@@ -175,7 +162,9 @@ def _search_settings(cursor: Any, ef_search: int) -> None:
 
 
 def _use_index(scope: RetrievalScope) -> bool:
-    return _collection_share(scope.collection) >= MIN_SHARE_FOR_INDEX
+    """Only the live knowledge base has an HNSW index; other collections (evaluation sets) are searched
+    exactly, so they never take places in the live index's candidate pools."""
+    return scope.collection == LIVE
 
 
 def vector_candidates(
@@ -203,7 +192,7 @@ def vector_candidates(
     rows: list[tuple[str, int, float]] = []
     with transaction.atomic(), connection.cursor() as cursor:
         if not exact and _use_index(scope):
-            for width in widths or (max(limit * 2, 100), 1000):
+            for width in widths or (max(limit * 4, 200), 1000):
                 _search_settings(cursor, width)
                 cte, cte_params, selects, select_params = _nearest_parts(target, width, limit)
                 found = _run([allowed, (cte, cte_params)], [(selects, select_params)])
@@ -339,7 +328,7 @@ def _quoted(lexeme: str) -> str:
     return f"'{lexeme}'"
 
 
-def _keyword_select(terms: KeywordTerms, limit: int) -> tuple[str, list[Any]]:
+def _keyword_select(collection: str, terms: KeywordTerms, limit: int) -> tuple[str, list[Any]]:
     """('k', id, BM25 on the selecting words) of the best allowed chunks holding one of the selecting words.
     "+ 0" keeps the planner on the GIN index (the version index would walk every allowed chunk)."""
     idf = dict(zip(terms.lexemes, terms.idfs, strict=True))
@@ -350,15 +339,16 @@ def _keyword_select(terms: KeywordTerms, limit: int) -> tuple[str, list[Any]]:
         mean_length=terms.mean_length,
         conjunctive=terms.conjunctive,
     )
+    # The collection condition picks the full-text index of live chunks or the one of the others.
     where = (
-        "c.search_vector @@ %s::tsquery AND c.version_id + 0 IN (SELECT version_id FROM allowed) "
-        "AND NOT c.dirty"
+        "c.collection = %s AND c.search_vector @@ %s::tsquery "
+        "AND c.version_id + 0 IN (SELECT version_id FROM allowed) AND NOT c.dirty"
     )
     sql, params = _bm25_sql(rare, where)
     matching = (" & " if terms.conjunctive else " | ").join(map(_quoted, rare.lexemes))
     return (
         f"(SELECT 'k', s.id, s.bm25 FROM ({sql}) s ORDER BY s.bm25 DESC, s.id LIMIT %s)",  # noqa: S608
-        [*params, matching, limit],
+        [*params, collection, matching, limit],
     )
 
 
@@ -378,7 +368,7 @@ def keyword_candidates(
         return []
     with transaction.atomic(), connection.cursor() as cursor:
         _search_settings(cursor, 40)
-        rows = _run([_allowed_cte(scope, restrict)], [_keyword_select(terms, limit)])
+        rows = _run([_allowed_cte(scope, restrict)], [_keyword_select(scope.collection, terms, limit)])
     return [(cid, score) for _, cid, score in rows]
 
 
@@ -392,7 +382,7 @@ def _hybrid_candidates(
 ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
     """Vector and keyword candidates in one statement, the rights evaluated once for both. A vector side
     left short by the rights filter is widened by `vector_candidates`."""
-    width = max(pool * 2, 100)
+    width = max(pool * 4, 200)
     ctes = [_allowed_cte(scope, None)]
     selects = []
     indexed = vector is not None and _use_index(scope)
@@ -405,7 +395,7 @@ def _hybrid_candidates(
         else:
             selects.append(_exact_select(target, pool))
     if terms is not None and terms.selecting:
-        selects.append(_keyword_select(terms, pool))
+        selects.append(_keyword_select(scope.collection, terms, pool))
     if not selects:
         return [], []
     with connection.cursor() as cursor:

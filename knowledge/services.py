@@ -195,6 +195,7 @@ def _chunks_create(*, version: DocumentVersion) -> None:
         Chunk(
             version=version,
             document_id=version.document_id,
+            collection=version.document.collection,
             ordinal=p.ordinal,
             title=version.title,
             heading_path=list(p.heading_path),

@@ -16,12 +16,14 @@ import logging
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,11 @@ def _start_postgres(pgdata: Path) -> str:
     # Its exit hook would only do bookkeeping for a stop we never ask for, and it logs to closed streams.
     atexit.unregister(server._cleanup)
     server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
+    if not _tuned(server):
+        # Shared buffers are read at start only: the first start of a new data folder restarts once.
+        _postmaster_stop(pgdata)
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        atexit.unregister(server._cleanup)
     socket_dir = _running_postgres_socket(pgdata)
     if socket_dir is None:
         raise RuntimeError(f"embedded Postgres in {pgdata} did not start; see {pgdata}/log")
@@ -104,11 +111,34 @@ def _start_postgres(pgdata: Path) -> str:
     return socket_dir
 
 
+def shared_buffers_mb() -> int:
+    """Postgres's default of 128 MB cannot hold the HNSW index of a 100k-chunk library (about 200 MB), so
+    every search would copy index pages in from the OS cache. An eighth of the memory, at most 1 GB."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 128
+    return max(128, min(1024, memory // 8 // 2**20))
+
+
+def _tuned(server: Any) -> bool:
+    """Ask for the embedded server's settings (kept in postgresql.auto.conf); True when they are in force."""
+    wanted = f"{shared_buffers_mb()}MB"
+    server.psql(f"ALTER SYSTEM SET shared_buffers = '{wanted}';")
+    current = server.psql("SELECT setting::int * 8 / 1024 FROM pg_settings WHERE name = 'shared_buffers';")
+    return f"{shared_buffers_mb()}" in current.split()
+
+
 def postgres_stop(data_dir: Path) -> bool:
     """Stop the embedded Postgres if it runs; True when it was running."""
     pgdata = data_dir / "pg"
     if _running_postgres_socket(pgdata) is None:
         return False
+    _postmaster_stop(pgdata)
+    return True
+
+
+def _postmaster_stop(pgdata: Path) -> None:
     # SIGINT is Postgres's "fast" shutdown: roll back open transactions, checkpoint, exit. Signalling the
     # postmaster directly works whichever system user pgserver runs it as.
     pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
@@ -116,7 +146,10 @@ def postgres_stop(data_dir: Path) -> bool:
     deadline = time.monotonic() + 30
     while _pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    return True
+    # pgserver keeps a handle per data folder and would hand back this stopped one on the next start.
+    module = sys.modules.get("pgserver.postgres_server")
+    if module is not None:
+        module.PostgresServer._instances.pop(pgdata.resolve(), None)
 
 
 # --- Redis -----------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""Retrieval latency at scale: `selectors.chunks_search` over a 100k-chunk collection, as a customer would be
-served (plan, organization, language and products in the scope), with and without embedding the query.
+"""Retrieval latency at scale: `selectors.chunks_search` over a 100k-chunk live library, as a customer would
+be served (plan, organization, language and products in the scope), with and without embedding the query.
 
-The collection is built once and kept (a later run finds it complete and reuses it). Chunk texts are
+The library is the live collection of the benchmark database (only live chunks are in the HNSW index, as
+in production); its documents are marked by their `source`. It is built once and kept (a later run finds
+it complete and reuses it). Chunk texts are
 paragraphs of the dataset documents, headed like a help centre. A few thousand of them get real vectors
 (embedded once; the embedding cache keeps them for the next build); every other chunk is a variation of one
 of those (its sentences reordered, one swapped for another) with that chunk's vector slightly perturbed and
@@ -23,18 +25,19 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from knowledge import api, embedding, selectors, services
 from knowledge.chunking import approx_token_count, embedding_text
 from knowledge.contracts import RetrievalScope
-from knowledge.models import Chunk, Document, DocumentVersion, EmbeddingCache
+from knowledge.models import LIVE, Chunk, Document, DocumentVersion, EmbeddingCache
 from support.customers.models import Organization, Plan, Product
 
 from . import corpus
 from .report import Row, Target, percentile, progress_bar, say
 
-BUILD = 1  # bump when the way the collection is built changes, so an old one is rebuilt
+BUILD = 2  # bump when the way the library is built changes, so an old one is rebuilt
 CHUNKS_PER_DOCUMENT = 20
 REAL_VECTORS = 5000
 NOISE = 0.02  # per-dimension standard deviation: a variation keeps a cosine similarity of ~0.93
@@ -57,7 +60,7 @@ STAFF_ROLES = ("agent", "knowledge_admin")
 LANGUAGES = (("en", 0.8), ("de", 0.1), ("fr", 0.1))
 
 
-def customer_scope(collection: str) -> RetrievalScope:
+def customer_scope() -> RetrievalScope:
     """Whom the timed searches serve: an agent answering a Growth customer of one organization, in English,
     about two products."""
     return RetrievalScope(
@@ -67,7 +70,7 @@ def customer_scope(collection: str) -> RetrievalScope:
         customer_organization="bench-org-07",
         language="en",
         products=("accounting", "payroll"),
-        collection=collection,
+        collection=LIVE,
     )
 
 
@@ -81,6 +84,7 @@ ROWS = (
 _CHUNK_COLUMNS = (
     "version_id",
     "document_id",
+    "collection",
     "ordinal",
     "title",
     "heading_path",
@@ -94,27 +98,29 @@ _CHUNK_COLUMNS = (
 )
 _HNSW_SQL = (
     "CREATE INDEX chunk_embedding_hnsw ON knowledge_chunk USING hnsw (embedding vector_cosine_ops) "
-    "WITH (m = 16, ef_construction = 64)"
+    "WITH (m = 16, ef_construction = 64) WHERE collection = 'live'"
 )
 
 
-def collection_name(chunks: int) -> str:
+def source_name(chunks: int) -> str:
+    """The `source` that marks the library's documents: the build and the size."""
     return f"bench-latency-{BUILD}-{chunks}"
 
 
 def run(datasets: Path, *, chunks: int = 100_000, queries: int = 200) -> list[Row]:
-    collection = collection_name(chunks)
+    source = source_name(chunks)
     hnsw_ensure()
-    if _complete(collection, chunks):
-        say(f"latency: reusing the {chunks}-chunk collection {collection}")
+    if _complete(source, chunks):
+        say(f"latency: reusing the {chunks}-chunk library {source}")
     else:
-        build(collection, chunks, corpus.passages(datasets))
+        build(source, chunks, corpus.passages(datasets))
     texts = _queries(datasets, queries)
-    scope = customer_scope(collection)
+    scope = customer_scope()
     visible = selectors.searchable_chunks(scope).count()
+    total = Chunk.objects.filter(collection=LIVE).count()
     say(
         f"latency: {len(texts) - WARMUP_QUERIES} queries after {WARMUP_QUERIES} to warm up; "
-        f"the customer's scope sees {visible} of the {chunks} chunks"
+        f"the customer's scope sees {visible} of the {total} live chunks"
     )
     vectors = embedding.embed(texts)
 
@@ -160,15 +166,15 @@ def _queries(datasets: Path, count: int) -> list[str]:
     return found[: count + WARMUP_QUERIES]
 
 
-# --- building the collection -------------------------------------------------------------------------------
+# --- building the library ----------------------------------------------------------------------------------
 
 
-def _complete(collection: str, chunks: int) -> bool:
-    documents = Document.objects.filter(collection=collection)
+def _complete(source: str, chunks: int) -> bool:
+    documents = Document.objects.filter(collection=LIVE, source=source)
     return (
         documents.count() == -(-chunks // CHUNKS_PER_DOCUMENT)
         and not documents.filter(active_version__isnull=True).exists()
-        and Chunk.objects.filter(document__collection=collection, dirty=False).count() == chunks
+        and Chunk.objects.filter(document__in=documents, dirty=False).count() == chunks
     )
 
 
@@ -205,24 +211,30 @@ class _Plan:
     chunks: list[tuple[str, str, int, bool]] = field(default_factory=list)
 
 
-def build(collection: str, chunks: int, passages: list[corpus.Passage]) -> None:
+def build(source: str, chunks: int, passages: list[corpus.Passage]) -> None:
     started = time.monotonic()
-    say(f"latency: building {collection} ({chunks} chunks; kept for the next runs)")
-    _collections_drop()
+    say(f"latency: building the live library {source} ({chunks} chunks; kept for the next runs)")
+    _libraries_drop()
     _taxonomy_ensure()
     pool = corpus.paragraphs(passages, min_tokens=40, max_tokens=140)
     documents, real = _plans(pool, chunks, random.Random(2026))
     vectors = _real_vectors(real)
     with transaction.atomic():
-        _insert(collection, documents, vectors, np.random.default_rng(2026))
+        _insert(source, documents, vectors, np.random.default_rng(2026))
+    with connection.cursor() as cursor:
+        # What autovacuum would soon do to a freshly loaded table: visibility map, hint bits, statistics.
+        for table in ("knowledge_chunk", "knowledge_document", "knowledge_documentversion"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     say(f"latency: built in {time.monotonic() - started:.0f} s")
 
 
-def _collections_drop() -> None:
-    """Earlier latency collections (another size or build) would only slow every search down."""
-    stale = Document.objects.filter(collection__startswith="bench-latency-")
+def _libraries_drop() -> None:
+    """Earlier latency libraries (another size or build) would only slow every search down."""
+    stale = Document.objects.filter(
+        Q(source__startswith="bench-latency-") | Q(collection__startswith="bench-latency-")
+    )
     if stale.exists():
-        with progress_bar("dropping earlier latency collections", unit="step", total=1) as progress:
+        with progress_bar("dropping earlier latency libraries", unit="step", total=1) as progress:
             with transaction.atomic(), connection.cursor() as cursor:
                 _unbounded(cursor)
                 ids = list(stale.values_list("pk", flat=True))
@@ -356,13 +368,13 @@ def _document_plan(number: int, rng: random.Random, today: date) -> _Plan:
     return plan
 
 
-def _insert(collection: str, plans: list[_Plan], vectors: np.ndarray, noise: np.random.Generator) -> None:
+def _insert(source: str, plans: list[_Plan], vectors: np.ndarray, noise: np.random.Generator) -> None:
     model = services.active_model()
     now = timezone.now()
     with connection.cursor() as cursor:
         _unbounded(cursor)
     documents = Document.objects.bulk_create(
-        [Document(collection=collection, title=p.title, source="bench", **p.fields) for p in plans],
+        [Document(collection=LIVE, title=p.title, source=source, **p.fields) for p in plans],
         batch_size=1000,
     )
     _relations_insert(documents, plans)
@@ -388,6 +400,7 @@ def _insert(collection: str, plans: list[_Plan], vectors: np.ndarray, noise: np.
                         (
                             version.pk,
                             document.pk,
+                            LIVE,
                             ordinal,
                             plan.title,
                             [heading],
@@ -404,16 +417,14 @@ def _insert(collection: str, plans: list[_Plan], vectors: np.ndarray, noise: np.
                 progress(done, total)
         cursor.execute(
             "UPDATE knowledge_document AS d SET active_version_id = v.id "
-            "FROM knowledge_documentversion AS v WHERE v.document_id = d.id AND d.collection = %s",
-            [collection],
+            "FROM knowledge_documentversion AS v WHERE v.document_id = d.id AND d.source = %s",
+            [source],
         )
         # Django's foreign keys are checked at commit; an index cannot be built while checks are pending.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         with progress_bar("building the HNSW index", unit="index", total=1) as progress:
             _hnsw_build(cursor)
             progress(1, 1)
-        for table in ("knowledge_chunk", "knowledge_document", "knowledge_documentversion"):
-            cursor.execute(f"ANALYZE {table}")
 
 
 def _relations_insert(documents: list[Document], plans: list[_Plan]) -> None:
@@ -457,7 +468,7 @@ def _version(document: Document, plan: _Plan, now: Any) -> DocumentVersion:
         title=plan.title,
         text=text,
         content_hash=hashlib.sha256(f"{plan.title}\n\n{text}".encode()).hexdigest(),
-        note="benchmark collection",
+        note="benchmark library",
         state=DocumentVersion.State.ACTIVE,
         chunks_total=len(plan.chunks),
         chunks_embedded=len(plan.chunks),

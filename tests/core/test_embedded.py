@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from support import embedded
 from support.conf.celery import broker_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,3 +75,13 @@ def test_embedded_data_lives_under_the_data_folder():
     if os.environ.get("DATABASE_URL"):
         pytest.skip("external database configured")
     assert str(settings.DATA_DIR / "pg") in settings.DATABASES["default"]["HOST"]
+
+
+@pytest.mark.django_db
+def test_embedded_postgres_gets_shared_buffers_for_the_vector_index():
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("a configured server keeps its own settings")
+    assert 128 <= embedded.shared_buffers_mb() <= 1024
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setting::int * 8 / 1024 FROM pg_settings WHERE name = 'shared_buffers'")
+        assert cursor.fetchone()[0] == embedded.shared_buffers_mb()

@@ -339,3 +339,33 @@ def test_a_named_document_leads_the_results(library):
     )
     assert _slugs(focused)[0] == "harlow"
     assert _slugs(plain)[0] != "harlow"
+
+
+def _plan(sql, params):
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A tiny table would be scanned whole; forbid that to see which indexes a statement can use.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_live_and_evaluation_collections_use_their_own_indexes(library):
+    """Live chunks have the HNSW index and a full-text index to themselves; evaluation collections
+    have the other full-text index (and exact vector scans)."""
+    vector = embedding.vector_literal(embedding.embed(["refund of a subscription"])[0])
+    cte, cte_params, nearest, nearest_params = selectors._nearest_parts(vector, 200, 10)
+    sql, params = selectors._statement(
+        [selectors._allowed_cte(RetrievalScope(), None), (cte, cte_params)], [(nearest, nearest_params)]
+    )
+    assert "chunk_embedding_hnsw" in _plan(sql, params)
+    # The same condition on the collection as keyword candidates use (see selectors._keyword_select).
+    words = "SELECT id FROM knowledge_chunk c WHERE c.collection = %s AND c.search_vector @@ %s::tsquery"
+    live = _plan(words, ["live", "'refund'"])
+    assert "chunk_search_live_gin" in live and "chunk_search_other_gin" not in live
+    other = _plan(words, ["eval-test", "'refund'"])
+    assert "chunk_search_other_gin" in other and "chunk_search_live_gin" not in other
+    assert "c.collection = %s AND c.search_vector @@ %s::tsquery" in selectors._keyword_select(
+        "live", selectors.keyword_terms(RetrievalScope(), "refund"), 10
+    )[0]
