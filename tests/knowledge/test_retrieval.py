@@ -242,7 +242,9 @@ def test_common_words_pick_the_chunks_holding_all_of_them(settings):
     settings.KEYWORD_POSTINGS_BUDGET = 10  # below both words' frequencies (40 and 24 chunks of 60)
     scope = RetrievalScope()
     terms = selectors.keyword_terms(scope, "invoice refund")
-    assert terms is not None and terms.conjunctive and set(terms.selecting) == {"invoic", "refund"}
+    assert terms is not None
+    assert terms.conjunctive
+    assert set(terms.selecting) == {"invoic", "refund"}
     found = selectors.keyword_candidates(scope, "invoice refund", limit=10, terms=terms)
     assert {f"note-{i}" for i in range(0, 40, 10)} == set(
         Chunk.objects.filter(id__in=[cid for cid, _ in found]).values_list("document__slug", flat=True)
@@ -363,9 +365,12 @@ def test_live_and_evaluation_collections_use_their_own_indexes(library):
     # The same condition on the collection as keyword candidates use (see selectors._keyword_select).
     words = "SELECT id FROM knowledge_chunk c WHERE c.collection = %s AND c.search_vector @@ %s::tsquery"
     live = _plan(words, ["live", "'refund'"])
-    assert "chunk_search_live_gin" in live and "chunk_search_other_gin" not in live
+    assert "chunk_search_live_gin" in live
+    assert "chunk_search_other_gin" not in live
     other = _plan(words, ["eval-test", "'refund'"])
-    assert "chunk_search_other_gin" in other and "chunk_search_live_gin" not in other
-    assert "c.collection = %s AND c.search_vector @@ %s::tsquery" in selectors._keyword_select(
-        "live", selectors.keyword_terms(RetrievalScope(), "refund"), 10
-    )[0]
+    assert "chunk_search_other_gin" in other
+    assert "chunk_search_live_gin" not in other
+    assert (
+        "c.collection = %s AND c.search_vector @@ %s::tsquery"
+        in selectors._keyword_select("live", selectors.keyword_terms(RetrievalScope(), "refund"), 10)[0]
+    )
