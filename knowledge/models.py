@@ -167,8 +167,12 @@ class Chunk(models.Model):
         # its candidate pools: the HNSW index holds live chunks only (other collections are searched
         # exactly; they are small), and each side of the split has its own full-text index.
         indexes = [
+            # No pending list on the live index: every search would read it whole until a vacuum merges it.
             GinIndex(
-                fields=["search_vector"], name="chunk_search_live_gin", condition=models.Q(collection=LIVE)
+                fields=["search_vector"],
+                name="chunk_search_live_gin",
+                condition=models.Q(collection=LIVE),
+                fastupdate=False,
             ),
             GinIndex(
                 fields=["search_vector"], name="chunk_search_other_gin", condition=~models.Q(collection=LIVE)

@@ -34,6 +34,7 @@ class Migration(migrations.Migration):
             model_name="chunk",
             index=django.contrib.postgres.indexes.GinIndex(
                 condition=models.Q(("collection", "live")),
+                fastupdate=False,
                 fields=["search_vector"],
                 name="chunk_search_live_gin",
             ),
