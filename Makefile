@@ -33,7 +33,7 @@ run: install ## start everything: embedded Postgres+pgvector and Redis, migratio
 
 test: install ## run every test (lint, types, then pytest against real Postgres+pgvector, Redis and a Celery worker)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy support knowledge
+	$(VENV)/bin/mypy support knowledge models_ft
 	$(PY) -m pytest
 
 lint: install ## ruff lint and format check
@@ -45,7 +45,7 @@ fmt: install ## format the code
 	$(VENV)/bin/ruff format .
 
 typecheck: install ## mypy
-	$(VENV)/bin/mypy support knowledge
+	$(VENV)/bin/mypy support knowledge models_ft
 
 migrate: install ## apply database migrations
 	$(PY) manage.py migrate

@@ -1,0 +1,66 @@
+"""What `models_ft.api` takes and hands back: frozen values, never model instances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class PromptMessage:
+    """One chat message as a model sees it."""
+
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved passage the draft may cite as `[marker]`."""
+
+    marker: int
+    title: str
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class DraftFacts:
+    """The structured context behind a prompt, for backends that compose rather than generate (the
+    extractive one): who the customer is, what they asked, what is going on for them, and the passages."""
+
+    customer_name: str
+    language: str
+    question: str
+    situation: tuple[str, ...]
+    passages: tuple[Passage, ...]
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything a backend gets: the exact prompt messages and the facts they were built from."""
+
+    messages: tuple[PromptMessage, ...]
+    facts: DraftFacts
+    max_new_tokens: int = 400
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """Which backend, model and adapter answer generation requests now."""
+
+    backend: str
+    model: str
+    adapter: str | None
+
+
+class GenerationError(Exception):
+    """A backend could not produce a draft. `retryable` is true for timeouts and unavailable servers, false
+    for misconfiguration (no model path, unknown backend, rejected credentials)."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
