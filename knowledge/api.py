@@ -8,11 +8,13 @@ from typing import Any
 
 from . import query
 from .contracts import IngestResult, Retrieval, RetrievalScope, RetrievedChunk, VectorSearch
+from .models import EMBEDDING_DIM
 from .query import ConversationQuery, Turn
 from .query_embedding import QueryEmbeddingUnavailable, local_query_embedding
 from .selectors import chunks_search, title_index
 
 __all__ = [
+    "EMBEDDING_DIM",
     "ConversationQuery",
     "IngestResult",
     "QueryEmbeddingUnavailable",
@@ -27,6 +29,7 @@ __all__ = [
     "query_vector",
     "retrieve",
     "retrieve_with_status",
+    "text_vectors",
 ]
 
 log = logging.getLogger(__name__)
@@ -134,3 +137,12 @@ def retrieve(
             focus_titles=focus_titles,
         ).chunks
     )
+
+
+def text_vectors(texts: Sequence[str]) -> tuple[str, list[list[float]]]:
+    """The active embedding model's name and unit vectors for `texts`, computed in this process. It loads
+    the model, so only workers call it (the web process embeds single queries with `query_vector`)."""
+    from . import embedding, services
+
+    model = services.active_model()
+    return model, embedding.embed(list(texts), model=model)

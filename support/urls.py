@@ -40,6 +40,19 @@ api_v1 = [
         name="document-version",
     ),
     path("knowledge/search", console.SearchApi.as_view(), name="knowledge-search"),
+    path(
+        "tickets/<int:pk>/suggestions",
+        console.TicketSuggestionListApi.as_view(),
+        name="ticket-suggestions",
+    ),
+    path("tickets/<int:pk>/precedents", console.TicketPrecedentsApi.as_view(), name="ticket-precedents"),
+    path("suggestions/<int:pk>", console.SuggestionDetailApi.as_view(), name="suggestion"),
+    path("suggestions/<int:pk>/stream", console.SuggestionStreamApi.as_view(), name="suggestion-stream"),
+    path("suggestions/<int:pk>/send", console.SuggestionSendApi.as_view(), name="suggestion-send"),
+    path(
+        "suggestions/<int:pk>/feedback", console.SuggestionFeedbackApi.as_view(), name="suggestion-feedback"
+    ),
+    path("audit/generations", console.GenerationAuditApi.as_view(), name="audit-generations"),
     path("knowledge/index", knowledge.IndexStatusApi.as_view(), name="knowledge-index"),
 ]
 

@@ -19,7 +19,7 @@ from typing import Any
 from .report import Row, as_json, failed, say, table
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-BENCHMARKS = ("quality", "throughput", "latency", "edit")
+BENCHMARKS = ("quality", "throughput", "latency", "edit", "assist")
 
 
 def _only(value: str) -> list[str]:
@@ -83,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "throughput": lambda: _throughput(options),
         "latency": lambda: _latency(options),
         "edit": lambda: _edit(options),
+        "assist": lambda: _assist(options),
     }
     rows, durations, crashed = run_all(options.only, runs, _row_names)
     sys.stdout.write(table(rows) + "\n")
@@ -157,8 +158,10 @@ def _database_create(database: dict[str, Any], server_database: str, name: str) 
 
 
 def _row_names(name: str) -> list[str]:
-    from . import edit, latency, quality, throughput
+    from . import assist, edit, latency, quality, throughput
 
+    if name == "assist":
+        return list(assist.ROWS)
     if name == "quality":
         return [row for dataset in quality.DATASETS for row in dataset.row_names()]
     if name == "throughput":
@@ -190,6 +193,12 @@ def _edit(options: argparse.Namespace) -> list[Row]:
     from . import edit
 
     return edit.run(options.datasets)
+
+
+def _assist(options: argparse.Namespace) -> list[Row]:
+    from . import assist
+
+    return assist.run()
 
 
 def _duration(seconds: float) -> str:

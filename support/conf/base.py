@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "support.core",
     "support.customers",
     "support.tickets",
+    "support.console",
     "knowledge",
 ]
 

@@ -83,6 +83,24 @@ CELERY_BEAT_SCHEDULE["knowledge-sweep"] = {
     ),
     "options": {"queue": "embeddings"},
 }
+SUGGESTION_PENDING_SECONDS = env_int(
+    "SUGGESTION_PENDING_SECONDS",
+    120,
+    minimum=5,
+    help="A draft no inference worker has started after this long is failed (is any worker running?).",
+)
+CELERY_BEAT_SCHEDULE["precedents-sweep"] = {
+    "task": "console.precedents_sweep",
+    "schedule": timedelta(
+        seconds=env_int(
+            "PRECEDENTS_SWEEP_SECONDS",
+            60,
+            minimum=5,
+            help="How often solved tickets are embedded as precedents.",
+        )
+    ),
+    "options": {"queue": "embeddings"},
+}
 
 CACHES = {
     "default": {

@@ -1,16 +1,23 @@
-"""Knowledge search as the agent console uses it, exposed for hit testing.
+"""The agent console over the API: knowledge search for hit testing, and drafts (ask, read, stream, send,
+judge, audit).
 
-It lives on the support side because it needs the customer (plan, organization) and the caller's rights,
-and reaches the knowledge base only through `knowledge.api`.
+Search lives on the support side because it needs the customer (plan, organization) and the caller's
+rights, and reaches the knowledge base only through `knowledge.api`.
 """
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Iterator
 from typing import Any, get_args
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from django.http import Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +26,12 @@ from knowledge import api
 from support.core import roles
 from support.core.errors import DomainError
 from support.customers.selectors import customer_list_for_user
+from support.tickets.models import Ticket
+from support.tickets.selectors import ticket_list_for_user
+
+from . import precedents, services, streams
+from .models import Suggestion
+from .selectors import suggestion_list_for_user
 
 
 def _roles(request: Request) -> frozenset[str]:
@@ -133,3 +146,304 @@ class SearchApi(APIView):
         if not isinstance(request.data, dict):
             raise DomainError("Send a JSON object.", field="non_field_errors")
         return self._search(request, request.data)
+
+
+# --- drafts ----------------------------------------------------------------------------------------------
+
+
+class CitationOutput(serializers.Serializer):
+    marker = serializers.IntegerField()
+    document_id = serializers.IntegerField()
+    version_id = serializers.IntegerField()
+    chunk_id = serializers.IntegerField()
+    title = serializers.CharField()
+    heading = serializers.CharField(allow_blank=True)
+    quote = serializers.CharField(allow_blank=True)
+
+
+class FlagOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["unsupported", "unknown_link", "unknown_email", "removed_marker"])
+    text = serializers.CharField()
+    marker = serializers.IntegerField(allow_null=True)
+
+
+class PassageOutput(serializers.Serializer):
+    marker = serializers.IntegerField()
+    chunk_id = serializers.IntegerField()
+    version_id = serializers.IntegerField()
+    document_id = serializers.IntegerField()
+    title = serializers.CharField()
+    heading = serializers.CharField(allow_blank=True)
+
+
+class SuggestionOutput(serializers.ModelSerializer):
+    stale = serializers.BooleanField(
+        read_only=True, default=False, help_text="The customer wrote after this draft was asked for."
+    )
+    citations = CitationOutput(many=True, read_only=True)
+    flags = FlagOutput(many=True, read_only=True, help_text="What the agent should check before sending.")
+    passages = PassageOutput(many=True, read_only=True, help_text="Everything retrieved for this draft.")
+    timings = serializers.DictField(child=serializers.FloatField(), read_only=True, help_text="Milliseconds.")
+    requested_by = serializers.CharField(source="requested_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id",
+            "ticket",
+            "status",
+            "stale",
+            "error",
+            "text",
+            "citations",
+            "flags",
+            "passages",
+            "backend",
+            "model",
+            "adapter",
+            "retrieval_query",
+            "vector_search",
+            "timings",
+            "requested_by",
+            "created_at",
+            "finished_at",
+            "sent_at",
+            "outcome",
+            "edit_distance",
+            "rating",
+            "feedback_reason",
+        ]
+
+
+class AuditOutput(SuggestionOutput):
+    prompt_messages = serializers.ListField(child=serializers.DictField(), read_only=True)
+    sent_by = serializers.CharField(source="sent_by.username", default=None, read_only=True)
+
+    class Meta(SuggestionOutput.Meta):
+        fields = [*SuggestionOutput.Meta.fields, "prompt_messages", "raw_text", "sent_text", "sent_by"]
+
+
+class _Assist:
+    read_scope = roles.ASSIST
+    write_scope = roles.ASSIST
+
+
+def _visible_ticket(request: Request, pk: int) -> Ticket:
+    ticket = ticket_list_for_user(user=request.user).filter(pk=pk).first()
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def _visible_suggestion(request: Request, pk: int) -> Suggestion:
+    found = suggestion_list_for_user(user=request.user).filter(pk=pk).values_list("ticket_id", flat=True)
+    if found:
+        services.suggestions_expire(ticket_id=found[0])
+    suggestion = suggestion_list_for_user(user=request.user).filter(pk=pk).first()
+    if suggestion is None:
+        raise Http404
+    return suggestion
+
+
+MAX_WAIT_SECONDS = 60
+
+
+class TicketSuggestionListApi(_Assist, generics.ListAPIView):
+    """Drafts of a ticket, newest first. POST asks for a new one: 202 with the pending draft, generated on
+    the `inference` workers. `?wait=N` (seconds, at most 60) waits for it and answers 200 with the finished
+    (or failed) draft, or 202 if it is still running when the time is up."""
+
+    serializer_class = SuggestionOutput
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Suggestion.objects.none()
+        ticket = _visible_ticket(self.request, self.kwargs["pk"])
+        services.suggestions_expire(ticket_id=ticket.pk)
+        return suggestion_list_for_user(user=self.request.user).filter(ticket=ticket)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("wait", int, description="Seconds to wait for the draft (0-60).")],
+        request=None,
+        responses={202: SuggestionOutput, 200: SuggestionOutput},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        wait = _wait_seconds(request)
+        ticket = _visible_ticket(request, pk)
+        suggestion = services.suggestion_request(ticket=ticket, user=request.user)
+        deadline = time.monotonic() + wait
+        while wait and time.monotonic() < deadline:
+            status_now = Suggestion.objects.filter(pk=suggestion.pk).values_list("status", flat=True).first()
+            if status_now in (Suggestion.Status.READY, Suggestion.Status.FAILED):
+                break
+            time.sleep(0.02)
+        found = _visible_suggestion(request, suggestion.pk)
+        finished = found.status in (Suggestion.Status.READY, Suggestion.Status.FAILED)
+        return Response(
+            SuggestionOutput(found).data,
+            status=status.HTTP_200_OK if finished and wait else status.HTTP_202_ACCEPTED,
+        )
+
+
+def _wait_seconds(request: Request) -> float:
+    raw = request.query_params.get("wait", "0")
+    try:
+        wait = float(raw)
+    except ValueError:
+        raise DomainError("wait must be a number of seconds.", field="wait") from None
+    if not 0 <= wait <= MAX_WAIT_SECONDS:
+        raise DomainError(f"wait must be between 0 and {MAX_WAIT_SECONDS} seconds.", field="wait")
+    return wait
+
+
+class SuggestionDetailApi(_Assist, APIView):
+    @extend_schema(responses=SuggestionOutput)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(SuggestionOutput(_visible_suggestion(request, pk)).data)
+
+
+class EventStreamRenderer(BaseRenderer):
+    media_type = "text/event-stream"
+    format = "sse"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        return json.dumps(data).encode() if data is not None else b""
+
+
+STREAM_SECONDS = 120
+
+
+class SuggestionStreamApi(_Assist, APIView):
+    """The draft as server-sent events: `token` events with text as it is generated, then one `done`
+    (the checked draft, its citations and flags) or `error` (why there is no draft). A reader that connects
+    late gets every event from the start."""
+
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+
+    @extend_schema(responses={(200, "text/event-stream"): OpenApiTypes.STR})
+    def get(self, request: Request, pk: int) -> StreamingHttpResponse:
+        suggestion = _visible_suggestion(request, pk)
+        response = StreamingHttpResponse(_events(suggestion), content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"  # a proxy must not hold the stream back
+        return response
+
+
+def _sse(event: str, data: dict[str, Any]) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def _events(suggestion: Suggestion) -> Iterator[bytes]:
+    if suggestion.status == Suggestion.Status.READY:
+        data = {"text": suggestion.text, "citations": suggestion.citations, "flags": suggestion.flags}
+        yield _sse("done", data)
+        return
+    if suggestion.status == Suggestion.Status.FAILED:
+        yield _sse("error", {"message": suggestion.error})
+        return
+    offset = 0
+    deadline = time.monotonic() + STREAM_SECONDS
+    while time.monotonic() < deadline:
+        events = streams.events_since(suggestion.pk, offset)
+        for event in events:
+            yield _sse(event["event"], event["data"])
+            if event["event"] in streams.TERMINAL:
+                return
+        offset += len(events)
+        if not events:
+            current = Suggestion.objects.filter(pk=suggestion.pk).values_list("status", "error").first()
+            if current and current[0] == Suggestion.Status.FAILED and offset == 0:
+                yield _sse("error", {"message": current[1]})
+                return
+            time.sleep(0.02)
+    yield _sse("error", {"message": "The draft is taking too long; reload it later."})
+
+
+class SendInput(serializers.Serializer):
+    text = serializers.CharField(max_length=services.MAX_REPLY_CHARS, trim_whitespace=False)
+
+
+class SuggestionSendApi(_Assist, APIView):
+    """Post the agent's final reply to the ticket (as a public agent message) and record the outcome:
+    accepted (as drafted), edited or rewritten, with the edit distance in words."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=SendInput, responses=SuggestionOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        suggestion = _visible_suggestion(request, pk)
+        data = SendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.suggestion_send(suggestion=suggestion, user=request.user, text=data.validated_data["text"])
+        return Response(SuggestionOutput(_visible_suggestion(request, pk)).data)
+
+
+class FeedbackInput(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=Suggestion.Rating.values)
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class SuggestionFeedbackApi(_Assist, APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=FeedbackInput, responses=SuggestionOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        suggestion = _visible_suggestion(request, pk)
+        data = FeedbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.suggestion_feedback(suggestion=suggestion, **data.validated_data)
+        return Response(SuggestionOutput(_visible_suggestion(request, pk)).data)
+
+
+class GenerationAuditApi(generics.ListAPIView):
+    """Every draft generation, newest first, with who asked, the exact prompt messages, the retrieved chunk
+    and version ids, backend, adapter, timings and outcome. Administrators only."""
+
+    read_scope = roles.ADMIN
+    serializer_class = AuditOutput
+    filterset_fields = ["ticket", "status", "backend", "outcome", "requested_by"]
+    search_fields: list[str] = []
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self) -> Any:
+        return Suggestion.objects.select_related("requested_by", "sent_by")
+
+
+class PrecedentOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="ticket.id")
+    subject = serializers.CharField(source="ticket.subject")
+    status = serializers.CharField(source="ticket.status")
+    resolution = serializers.CharField(source="ticket.resolution", allow_blank=True)
+    solved_at = serializers.DateTimeField(source="ticket.solved_at", allow_null=True)
+    similarity = serializers.FloatField()
+    reply = serializers.CharField(
+        allow_blank=True, help_text="The last public reply, at most 500 characters."
+    )
+
+
+class PrecedentsOutput(serializers.Serializer):
+    notice = serializers.CharField(allow_null=True)
+    results = PrecedentOutput(many=True)
+
+
+class TicketPrecedentsApi(_Assist, APIView):
+    """Solved tickets (that the caller may see) closest to this one by the embedding of their conversation,
+    best first. When no embedding worker answers in time the list is empty and `notice` says why."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("limit", int, description="How many (1-20, default 5).")],
+        responses=PrecedentsOutput,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        ticket = _visible_ticket(request, pk)
+        try:
+            limit = int(request.query_params.get("limit", "5"))
+        except ValueError:
+            raise DomainError("limit must be a whole number.", field="limit") from None
+        if not 1 <= limit <= 20:
+            raise DomainError("limit must be between 1 and 20.", field="limit")
+        found, notice = precedents.precedents_for(ticket=ticket, user=request.user, limit=limit)
+        return Response({"notice": notice or None, "results": PrecedentOutput(found, many=True).data})

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ConsoleConfig(AppConfig):
+    name = "support.console"
+    label = "console"
+    verbose_name = "Agent console"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,100 @@
+"""Precedents: solved tickets whose conversation is close to the one an agent is answering.
+
+A solved ticket's conversation (subject, then the public messages) is embedded by a bounded sweep on the
+`embeddings` workers and kept as a `TicketVector`; a ticket being answered is embedded as a query (through
+`knowledge.api.query_vector`, so the web process never loads the model) and compared with the solved ones
+the agent may see."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Q
+from pgvector.django import CosineDistance
+
+from knowledge import api as knowledge_api
+from support.tickets.models import Ticket, TicketMessage
+from support.tickets.selectors import ticket_list_for_user
+
+from .models import TicketVector
+
+MAX_CONVERSATION_CHARS = 2000  # the opening of a conversation says what it is about
+SOLVED = (Ticket.Status.SOLVED, Ticket.Status.CLOSED)
+
+
+def conversation_text(ticket: Ticket) -> str:
+    """The subject and the public messages, oldest first, cut at MAX_CONVERSATION_CHARS."""
+    lines = [ticket.subject]
+    messages = ticket.messages.filter(public=True).order_by("created_at", "id")
+    for message in messages.values_list("author_kind", "body"):
+        speaker = "Customer" if message[0] == TicketMessage.AuthorKind.CUSTOMER else "Agent"
+        lines.append(f"{speaker}: {message[1]}")
+    return "\n".join(lines)[:MAX_CONVERSATION_CHARS]
+
+
+def _hash(text: str, model: str) -> str:
+    return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()
+
+
+def precedents_embed(*, limit: int = 200) -> int:
+    """Embed up to `limit` solved tickets that have no vector yet, or changed since theirs was made.
+    Returns how many were embedded. Safe to run concurrently: the last writer of a ticket wins."""
+    # A ticket changed after its vector was made (reopened and solved again) is embedded anew.
+    missing = list(
+        Ticket.objects.filter(status__in=SOLVED)
+        .filter(Q(precedent_vector__isnull=True) | Q(precedent_vector__updated_at__lt=F("updated_at")))
+        .order_by("-id")[:limit]
+    )
+    if not missing:
+        return 0
+    texts = [conversation_text(ticket) for ticket in missing]
+    model, vectors = knowledge_api.text_vectors(texts)
+    for ticket, text, vector in zip(missing, texts, vectors, strict=True):
+        TicketVector.objects.update_or_create(
+            ticket=ticket,
+            defaults={"embedding": vector, "model": model, "content_hash": _hash(text, model)},
+        )
+    return len(missing)
+
+
+@dataclass(frozen=True)
+class Precedent:
+    ticket: Ticket
+    similarity: float
+    reply: str
+
+
+def precedents_for(*, ticket: Ticket, user: Any, limit: int = 5) -> tuple[list[Precedent], str]:
+    """The solved tickets the user may see that are closest to `ticket`, best first, and a notice when
+    they could not be looked up (no embedding worker answered)."""
+    try:
+        vector = knowledge_api.query_vector(conversation_text(ticket))
+    except knowledge_api.QueryEmbeddingUnavailable as exc:
+        return [], f"{exc} Precedents are not available right now."
+    if vector is None:
+        return [], ""
+    rows = (
+        TicketVector.objects.filter(
+            ticket__in=ticket_list_for_user(user=user)
+            .filter(status__in=SOLVED)
+            .exclude(pk=ticket.pk)
+            .values("pk")
+        )
+        .annotate(distance=CosineDistance("embedding", vector))
+        .order_by("distance")
+        .select_related("ticket")[:limit]
+    )
+    found = []
+    for row in rows:
+        reply = (
+            row.ticket.messages.filter(public=True, author_kind=TicketMessage.AuthorKind.AGENT)
+            .order_by("-created_at", "-id")
+            .values_list("body", flat=True)
+            .first()
+        )
+        found.append(
+            Precedent(ticket=row.ticket, similarity=1.0 - float(row.distance), reply=(reply or "")[:500])
+        )
+    return found, ""

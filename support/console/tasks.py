@@ -1,0 +1,33 @@
+"""Draft generation on the `inference` queue. Thin: call the pipeline, make sure a failure is recorded."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from . import precedents, services
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="console.generate_suggestion", acks_late=True)
+def generate_suggestion(suggestion_id: int) -> None:
+    """Generate a pending suggestion. A suggestion that is gone, or already claimed, is left alone."""
+    try:
+        services.suggestion_generate(suggestion_id=suggestion_id)
+    except SoftTimeLimitExceeded:
+        services.suggestion_fail(suggestion_id=suggestion_id, error="Drafting took too long and was stopped.")
+    except Exception as exc:
+        # An agent waits on this draft: whatever broke, the suggestion must not stay "running".
+        log.exception("drafting suggestion %s failed", suggestion_id)
+        services.suggestion_fail(
+            suggestion_id=suggestion_id, error=f"Drafting failed unexpectedly ({type(exc).__name__})."
+        )
+
+
+@shared_task(name="console.precedents_sweep", acks_late=True)
+def precedents_sweep(limit: int = 200) -> int:
+    """Embed solved tickets for precedent search, a bounded batch at a time (beat runs this every minute)."""
+    return precedents.precedents_embed(limit=limit)
