@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "support.customers",
     "support.tickets",
     "knowledge",
+    "models_ft",
 ]
 
 MIDDLEWARE = [
