@@ -149,8 +149,13 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _quotable(sentence: str) -> bool:
+    # A question (an FAQ's own "Can I get a refund?") states nothing, so it is not quoted as a fact.
     words = _WORD.findall(sentence)
-    return 3 <= len(words) <= 80 and not _TO_THE_ASSISTANT.search(sentence)
+    return (
+        3 <= len(words) <= 80
+        and not sentence.rstrip("\"') ").endswith("?")
+        and not _TO_THE_ASSISTANT.search(sentence)
+    )
 
 
 def _candidates(passages: tuple[Passage, ...]) -> list[_Sentence]:

@@ -192,6 +192,19 @@ def test_instructions_in_the_question_do_not_change_the_reply():
     assert text.startswith("Hi Dana,\n\n" + extractive.ACKNOWLEDGEMENT)
 
 
+def test_questions_in_passages_are_not_quoted_as_facts():
+    faq = Passage(
+        marker=5,
+        title="Billing FAQ",
+        heading="Refunds",
+        text="Can I get a refund on an annual plan? Yes, annual plans can be refunded within 30 days.",
+    )
+    text = draft(facts(REFUND_QUESTION, faq))
+
+    assert "Yes, annual plans can be refunded within 30 days [5]." in text
+    assert "?" not in text
+
+
 def test_an_incident_in_the_situation_is_mentioned_once():
     situation = ("Plan: Growth", "Active incidents: Payments API degraded since 09:12 UTC")
     text = draft(facts(REFUND_QUESTION, REFUNDS, situation=situation))
