@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "support.tickets",
     "support.console",
     "knowledge",
+    "models_ft",
 ]
 
 MIDDLEWARE = [

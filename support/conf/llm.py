@@ -1,8 +1,8 @@
-"""Models and the knowledge base: embedding model, query embedding, chunk sizes, upload limits."""
+"""Models and the knowledge base: embedding model, query embedding, chunk sizes, upload limits, generation."""
 
 from __future__ import annotations
 
-from .env import env_choice, env_float, env_int, env_str
+from .env import env_choice, env_float, env_int, env_str, env_url
 
 EMBEDDING_MODEL = (
     env_str(
@@ -91,4 +91,86 @@ QUERY_EMBEDDING_CACHE_SECONDS = env_int(
     600,
     minimum=0,
     help="Seconds a query's vector is kept in Redis so a repeated search costs nothing (0: no cache).",
+)
+
+# Generation. Read at call time through django.conf.settings, so a worker picks up what its environment says
+# when it starts; the web process only ever needs the extractive backend's pure Python or an HTTP client.
+GENERATION_BACKEND = env_choice(
+    "GENERATION_BACKEND",
+    "extractive",
+    ["extractive", "local", "openai"],
+    help="What drafts replies: extractive (the house template filled with the best retrieved sentences, "
+    "no weights needed), local (a transformers model in the worker) or openai (an OpenAI-compatible server).",
+)
+GENERATION_MODEL = (
+    env_str(
+        "GENERATION_MODEL",
+        "",
+        help="Causal language model of the local backend: a local folder or hub id. Required for local.",
+    )
+    or ""
+)
+GENERATION_ADAPTER = (
+    env_str(
+        "GENERATION_ADAPTER",
+        "",
+        help="Name of the active LoRA adapter (empty: none). The openai backend sends it as the model name "
+        "(vLLM multi-LoRA); the local backend loads it from GENERATION_ADAPTER_PATH.",
+    )
+    or ""
+)
+GENERATION_ADAPTER_PATH = (
+    env_str(
+        "GENERATION_ADAPTER_PATH",
+        "",
+        help="Folder of a peft LoRA adapter the local backend puts on top of GENERATION_MODEL (empty: none).",
+    )
+    or ""
+)
+GENERATION_DEVICE = (
+    env_str("GENERATION_DEVICE", "cpu", help="Torch device of the local backend (cpu, cuda, cuda:N).")
+    or "cpu"
+)
+GENERATION_MAX_NEW_TOKENS = env_int(
+    "GENERATION_MAX_NEW_TOKENS",
+    400,
+    minimum=1,
+    maximum=8192,
+    help="Upper bound on the tokens one draft may generate; a request asking for more gets this many.",
+)
+GENERATION_TIMEOUT_SECONDS = env_float(
+    "GENERATION_TIMEOUT_SECONDS",
+    60.0,
+    minimum=0.01,
+    maximum=3600,
+    help="Longest wait for a connection or for the next piece of a draft before generation gives up "
+    "(a retryable error).",
+)
+GENERATION_RETRIES = env_int(
+    "GENERATION_RETRIES",
+    2,
+    minimum=0,
+    maximum=10,
+    help="Extra attempts of the openai backend after a connection error, a timeout, 429 or 5xx, made only "
+    "before the first piece of text arrives.",
+)
+GENERATION_OPENAI_BASE_URL = (
+    env_url(
+        "GENERATION_OPENAI_BASE_URL",
+        ["http", "https"],
+        help="API root of the OpenAI-compatible server, with its /v1 (http://vllm:8000/v1).",
+    )
+    or ""
+)
+GENERATION_OPENAI_API_KEY = (
+    env_str("GENERATION_OPENAI_API_KEY", "", help="Bearer key of the OpenAI-compatible server (empty: none).")
+    or ""
+)
+GENERATION_OPENAI_MODEL = (
+    env_str(
+        "GENERATION_OPENAI_MODEL",
+        "",
+        help="Model name the OpenAI-compatible server serves; used when no adapter is active.",
+    )
+    or ""
 )

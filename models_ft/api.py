@@ -1,0 +1,117 @@
+"""The one door into `models_ft` for the rest of Openbook. Plain functions, frozen values.
+
+Which backend drafts replies is a setting (`GENERATION_BACKEND`), read on every call. The active adapter is
+a setting too for now (`GENERATION_ADAPTER`, with `GENERATION_ADAPTER_PATH` for the local backend): there is
+no adapter registry yet, so promoting an adapter means changing the workers' environment and restarting them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from django.conf import settings
+
+from .contracts import (
+    BackendInfo,
+    DraftFacts,
+    GenerationError,
+    GenerationRequest,
+    Passage,
+    PromptMessage,
+)
+
+__all__ = [
+    "BACKENDS",
+    "BackendInfo",
+    "DraftFacts",
+    "GenerationError",
+    "GenerationRequest",
+    "Passage",
+    "PromptMessage",
+    "backend_info",
+    "example_record",
+    "generate",
+]
+
+BACKENDS = ("extractive", "local", "openai")
+
+
+def _backend() -> str:
+    backend = str(settings.GENERATION_BACKEND)
+    if backend not in BACKENDS:
+        raise GenerationError(
+            f"GENERATION_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}.", retryable=False
+        )
+    return backend
+
+
+def active_adapter() -> str | None:
+    """The name of the adapter drafts are generated with, or None for the bare model. The local backend
+    names an adapter it loads from a folder without a name after that folder."""
+    name = str(settings.GENERATION_ADAPTER or "").strip()
+    if name:
+        return name
+    path = str(settings.GENERATION_ADAPTER_PATH or "").strip()
+    if path and _backend() == "local":
+        return Path(path).name or path
+    return None
+
+
+def generate(request: GenerationRequest) -> Iterator[str]:
+    """Stream the draft for `request` as pieces of text (words or tokens) from the configured backend.
+
+    Raises GenerationError for every expected failure: `retryable` for timeouts and unreachable or busy
+    servers, not retryable for misconfiguration or a request the server refuses. The error may come before
+    the first piece or in the middle of the stream; nothing is checked or loaded before the first `next()`."""
+    backend = _backend()
+    if backend == "extractive":
+        from .serving import extractive
+
+        yield from extractive.generate(request)
+        return
+    max_new_tokens = min(request.max_new_tokens, int(settings.GENERATION_MAX_NEW_TOKENS))
+    if backend == "local":
+        from .serving import local
+
+        yield from local.generate(request, max_new_tokens=max_new_tokens)
+        return
+    from .serving import openai_compat
+
+    yield from openai_compat.generate(request, max_new_tokens=max_new_tokens, adapter=active_adapter())
+
+
+def backend_info() -> BackendInfo:
+    """Which backend, model and adapter `generate` uses now."""
+    backend = _backend()
+    if backend == "extractive":
+        return BackendInfo(backend=backend, model="extractive", adapter=None)
+    if backend == "local":
+        return BackendInfo(backend=backend, model=str(settings.GENERATION_MODEL), adapter=active_adapter())
+    return BackendInfo(backend=backend, model=str(settings.GENERATION_OPENAI_MODEL), adapter=active_adapter())
+
+
+def example_record(
+    *,
+    messages: Sequence[PromptMessage],
+    draft: str,
+    sent: str,
+    outcome: str,
+    ticket_id: int,
+    customer_id: int,
+    suggestion_id: int | None = None,
+) -> int:
+    """Store what the model was shown, what it drafted and what the agent sent as a training example, and
+    return its id. `outcome` is accepted, edited or rewritten. Recording the same suggestion again returns the
+    first example's id. Raises ValueError for an unknown outcome or role, no messages, or an empty reply."""
+    from .services import training_example_create
+
+    return training_example_create(
+        messages=messages,
+        draft=draft,
+        sent=sent,
+        outcome=outcome,
+        ticket_id=ticket_id,
+        customer_id=customer_id,
+        suggestion_id=suggestion_id,
+    ).pk

@@ -1,0 +1,214 @@
+"""The openai backend against a real HTTP server in a thread that speaks OpenAI's streaming format."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from models_ft.api import (
+    BackendInfo,
+    DraftFacts,
+    GenerationError,
+    GenerationRequest,
+    PromptMessage,
+    backend_info,
+    generate,
+)
+from models_ft.serving import openai_compat
+
+Reply = Callable[[BaseHTTPRequestHandler], None]
+
+
+@dataclass
+class FakeServer:
+    """Answers each request with the next reply in `replies` (the last one repeats) and keeps what it got."""
+
+    replies: list[Reply] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    released: threading.Event = field(default_factory=threading.Event)
+    url: str = ""
+
+
+def stream(*pieces: str, done: bool = True) -> Reply:
+    def reply(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.end_headers()
+        handler.wfile.write(b": keep-alive\n\n")
+        for piece in pieces:
+            event = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            handler.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
+            handler.wfile.flush()
+        if done:
+            handler.wfile.write(b"data: [DONE]\n\n")
+
+    return reply
+
+
+def status(code: int, body: dict[str, Any]) -> Reply:
+    def reply(handler: BaseHTTPRequestHandler) -> None:
+        data = json.dumps(body).encode()
+        handler.send_response(code)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    return reply
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    state = FakeServer()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.requests.append(
+                {"path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
+            )
+            reply = state.replies[min(len(state.requests), len(state.replies)) - 1]
+            reply(self)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    yield state
+    state.released.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def openai_backend(settings, server: FakeServer, monkeypatch):
+    settings.GENERATION_BACKEND = "openai"
+    settings.GENERATION_OPENAI_BASE_URL = server.url
+    settings.GENERATION_OPENAI_API_KEY = "sk-test"
+    settings.GENERATION_OPENAI_MODEL = "base-model"
+    settings.GENERATION_ADAPTER = ""
+    settings.GENERATION_ADAPTER_PATH = ""
+    settings.GENERATION_MAX_NEW_TOKENS = 400
+    settings.GENERATION_TIMEOUT_SECONDS = 5.0
+    settings.GENERATION_RETRIES = 2
+    # Backoff is for real servers; the tests keep the retries and drop the waiting.
+    monkeypatch.setattr(openai_compat, "BACKOFF_SECONDS", 0.01)
+    return settings
+
+
+def ask(content: str = "Can I get a refund?", *, max_new_tokens: int = 100) -> GenerationRequest:
+    messages = (
+        PromptMessage(role="system", content="You draft replies for support agents."),
+        PromptMessage(role="user", content=content),
+    )
+    facts = DraftFacts(customer_name="Dana", language="en", question=content, situation=(), passages=())
+    return GenerationRequest(messages=messages, facts=facts, max_new_tokens=max_new_tokens)
+
+
+def test_streams_the_pieces_the_server_sends(openai_backend, server):
+    server.replies = [stream("Hi ", "Dana, ", "yes [1].")]
+
+    assert list(generate(ask(max_new_tokens=120))) == ["Hi ", "Dana, ", "yes [1]."]
+    (sent,) = server.requests
+    assert sent["path"] == "/v1/chat/completions"
+    assert sent["headers"]["Authorization"] == "Bearer sk-test"
+    assert sent["json"] == {
+        "model": "base-model",
+        "messages": [
+            {"role": "system", "content": "You draft replies for support agents."},
+            {"role": "user", "content": "Can I get a refund?"},
+        ],
+        "max_tokens": 120,
+        "stream": True,
+    }
+
+
+def test_the_active_adapter_is_sent_as_the_model(openai_backend, server):
+    openai_backend.GENERATION_ADAPTER = "support-style-v3"
+    server.replies = [stream("Hello")]
+
+    assert "".join(generate(ask())) == "Hello"
+    assert server.requests[0]["json"]["model"] == "support-style-v3"
+    assert backend_info() == BackendInfo(backend="openai", model="base-model", adapter="support-style-v3")
+
+
+def test_a_server_error_before_the_first_token_is_retried(openai_backend, server):
+    server.replies = [status(500, {"error": {"message": "engine restarting"}}), stream("Hi ", "Dana")]
+
+    assert "".join(generate(ask())) == "Hi Dana"
+    assert len(server.requests) == 2
+
+
+def test_busy_server_errors_give_up_after_the_retries_as_retryable(openai_backend, server):
+    openai_backend.GENERATION_RETRIES = 1
+    server.replies = [status(429, {"error": {"message": "too many requests"}})]
+
+    with pytest.raises(GenerationError, match="429: too many requests") as caught:
+        list(generate(ask()))
+    assert caught.value.retryable is True
+    assert len(server.requests) == 2
+
+
+def test_rejected_credentials_are_not_retried(openai_backend, server):
+    server.replies = [status(401, {"error": {"message": "Invalid API key provided"}})]
+
+    with pytest.raises(GenerationError, match="Invalid API key provided") as caught:
+        list(generate(ask()))
+    assert caught.value.retryable is False
+    assert len(server.requests) == 1
+
+
+def test_a_server_that_never_answers_times_out_as_retryable(openai_backend, server):
+    openai_backend.GENERATION_TIMEOUT_SECONDS = 0.3
+    openai_backend.GENERATION_RETRIES = 0
+    server.replies = [lambda handler: server.released.wait(10)]
+
+    with pytest.raises(GenerationError, match="timed out") as caught:
+        list(generate(ask()))
+    assert caught.value.retryable is True
+
+
+def test_a_stream_cut_off_after_text_is_not_retried(openai_backend, server):
+    server.replies = [stream("Hi ", "Da", done=False), stream("never sent")]
+    pieces = generate(ask())
+    assert [next(pieces), next(pieces)] == ["Hi ", "Da"]
+
+    with pytest.raises(GenerationError, match="in the middle of the draft") as caught:
+        next(pieces)
+    assert caught.value.retryable is True
+    assert len(server.requests) == 1
+
+
+def test_an_unreachable_server_is_retryable(openai_backend, server):
+    openai_backend.GENERATION_OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
+    openai_backend.GENERATION_RETRIES = 1
+
+    with pytest.raises(GenerationError, match="after 2 attempts") as caught:
+        list(generate(ask()))
+    assert caught.value.retryable is True
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("GENERATION_OPENAI_BASE_URL", "GENERATION_OPENAI_BASE_URL"),
+        ("GENERATION_OPENAI_MODEL", "GENERATION_OPENAI_MODEL"),
+    ],
+)
+def test_missing_settings_are_configuration_errors(openai_backend, server, setting, message):
+    setattr(openai_backend, setting, "")
+
+    with pytest.raises(GenerationError, match=message) as caught:
+        list(generate(ask()))
+    assert caught.value.retryable is False
+    assert server.requests == []
