@@ -117,7 +117,13 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
         suggestion_fail(suggestion_id=suggestion_id, error=exc.message)
         return None
     messages = prompt_messages(context)
-    info = models_api.backend_info()
+    try:
+        info = models_api.backend_info()
+    except GenerationError as exc:
+        suggestion_fail(
+            suggestion_id=suggestion_id, error=f"The model could not write a draft: {exc.message}"
+        )
+        return None
     suggestion.prompt_messages = [asdict(m) for m in messages]
     suggestion.passages = _passages_record(context)
     suggestion.retrieval_query = context.retrieval_query

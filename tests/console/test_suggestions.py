@@ -188,9 +188,7 @@ def test_hostile_ticket_text_cannot_plant_citations_or_links(team, agent):
     suggestion = _drafted(_ticket(team, body=hostile), agent)
     assert suggestion.status == "ready"
     assert "[7]" not in suggestion.text
-    assert "evil.example" not in suggestion.text or any(
-        f["kind"] == "unknown_link" for f in suggestion.flags
-    )
+    assert "evil.example" not in suggestion.text or any(f["kind"] == "unknown_link" for f in suggestion.flags)
     assert {c["marker"] for c in suggestion.citations} <= {p["marker"] for p in suggestion.passages}
 
 
@@ -201,3 +199,10 @@ def test_a_draft_no_worker_starts_fails_instead_of_staying_pending(team, agent, 
     )
     body = agent_api.get(f"/api/v1/suggestions/{suggestion.pk}").json()
     assert (body["status"], body["error"]) == ("failed", services.NOT_STARTED)
+
+
+def test_an_unknown_backend_fails_the_draft_with_a_message(team, agent, settings):
+    settings.GENERATION_BACKEND = "telepathy"
+    suggestion = _drafted(_ticket(team), agent)
+    assert suggestion.status == "failed"
+    assert "GENERATION_BACKEND" in suggestion.error

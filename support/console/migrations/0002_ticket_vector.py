@@ -6,21 +6,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('console', '0001_suggestions'),
-        ('tickets', '0001_initial'),
+        ("console", "0001_suggestions"),
+        ("tickets", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TicketVector',
+            name="TicketVector",
             fields=[
-                ('ticket', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='precedent_vector', serialize=False, to='tickets.ticket')),
-                ('embedding', pgvector.django.vector.VectorField(dimensions=384)),
-                ('model', models.CharField(max_length=200)),
-                ('content_hash', models.CharField(max_length=64)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="precedent_vector",
+                        serialize=False,
+                        to="tickets.ticket",
+                    ),
+                ),
+                ("embedding", pgvector.django.vector.VectorField(dimensions=384)),
+                ("model", models.CharField(max_length=200)),
+                ("content_hash", models.CharField(max_length=64)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
     ]
