@@ -378,3 +378,30 @@ def test_passages_in_the_customers_language_come_first_then_english_fills_in(lib
 
     assert passages[0].chunk.document_slug == "refunds-de"
     assert {p.chunk.document_slug for p in passages[1:]} == {"refunds", "agent-refunds"}
+
+
+def _queries_to_assemble(ticket, agent) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    agent = type(agent).objects.get(pk=agent.pk)  # roles not cached yet, as in a fresh request
+    with CaptureQueriesContext(connection) as captured:
+        ticket_context_assemble(ticket=ticket, user=agent)
+    return len(captured)
+
+
+def test_assembly_queries_do_not_grow_with_messages_history_or_incidents(
+    library, ticket, team, customer, agent
+):
+    product = factories.product()
+    customer.products.set([product])
+    _queries_to_assemble(ticket, agent)  # the first search counts keyword statistics once
+    few = _queries_to_assemble(ticket, agent)
+    for i in range(4):
+        factories.message(ticket, author_kind="agent", body=f"Note {i}", public=bool(i % 2))
+        factories.ticket(team=team, customer_=customer, subject=f"Earlier {i}")
+        incident = Incident.objects.create(title=f"Outage {i}", customer_summary="Down.")
+        incident.products.set([product])
+        IncidentUpdate.objects.create(incident=incident, status="investigating", message="Looking.")
+
+    assert _queries_to_assemble(ticket, agent) == few
