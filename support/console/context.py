@@ -49,8 +49,6 @@ PASSAGES_PER_DOCUMENT = 2
 FALLBACK_LANGUAGE = "en"
 """Where the library is thin in the customer's language, passages in this language fill the free slots."""
 
-SECTION_NAMES = ("conversation", "staff_notes", "customer", "history", "incidents")
-
 
 def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
     """Assemble the context for drafting a reply to `ticket` on behalf of `user` (an agent).
@@ -81,7 +79,7 @@ def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
     situation = tuple(_incident_line(incident) for incident in incidents)
     sections = (
         _conversation_section(ticket=ticket, customer=customer, messages=public),
-        _staff_notes_section(messages=[m for m in messages if not m.public]),
+        _staff_notes_section(customer=customer, messages=[m for m in messages if not m.public]),
         _customer_section(customer=customer),
         _history_section(ticket=ticket, user=user),
         _list_section(
@@ -192,20 +190,13 @@ def _conversation_section(
     return Section("conversation", MAX_CONVERSATION_CHARS, text, truncated or was_clipped)
 
 
-def _staff_notes_section(*, messages: Sequence[TicketMessage]) -> Section:
+def _staff_notes_section(*, customer: Customer, messages: Sequence[TicketMessage]) -> Section:
     if not messages:
         return Section("staff_notes", MAX_STAFF_NOTES_CHARS, "No internal notes.", False)
-    blocks = []
-    for message in messages:
-        body, _ = _clip(message.body.strip(), MAX_MESSAGE_CHARS)
-        author = message.author_name or (
-            (message.author_user.get_full_name() or message.author_user.get_username())
-            if message.author_user
-            else message.get_author_kind_display()
-        )
-        blocks.append(f"{author}, {_when(message.created_at)}:\n{body}")
+    blocks = [_message_block(m, customer) for m in messages]
+    was_clipped = any(len(m.body.strip()) > MAX_MESSAGE_CHARS for m in messages)
     text, truncated = _newest_that_fit(blocks=blocks, budget=MAX_STAFF_NOTES_CHARS, head="", noun="note")
-    return Section("staff_notes", MAX_STAFF_NOTES_CHARS, text, truncated)
+    return Section("staff_notes", MAX_STAFF_NOTES_CHARS, text, truncated or was_clipped)
 
 
 def _customer_section(*, customer: Customer) -> Section:

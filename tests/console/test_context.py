@@ -124,7 +124,7 @@ def test_staff_notes_are_a_section_of_their_own_and_never_in_the_conversation(ti
     ctx = ticket_context_assemble(ticket=ticket, user=agent)
 
     assert _section(ctx, "staff_notes").text == (
-        "Alex Agent, 2025-03-03 10:00 UTC:\nNOTE-CANARY: customer was refunded once already."
+        "Agent Alex Agent, 2025-03-03 10:00 UTC:\nNOTE-CANARY: customer was refunded once already."
     )
     assert "NOTE-CANARY" not in _section(ctx, "conversation").text
     assert "NOTE-CANARY" not in ctx.question
