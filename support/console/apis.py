@@ -33,6 +33,8 @@ from . import precedents, services, streams
 from .models import Suggestion
 from .selectors import suggestion_list_for_user
 
+from .scope import retrieval_scope
+
 
 def _roles(request: Request) -> frozenset[str]:
     return roles.user_roles(request.user)
@@ -105,23 +107,20 @@ class SearchApi(APIView):
             if fields["role"] not in staff_roles and roles.ADMINISTRATOR not in staff_roles:
                 raise DomainError("You can only search with a role you hold.", field="role", status_code=403)
             staff_roles = frozenset({fields["role"]})
-        scope_fields: dict[str, Any] = {
-            "staff_roles": staff_roles,
-            "products": tuple(fields.get("products", ())),
-            "language": fields.get("language"),
-        }
+        customer = None
         if fields.get("customer"):
             customer = customer_list_for_user(user=request.user).filter(pk=fields["customer"]).first()
             if customer is None:
                 raise DomainError("Unknown customer.", field="customer", status_code=400)
-            scope_fields.update(
-                for_customer=True,
-                customer_plan=customer.plan.code if customer.plan else None,
-                customer_organization=customer.organization.slug if customer.organization else None,
-            )
+        scope = retrieval_scope(
+            staff_roles=staff_roles,
+            customer=customer,
+            products=fields.get("products", ()),
+            language=fields.get("language"),
+        )
         found = api.retrieve_with_status(
             fields["query"],
-            scope=api.RetrievalScope(**scope_fields),
+            scope=scope,
             k=fields["k"],
             max_per_document=fields.get("max_per_document"),
         )

@@ -42,6 +42,10 @@ class TicketContext:
     vector_search: str
     retrieval_ms: float
     context_ms: float
+    situation: tuple[str, ...] = ()
+    """One line per incident now affecting the customer's products (what the incidents section shows)."""
+    retrieval_notice: str = ""
+    """Why vector search did not take part in ranking the passages, in words; empty when it did."""
 
 
 @dataclass(frozen=True)

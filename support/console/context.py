@@ -1,0 +1,325 @@
+"""What a draft knows about its ticket: budgeted, allow-listed sections and the passages it may cite.
+
+Every section has a budget in characters, named below. When something does not fit, the newest material is
+kept and the section says in words what was left out, so neither the model nor a reviewer reading the
+recorded prompt mistakes a cut for the whole story. Customer fields are read one by one from an allow-list:
+a field added to Customer later never reaches a prompt by accident.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
+
+from knowledge import api as knowledge
+from support.core import roles
+from support.core.errors import DomainError
+from support.customers.models import Customer, Incident, IncidentUpdate
+from support.tickets.models import Ticket, TicketMessage
+from support.tickets.selectors import ticket_list_for_user
+
+from .contracts import CitedPassage, Section, TicketContext
+from .scope import retrieval_scope
+
+MAX_CONVERSATION_CHARS = 6000
+"""The public conversation: subject and messages, newest kept."""
+MAX_MESSAGE_CHARS = 2000
+"""One message, so a single pasted log cannot crowd out the rest of the conversation."""
+MAX_STAFF_NOTES_CHARS = 2000
+"""Internal notes, newest kept."""
+MAX_CUSTOMER_CHARS = 600
+"""The allow-listed customer profile."""
+MAX_HISTORY_CHARS = 1500
+MAX_HISTORY_TICKETS = 5
+"""The customer's other tickets, newest first, at most this many."""
+MAX_INCIDENTS_CHARS = 1200
+"""Incidents now affecting the customer's products."""
+MAX_PASSAGE_CHARS = 1500
+"""One retrieved passage (chunks are smaller than this; the bound guards against a change of chunk size)."""
+
+ASSIST_PASSAGES = 6
+"""Passages retrieved for a draft."""
+PASSAGES_PER_DOCUMENT = 2
+"""So one long document cannot fill every passage slot."""
+FALLBACK_LANGUAGE = "en"
+"""Where the library is thin in the customer's language, passages in this language fill the free slots."""
+
+
+def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
+    """Assemble the context for drafting a reply to `ticket` on behalf of `user` (an agent).
+
+    Retrieval runs with the customer's rights (plan, organization, products, language) and the agent's staff
+    roles. Raises DomainError when the user cannot see the ticket, or when the ticket has no message from the
+    customer to answer."""
+    started = time.perf_counter()
+    if not ticket_list_for_user(user=user).filter(pk=ticket.pk).exists():
+        raise DomainError("Ticket not found.", code="not_found", status_code=404)
+    ticket = (
+        Ticket.objects.select_related("customer__plan", "customer__organization")
+        .prefetch_related("products", "customer__products")
+        .get(pk=ticket.pk)
+    )
+    customer = ticket.customer
+    messages = list(ticket.messages.select_related("author_user").order_by("created_at", "id"))
+    public = [m for m in messages if m.public]
+    from_customer = [m for m in public if m.author_kind == TicketMessage.AuthorKind.CUSTOMER]
+    if not from_customer:
+        raise DomainError(
+            "This ticket has no message from the customer yet, so there is nothing to reply to.",
+            code="no_customer_message",
+        )
+    question, _ = _clip(from_customer[-1].body.strip(), MAX_MESSAGE_CHARS)
+
+    incidents = _active_incidents(customer=customer, ticket=ticket)
+    situation = tuple(_incident_line(incident) for incident in incidents)
+    sections = (
+        _conversation_section(ticket=ticket, customer=customer, messages=public),
+        _staff_notes_section(customer=customer, messages=[m for m in messages if not m.public]),
+        _customer_section(customer=customer),
+        _history_section(ticket=ticket, user=user),
+        _list_section(
+            "incidents",
+            MAX_INCIDENTS_CHARS,
+            [f"- {line}" for line in situation],
+            total=len(situation),
+            empty="No active incidents.",
+            noun="incident",
+        ),
+    )
+
+    retrieval_started = time.perf_counter()
+    passages, query, vector_search, notice = _passages(ticket=ticket, user=user, messages=public)
+    retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
+
+    return TicketContext(
+        ticket_id=ticket.pk,
+        customer_id=customer.pk,
+        customer_name=customer.name,
+        language=customer.language,
+        question=question,
+        sections=sections,
+        passages=passages,
+        retrieval_query=query,
+        vector_search=vector_search,
+        retrieval_ms=retrieval_ms,
+        context_ms=(time.perf_counter() - started) * 1000,
+        situation=situation,
+        retrieval_notice=notice,
+    )
+
+
+def _clip(text: str, limit: int) -> tuple[str, bool]:
+    """`text` within `limit` characters, the cut said at its end."""
+    if len(text) <= limit:
+        return text, False
+    # The note's length depends on the count it states; the whole text's length is an upper bound for it.
+    kept = text[: max(0, limit - len(_cut_note(len(text))))].rstrip()
+    return kept + _cut_note(len(text) - len(kept)), True
+
+
+def _cut_note(characters: int) -> str:
+    return f" [… {characters} more characters left out]"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _newest_that_fit(
+    *, blocks: Sequence[str], budget: int, head: str, noun: str, separator: str = "\n\n"
+) -> tuple[str, bool]:
+    """`head`, then as many of `blocks` (oldest first) as fit in `budget`, keeping the newest, with a line
+    saying how many earlier ones were left out."""
+
+    def render(kept: list[str], left_out: int) -> str:
+        parts = [head] if head else []
+        if left_out:
+            parts.append(f"[… {_plural(left_out, 'earlier ' + noun)} left out]")
+        return separator.join([*parts, *kept])
+
+    kept: list[str] = []
+    for block in reversed(blocks):
+        candidate = [block, *kept]
+        if len(render(candidate, len(blocks) - len(candidate))) > budget:
+            break
+        kept = candidate
+    clipped = False
+    if not kept and blocks:
+        # Not even the newest fits whole: keep its beginning.
+        room = budget - len(render([], len(blocks) - 1)) - len(separator)
+        kept, clipped = [_clip(blocks[-1], max(0, room))[0]], True
+    left_out = len(blocks) - len(kept)
+    return render(kept, left_out), left_out > 0 or clipped
+
+
+def _author(message: TicketMessage, customer: Customer) -> str:
+    if message.author_name:
+        return message.author_name
+    if message.author_kind == TicketMessage.AuthorKind.CUSTOMER:
+        return customer.name
+    if message.author_user is not None:
+        return message.author_user.get_full_name() or message.author_user.get_username()
+    return ""
+
+
+def _message_block(message: TicketMessage, customer: Customer) -> str:
+    body, _ = _clip(message.body.strip(), MAX_MESSAGE_CHARS)
+    author = " ".join(
+        part for part in (message.get_author_kind_display(), _author(message, customer)) if part
+    )
+    return f"{author}, {_when(message.created_at)}:\n{body}"
+
+
+def _conversation_section(
+    *, ticket: Ticket, customer: Customer, messages: Sequence[TicketMessage]
+) -> Section:
+    blocks = [_message_block(m, customer) for m in messages]
+    was_clipped = any(len(m.body.strip()) > MAX_MESSAGE_CHARS for m in messages)
+    text, truncated = _newest_that_fit(
+        blocks=blocks, budget=MAX_CONVERSATION_CHARS, head=f"Subject: {ticket.subject}", noun="message"
+    )
+    return Section("conversation", MAX_CONVERSATION_CHARS, text, truncated or was_clipped)
+
+
+def _staff_notes_section(*, customer: Customer, messages: Sequence[TicketMessage]) -> Section:
+    if not messages:
+        return Section("staff_notes", MAX_STAFF_NOTES_CHARS, "No internal notes.", False)
+    blocks = [_message_block(m, customer) for m in messages]
+    was_clipped = any(len(m.body.strip()) > MAX_MESSAGE_CHARS for m in messages)
+    text, truncated = _newest_that_fit(blocks=blocks, budget=MAX_STAFF_NOTES_CHARS, head="", noun="note")
+    return Section("staff_notes", MAX_STAFF_NOTES_CHARS, text, truncated or was_clipped)
+
+
+def _customer_section(*, customer: Customer) -> Section:
+    # The allow-list. E-mail, phone, payment and consent fields stay out: the draft needs none of them, and
+    # a prompt is recorded and may become training data.
+    products = ", ".join(sorted(p.name for p in customer.products.all())) or "none on record"
+    lines = [
+        f"Name: {customer.name}",
+        f"Language: {customer.language}",
+        f"Plan: {customer.plan.name if customer.plan else 'none'}",
+        f"Organization: {customer.organization.name if customer.organization else 'none'}",
+        f"Products: {products}",
+        f"Account status: {customer.get_account_status_display()}",
+    ]
+    text, truncated = _clip("\n".join(lines), MAX_CUSTOMER_CHARS)
+    return Section("customer", MAX_CUSTOMER_CHARS, text, truncated)
+
+
+def _history_section(*, ticket: Ticket, user: Any) -> Section:
+    # Through the agent's own ticket visibility: a draft shows the agent nothing they could not open.
+    others = (
+        ticket_list_for_user(user=user)
+        .filter(customer_id=ticket.customer_id)
+        .exclude(pk=ticket.pk)
+        .order_by("-created_at", "-id")
+    )
+    lines = []
+    for other in others[:MAX_HISTORY_TICKETS]:
+        outcome = f"; outcome: {other.resolution}" if other.resolution else ""
+        status = other.get_status_display()
+        lines.append(f"- #{other.pk} ({other.created_at:%Y-%m-%d}) {other.subject} — {status}{outcome}")
+    total = others.count() if len(lines) == MAX_HISTORY_TICKETS else len(lines)
+    return _list_section(
+        "history", MAX_HISTORY_CHARS, lines, total=total, empty="No other tickets.", noun="ticket"
+    )
+
+
+def _list_section(
+    name: str, budget: int, lines: Sequence[str], *, total: int, empty: str, noun: str
+) -> Section:
+    """As many of `lines` (most relevant first) as fit in `budget`, then how many of `total` were left out."""
+    if not lines:
+        return Section(name, budget, empty, False)
+
+    def note(left_out: int) -> str:
+        return f"\n[… {_plural(left_out, 'more ' + noun)} left out]" if left_out else ""
+
+    kept: list[str] = []
+    for line in lines:
+        if len("\n".join([*kept, line])) + len(note(total - len(kept) - 1)) > budget:
+            break
+        kept.append(line)
+    clipped = False
+    if not kept:
+        kept, clipped = [_clip(lines[0], budget - len(note(total - 1)))[0]], True
+    left_out = total - len(kept)
+    return Section(name, budget, "\n".join(kept) + note(left_out), left_out > 0 or clipped)
+
+
+def _product_ids(*, customer: Customer, ticket: Ticket) -> set[int]:
+    # The ticket's own products count too: a customer may ask about a product not (yet) on their record.
+    return {p.pk for p in customer.products.all()} | {p.pk for p in ticket.products.all()}
+
+
+def _active_incidents(*, customer: Customer, ticket: Ticket) -> list[Incident]:
+    affected = Incident.products.through.objects.filter(
+        product_id__in=_product_ids(customer=customer, ticket=ticket)
+    ).values("incident_id")
+    latest = IncidentUpdate.objects.filter(incident=OuterRef("pk")).order_by("-created_at", "-id")
+    return list(
+        Incident.objects.filter(status__in=Incident.ACTIVE_STATUSES, pk__in=affected)
+        .annotate(latest_update=Subquery(latest.values("message")[:1]))
+        .order_by("-started_at", "-id")
+    )
+
+
+def _incident_line(incident: Incident) -> str:
+    update = " ".join((getattr(incident, "latest_update", None) or incident.customer_summary).split())
+    line = f"{incident.title} — {incident.get_status_display()} since {_when(incident.started_at)}"
+    return f"{line}: {update}" if update else line
+
+
+def _passages(
+    *, ticket: Ticket, user: Any, messages: Sequence[TicketMessage]
+) -> tuple[tuple[CitedPassage, ...], str, str, str]:
+    customer = ticket.customer
+    turns = [
+        knowledge.Turn(
+            role="customer" if m.author_kind == TicketMessage.AuthorKind.CUSTOMER else "agent", text=m.body
+        )
+        for m in messages
+    ]
+    products = sorted({p.code for p in customer.products.all()} | {p.code for p in ticket.products.all()})
+    staff_roles = roles.user_roles(user)
+
+    def search(language: str | None) -> tuple[knowledge.Retrieval, str]:
+        scope = retrieval_scope(
+            staff_roles=staff_roles, customer=customer, products=products, language=language
+        )
+        query = knowledge.conversation_query(turns, scope=scope, scenario=ticket.subject)
+        found = knowledge.retrieve_with_status(
+            query.text,
+            scope=scope,
+            k=ASSIST_PASSAGES,
+            max_per_document=PASSAGES_PER_DOCUMENT,
+            focus_titles=query.focus_titles,
+        )
+        return found, query.text
+
+    found, query_text = search(customer.language or None)
+    chunks = list(found.chunks)
+    vector_search: str = found.vector_search
+    notice = found.notice
+    if len(chunks) < ASSIST_PASSAGES and customer.language and customer.language != FALLBACK_LANGUAGE:
+        more, _ = search(FALLBACK_LANGUAGE)
+        seen = {c.chunk_id for c in chunks}
+        chunks += [c for c in more.chunks if c.chunk_id not in seen][: ASSIST_PASSAGES - len(chunks)]
+        if more.vector_search == "unavailable":
+            vector_search, notice = more.vector_search, more.notice or notice
+    passages = tuple(
+        CitedPassage(
+            marker=index, chunk=dataclasses.replace(chunk, text=_clip(chunk.text, MAX_PASSAGE_CHARS)[0])
+        )
+        for index, chunk in enumerate(chunks, start=1)
+    )
+    return passages, query_text, vector_search, notice
