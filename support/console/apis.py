@@ -25,15 +25,15 @@ from rest_framework.views import APIView
 from knowledge import api
 from support.core import roles
 from support.core.errors import DomainError
+from support.core.fields import StrictCharField
 from support.customers.selectors import customer_list_for_user
 from support.tickets.models import Ticket
 from support.tickets.selectors import ticket_list_for_user
 
 from . import precedents, services, streams
 from .models import Suggestion
-from .selectors import suggestion_list_for_user
-
 from .scope import retrieval_scope
+from .selectors import suggestion_list_for_user
 
 
 def _roles(request: Request) -> frozenset[str]:
@@ -362,7 +362,7 @@ def _events(suggestion: Suggestion) -> Iterator[bytes]:
 
 
 class SendInput(serializers.Serializer):
-    text = serializers.CharField(max_length=services.MAX_REPLY_CHARS, trim_whitespace=False)
+    text = StrictCharField(max_length=services.MAX_REPLY_CHARS, trim_whitespace=False)
 
 
 class SuggestionSendApi(_Assist, APIView):
@@ -382,7 +382,7 @@ class SuggestionSendApi(_Assist, APIView):
 
 class FeedbackInput(serializers.Serializer):
     rating = serializers.ChoiceField(choices=Suggestion.Rating.values)
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class SuggestionFeedbackApi(_Assist, APIView):

@@ -34,6 +34,7 @@ from .prompts import draft_facts, prompt_messages
 log = logging.getLogger(__name__)
 
 INFERENCE_QUEUE = "inference"
+RELAY_SECONDS = 0.02
 # A suggestion a worker claimed but never finished (the worker died) may be claimed again after this long.
 RUNNING_EXPIRES = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
 
@@ -143,13 +144,22 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     generation_started = time.perf_counter()
     first_token: float | None = None
     pieces: list[str] = []
+    relayed = 0
+    last_relay = 0.0
     try:
         request = GenerationRequest(messages=messages, facts=draft_facts(context))
         for piece in models_api.generate(request):
-            if first_token is None:
-                first_token = time.perf_counter()
             pieces.append(piece)
-            streams.event_append(suggestion_id, "token", {"text": piece})
+            now = time.perf_counter()
+            if first_token is None:
+                first_token = now
+            # The first piece goes out at once; later ones are batched per RELAY_SECONDS, so a fast backend
+            # does not pay a Redis round trip per word while a slow one still streams token by token.
+            if now - last_relay >= RELAY_SECONDS:
+                streams.event_append(suggestion_id, "token", {"text": "".join(pieces[relayed:])})
+                relayed, last_relay = len(pieces), now
+        if relayed < len(pieces):
+            streams.event_append(suggestion_id, "token", {"text": "".join(pieces[relayed:])})
     except GenerationError as exc:
         suggestion_fail(
             suggestion_id=suggestion_id, error=f"The model could not write a draft: {exc.message}"
