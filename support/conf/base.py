@@ -144,6 +144,9 @@ SPECTACULAR_SETTINGS = {
         "AccountStatusEnum": "support.customers.models.Customer.AccountStatus",
         "DocumentStatusEnum": "knowledge.models.Document.Status",
         "RoleEnum": "support.core.roles.ROLES",
+        "SuggestionStatusEnum": "support.console.models.Suggestion.Status",
+        "SuggestionRatingEnum": "support.console.models.Suggestion.Rating",
+        "GroundingFlagKindEnum": "support.console.contracts.FLAG_KINDS",
     },
 }
 

@@ -31,6 +31,7 @@ from support.tickets.models import Ticket
 from support.tickets.selectors import ticket_list_for_user
 
 from . import precedents, services, streams
+from .contracts import FLAG_KINDS
 from .models import Suggestion
 from .scope import retrieval_scope
 from .selectors import suggestion_list_for_user
@@ -161,7 +162,7 @@ class CitationOutput(serializers.Serializer):
 
 
 class FlagOutput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["unsupported", "unknown_link", "unknown_email", "removed_marker"])
+    kind = serializers.ChoiceField(choices=FLAG_KINDS)
     text = serializers.CharField()
     marker = serializers.IntegerField(allow_null=True)
 

@@ -61,6 +61,9 @@ class Citation:
     quote: str
 
 
+FLAG_KINDS = ("unsupported", "unknown_link", "unknown_email", "removed_marker")
+
+
 @dataclass(frozen=True)
 class GroundingFlag:
     """Something in the draft the agent should check: `kind` is "unsupported" (a cited sentence its passage
