@@ -143,6 +143,7 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "support.customers.models.Incident.Status",
         "AccountStatusEnum": "support.customers.models.Customer.AccountStatus",
         "DocumentStatusEnum": "knowledge.models.Document.Status",
+        "DocumentKindEnum": "knowledge.models.Document.Kind",
         "RoleEnum": "support.core.roles.ROLES",
         "SuggestionStatusEnum": "support.console.models.Suggestion.Status",
         "SuggestionRatingEnum": "support.console.models.Suggestion.Rating",
