@@ -87,13 +87,16 @@ def retrieve_with_status(
     max_per_document: int | None = None,
     use_vectors: bool = True,
     focus_titles: Sequence[str] = (),
+    vector: Sequence[float] | None = None,
 ) -> Retrieval:
     """The passages that best answer `query` among those `scope` may see, best first, and whether vector
-    search took part. When the query cannot be embedded in time the passages are ranked by keywords alone."""
-    vector: list[float] | None = None
+    search took part. When the query cannot be embedded in time the passages are ranked by keywords alone.
+    `vector` is the query's vector when the caller has it already (from an earlier `Retrieval`)."""
     status: VectorSearch = "off"
     notice = ""
-    if use_vectors:
+    if vector is not None:
+        status = "used"
+    elif use_vectors:
         try:
             vector = query_vector(query)
         except QueryEmbeddingUnavailable as exc:
@@ -111,7 +114,12 @@ def retrieve_with_status(
         max_per_document=max_per_document,
         focus_titles=focus_titles,
     )
-    return Retrieval(chunks=tuple(chunks), vector_search=status, notice=notice)
+    return Retrieval(
+        chunks=tuple(chunks),
+        vector_search=status,
+        notice=notice,
+        vector=tuple(vector) if vector is not None else None,
+    )
 
 
 def retrieve(

@@ -57,6 +57,8 @@ class Retrieval:
     chunks: tuple[RetrievedChunk, ...]
     vector_search: VectorSearch
     notice: str = ""
+    # The query's vector, so a second search for the same text (another filter) need not embed it again.
+    vector: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)

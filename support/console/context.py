@@ -292,7 +292,9 @@ def _passages(
     products = sorted({p.code for p in customer.products.all()} | {p.code for p in ticket.products.all()})
     staff_roles = roles.user_roles(user)
 
-    def search(language: str | None) -> tuple[knowledge.Retrieval, str]:
+    def search(
+        language: str | None, vector: Sequence[float] | None = None, use_vectors: bool = True
+    ) -> tuple[knowledge.Retrieval, str]:
         scope = retrieval_scope(
             staff_roles=staff_roles, customer=customer, products=products, language=language
         )
@@ -303,6 +305,8 @@ def _passages(
             k=ASSIST_PASSAGES,
             max_per_document=PASSAGES_PER_DOCUMENT,
             focus_titles=query.focus_titles,
+            vector=vector,
+            use_vectors=use_vectors,
         )
         return found, query.text
 
@@ -311,7 +315,8 @@ def _passages(
     vector_search: str = found.vector_search
     notice = found.notice
     if len(chunks) < ASSIST_PASSAGES and customer.language and customer.language != FALLBACK_LANGUAGE:
-        more, _ = search(FALLBACK_LANGUAGE)
+        # The same query text: its vector is reused rather than embedded again.
+        more, _ = search(FALLBACK_LANGUAGE, vector=found.vector, use_vectors=found.vector is not None)
         seen = {c.chunk_id for c in chunks}
         chunks += [c for c in more.chunks if c.chunk_id not in seen][: ASSIST_PASSAGES - len(chunks)]
         if more.vector_search == "unavailable":

@@ -1,0 +1,14 @@
+"""The assist benchmark's child process (see `support.bench.assist`). Django is set up on the assist
+database before anything imports a model."""
+
+import os
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "support.conf.bench"
+
+from support.bench.cli import database_prepare
+
+database_prepare()
+
+from support.bench import assist  # noqa: E402 - models import only after setup
+
+assist.main()
