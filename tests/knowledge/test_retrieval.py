@@ -374,3 +374,12 @@ def test_live_and_evaluation_collections_use_their_own_indexes(library):
         "c.collection = %s AND c.search_vector @@ %s::tsquery"
         in selectors._keyword_select("live", selectors.keyword_terms(RetrievalScope(), "refund"), 10)[0]
     )
+
+
+def test_a_retrieval_hands_back_its_vector_for_a_second_search(library):
+    first = api.retrieve_with_status("refund of a subscription", scope=RetrievalScope())
+    assert first.vector is not None
+    assert len(first.vector) == 384
+    again = api.retrieve_with_status("refund of a subscription", scope=RetrievalScope(), vector=first.vector)
+    assert again.vector_search == "used"
+    assert [c.chunk_id for c in again.chunks] == [c.chunk_id for c in first.chunks]
