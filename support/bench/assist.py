@@ -49,11 +49,16 @@ ROWS = (
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
-def run() -> list[Row]:
-    """Measure in a child process on the assist database; return its rows."""
+def run(*, workers: int = 2) -> list[Row]:
+    """Measure in a child process on the assist database, with `workers` inference processes; return its
+    rows."""
     from django.conf import settings
 
-    env = {**os.environ, "BENCH_DATABASE": f"{settings.DATABASES['default']['NAME']}_assist"}
+    env = {
+        **os.environ,
+        "BENCH_DATABASE": f"{settings.DATABASES['default']['NAME']}_assist",
+        "BENCH_ASSIST_WORKERS": str(workers),
+    }
     child = subprocess.run(
         [sys.executable, "-m", "support.bench.assist_child"],
         cwd=BASE_DIR,
@@ -93,7 +98,8 @@ def main() -> None:
 def measure(*, agents: int = AGENTS, drafts: int = DRAFTS_PER_AGENT) -> list[Row]:
     call_command("seed_demo", no_progress=True, verbosity=0, stdout=io.StringIO())
     _library_embed()
-    with celery_worker(queues=("embeddings", "inference"), concurrency=4):
+    workers = int(os.environ.get("BENCH_ASSIST_WORKERS", "2"))  # set by `run` in the parent
+    with celery_worker(queues=("embeddings", "inference"), concurrency=workers):
         tickets = _demo_tickets()
         say(f"assist: {agents} agents, {drafts} drafts each, over {len(tickets)} demo tickets")
         _draft_timed(tickets[0], 0)  # every pool process loads what it needs before the timing starts

@@ -70,6 +70,12 @@ def parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--chunks", type=_positive, default=100_000, help="Chunks of the latency collection.")
     parser.add_argument("--queries", type=_positive, default=200, help="Timed latency queries (200).")
+    parser.add_argument(
+        "--assist-workers",
+        type=_positive,
+        default=2,
+        help="Processes of the assist benchmark's inference worker (2: one per core here).",
+    )
     return parser
 
 
@@ -198,7 +204,7 @@ def _edit(options: argparse.Namespace) -> list[Row]:
 def _assist(options: argparse.Namespace) -> list[Row]:
     from . import assist
 
-    return assist.run()
+    return assist.run(workers=options.assist_workers)
 
 
 def _duration(seconds: float) -> str:
