@@ -512,100 +512,77 @@ def chunks_search(
     Chunks of documents titled in `focus_titles` (what the conversation is about) get FOCUS_BONUS."""
     # One transaction: the search settings (`_search_settings`) are local to it.
     with transaction.atomic():
-        return _chunks_search(
-            scope=scope,
-            text=text,
-            vector=vector,
-            k=k,
-            pool=pool,
-            max_per_document=max_per_document,
-            fusion=fusion,
-            focus_titles=focus_titles,
+        pool = max(pool, k)
+        terms = keyword_terms(scope, text)
+        dense, sparse = _hybrid_candidates(scope, vector, terms, pool=pool, minimum=k)
+        method = fusion or settings.RETRIEVAL_FUSION
+        focused: list[tuple[int, float]] = []
+        focus_versions: set[int] = set()
+        if focus_titles:
+            # The documents the conversation names compete on their own too, so they are in the pool even when
+            # the whole library has closer passages.
+            restrict = Q(title__in=list(focus_titles))
+            focus_versions = set(visible_versions(scope, restrict))
+            if focus_versions and vector is not None:
+                focused += vector_candidates(scope, vector, limit=pool, restrict=restrict, exact=True)
+            if focus_versions and terms is not None:
+                focused += keyword_candidates(scope, text, limit=pool, terms=terms, restrict=restrict)
+        candidates = list(dict.fromkeys([cid for cid, _ in (*dense, *sparse, *focused)]))
+        found = _scores_for(candidates, terms, vector)
+        candidates = [cid for cid in candidates if cid in found]
+        scores = {cid: (found[cid].vector, found[cid].keyword) for cid in candidates}
+        # Keyword candidates were picked by their rare words; rank them on the whole query.
+        sparse = sorted(
+            ((cid, scores[cid][1]) for cid, _ in sparse if cid in scores), key=lambda row: (-row[1], row[0])
         )
-
-
-def _chunks_search(
-    *,
-    scope: RetrievalScope,
-    text: str,
-    vector: Sequence[float] | None,
-    k: int = 10,
-    pool: int = 50,
-    max_per_document: int | None = None,
-    fusion: str | None = None,
-    focus_titles: Sequence[str] = (),
-) -> list[RetrievedChunk]:
-    pool = max(pool, k)
-    terms = keyword_terms(scope, text)
-    dense, sparse = _hybrid_candidates(scope, vector, terms, pool=pool, minimum=k)
-    method = fusion or settings.RETRIEVAL_FUSION
-    focused: list[tuple[int, float]] = []
-    focus_versions: set[int] = set()
-    if focus_titles:
-        # The documents the conversation names compete on their own too, so they are in the pool even when
-        # the whole library has closer passages.
-        restrict = Q(title__in=list(focus_titles))
-        focus_versions = set(visible_versions(scope, restrict))
-        if focus_versions and vector is not None:
-            focused += vector_candidates(scope, vector, limit=pool, restrict=restrict, exact=True)
-        if focus_versions and terms is not None:
-            focused += keyword_candidates(scope, text, limit=pool, terms=terms, restrict=restrict)
-    candidates = list(dict.fromkeys([cid for cid, _ in (*dense, *sparse, *focused)]))
-    found = _scores_for(candidates, terms, vector)
-    candidates = [cid for cid in candidates if cid in found]
-    scores = {cid: (found[cid].vector, found[cid].keyword) for cid in candidates}
-    # Keyword candidates were picked by their rare words; rank them on the whole query.
-    sparse = sorted(
-        ((cid, scores[cid][1]) for cid, _ in sparse if cid in scores), key=lambda row: (-row[1], row[0])
-    )
-    fused = fuse(dense, sparse, scores, method=method, vector_weight=settings.RETRIEVAL_VECTOR_WEIGHT)
-    if focus_versions:
-        bonus = FOCUS_BONUS if method == "score" else FOCUS_BONUS / RRF_K
-        fused = {
-            cid: fused.get(cid, 0.0) + (bonus if found[cid].version_id in focus_versions else 0.0)
-            for cid in candidates
-        }
-    vector_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, start=1)}
-    keyword_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(sparse, start=1)}
-    vector_score = dict(dense) | {cid: v for cid, (v, _) in scores.items() if v is not None}
-    keyword_score = dict(sparse) | {cid: kw for cid, (_, kw) in scores.items() if kw > 0}
-    order = sorted(fused, key=lambda cid: (-fused[cid], cid))
-    # Read the chunks in slices of the ranking, so a search for k results loads about k rows, and more only
-    # when the per-document limit skips some.
-    chunks: dict[int, Chunk] = {}
-    step = k * 2 if max_per_document is not None else k
-    results: list[RetrievedChunk] = []
-    per_document: dict[int, int] = {}
-    for position, chunk_id in enumerate(order):
-        if position % step == 0:
-            chunks.update(_chunks_with_documents(order[position : position + step]))
-        chunk = chunks.get(chunk_id)
-        if chunk is None:
-            continue
-        if max_per_document is not None and per_document.get(chunk.document_id, 0) >= max_per_document:
-            continue
-        per_document[chunk.document_id] = per_document.get(chunk.document_id, 0) + 1
-        results.append(
-            RetrievedChunk(
-                chunk_id=chunk.id,
-                document_id=chunk.document_id,
-                version_id=chunk.version_id,
-                document_title=chunk.title,
-                document_slug=chunk.document.slug,
-                kind=chunk.document.kind,
-                heading_path=tuple(chunk.heading_path),
-                text=chunk.text,
-                vector_score=vector_score.get(chunk_id),
-                keyword_score=keyword_score.get(chunk_id),
-                fused_score=fused[chunk_id],
-                vector_rank=vector_rank.get(chunk_id),
-                keyword_rank=keyword_rank.get(chunk_id),
-                external_id=chunk.document.external_id,
+        fused = fuse(dense, sparse, scores, method=method, vector_weight=settings.RETRIEVAL_VECTOR_WEIGHT)
+        if focus_versions:
+            bonus = FOCUS_BONUS if method == "score" else FOCUS_BONUS / RRF_K
+            fused = {
+                cid: fused.get(cid, 0.0) + (bonus if found[cid].version_id in focus_versions else 0.0)
+                for cid in candidates
+            }
+        vector_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(dense, start=1)}
+        keyword_rank = {chunk_id: rank for rank, (chunk_id, _) in enumerate(sparse, start=1)}
+        vector_score = dict(dense) | {cid: v for cid, (v, _) in scores.items() if v is not None}
+        keyword_score = dict(sparse) | {cid: kw for cid, (_, kw) in scores.items() if kw > 0}
+        order = sorted(fused, key=lambda cid: (-fused[cid], cid))
+        # Read the chunks in slices of the ranking, so a search for k results loads about k rows, and more
+        # only when the per-document limit skips some.
+        chunks: dict[int, Chunk] = {}
+        step = k * 2 if max_per_document is not None else k
+        results: list[RetrievedChunk] = []
+        per_document: dict[int, int] = {}
+        for position, chunk_id in enumerate(order):
+            if position % step == 0:
+                chunks.update(_chunks_with_documents(order[position : position + step]))
+            chunk = chunks.get(chunk_id)
+            if chunk is None:
+                continue
+            if max_per_document is not None and per_document.get(chunk.document_id, 0) >= max_per_document:
+                continue
+            per_document[chunk.document_id] = per_document.get(chunk.document_id, 0) + 1
+            results.append(
+                RetrievedChunk(
+                    chunk_id=chunk.id,
+                    document_id=chunk.document_id,
+                    version_id=chunk.version_id,
+                    document_title=chunk.title,
+                    document_slug=chunk.document.slug,
+                    kind=chunk.document.kind,
+                    heading_path=tuple(chunk.heading_path),
+                    text=chunk.text,
+                    vector_score=vector_score.get(chunk_id),
+                    keyword_score=keyword_score.get(chunk_id),
+                    fused_score=fused[chunk_id],
+                    vector_rank=vector_rank.get(chunk_id),
+                    keyword_rank=keyword_rank.get(chunk_id),
+                    external_id=chunk.document.external_id,
+                )
             )
-        )
-        if len(results) >= k:
-            break
-    return results
+            if len(results) >= k:
+                break
+        return results
 
 
 _title_indexes: dict[str, tuple[Any, TitleIndex]] = {}

@@ -38,7 +38,3 @@ def events_since(suggestion_id: int, offset: int) -> list[dict[str, Any]]:
     """The events from position `offset` on (empty when there are none yet, or they expired)."""
     raw = _redis().lrange(_key(suggestion_id), offset, -1)
     return [json.loads(item) for item in raw]  # type: ignore[union-attr]
-
-
-def events_clear(suggestion_id: int) -> None:
-    _redis().delete(_key(suggestion_id))
