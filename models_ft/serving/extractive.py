@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from support.core.text import FUNCTION_WORDS, WORD, stems
+
 from ..contracts import DraftFacts, GenerationRequest, Passage
 
 MAX_SENTENCES = 4
@@ -55,24 +57,16 @@ _NO_INCIDENT = re.compile(
     re.IGNORECASE,
 )
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)]|#{1,6})\s+")
 _ABBREVIATIONS = frozenset(
     {"e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "no", "approx", "incl", "inc", "ltd", "co", "st"}
 )
 
-_STOPWORD_TEXT = """
-    a about above after again against all also am an and any are as at be because been before being below
-    between both but by can cannot could did do does doing done down during each few for from further get
-    gets got had has have having he her here hers herself him himself his how i if in into is it its itself
-    just let me more most my myself no nor not now of off on once only or other our ours ourselves out over
-    own same she should so some such than that the their theirs them themselves then there these they this
-    those through to too under until up very was we were what when where which while who whom why will with
-    would you your yours yourself yourselves
-    hi hello hey dear thanks thank please kindly regards cheers ok okay yes
-    tell know want need like wondering wonder question ask asking help possible able
+# For matching a question with passage sentences, negations and the words of asking carry nothing either.
+_ASKING_TEXT = """
+cannot no nor not ok okay yes tell know want need like wondering wonder question ask asking help possible able
 """
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+STOPWORDS = FUNCTION_WORDS | frozenset(_ASKING_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -83,41 +77,9 @@ class _Sentence:
     terms: frozenset[str]
 
 
-def stem(word: str) -> str:
-    """A crude English stem, good enough to match "refunds"/"refunded"/"refund" and "charges"/"charging".
-    The same function runs on question and passage, so only consistency matters."""
-    w = word.lower()
-    if len(w) <= 3 or w.isdigit():
-        return w
-    for suffix, replacement in (
-        ("ies", "y"),
-        ("ied", "y"),
-        ("ing", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("ly", ""),
-        ("s", ""),
-    ):
-        if suffix == "s" and w.endswith(("ss", "us", "is")):
-            break
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: len(w) - len(suffix)] + replacement
-            break
-    if w.endswith("e") and len(w) > 4:
-        w = w[:-1]
-    # "cancelled" -> "cancell" -> "cancel", "billing" -> "bill" stays.
-    doubled = len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls"
-    doubled_l = len(w) > 5 and w.endswith("ll") and w[-3] in "aeiou"
-    if doubled or doubled_l:
-        w = w[:-1]
-    return w
-
-
 def terms(text: str) -> frozenset[str]:
     """The stems of the words of `text` that carry meaning (stopwords and one-letter words dropped)."""
-    return frozenset(
-        stem(word) for word in _WORD.findall(text.lower()) if len(word) > 1 and word not in STOPWORDS
-    )
+    return frozenset(stems(text, ignore=STOPWORDS, min_length=2))
 
 
 def strip_markers(text: str) -> str:
@@ -150,7 +112,7 @@ def split_sentences(text: str) -> list[str]:
 
 def _quotable(sentence: str) -> bool:
     # A question (an FAQ's own "Can I get a refund?") states nothing, so it is not quoted as a fact.
-    words = _WORD.findall(sentence)
+    words = WORD.findall(sentence)
     return (
         3 <= len(words) <= 80
         and not sentence.rstrip("\"') ").endswith("?")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from support.core.text import FUNCTION_WORDS, stems
+
 from .contracts import Citation, CitedPassage, Grounding, GroundingFlag
 
 SUPPORT_THRESHOLD = 0.5
@@ -27,41 +29,15 @@ _TRAILING_PUNCTUATION = ".,;:!?'\""
 # A sentence ends at ., ! or ? followed by whitespace or the end (so "99.9" and "v1.2" stay whole), taking
 # any markers written after the full stop ("... 14 days. [1]") with it; a line break ends one too.
 _SENTENCE_END = re.compile(r"[.!?]+[\"')]*(?:[ \t]*\[\d{1,4}(?:\s*,\s*\d{1,4})*\])*(?=\s|$)|\n+")
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
-# Negations ("no", "not", "cannot") are not stopwords: "is not refundable" must not pass for "is refundable".
-_STOPWORD_TEXT = """
-a about above after again against all am an and any are as at be because been before being below between both
-but by can could did do does doing down during each few for from further had has have having he her here hers
-herself him himself his how i if in into is it its itself just let me more most my myself now of off on once
-only or other our ours ourselves out over own same she should so some such than that the their theirs them
-themselves then there these they this those through to too under until up very was we were what when where
-which while who whom why will with would you your yours yourself yourselves also may might must shall us get
-got please thank thanks hello hi dear regards kind best sure happy glad help within without
-"""
-_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-
-
-def _stem(word: str) -> str:
-    """A deliberately small suffix stripper: enough that "refunds", "refunded" and "refunding" meet."""
-    for suffix, replacement in (
-        ("ies", "y"),
-        ("ied", "y"),
-        ("ing", ""),
-        ("ed", ""),
-        ("es", ""),
-        ("ly", ""),
-        ("s", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + replacement
-    return word
+# Beyond function words, the words every reply is made of say nothing about whether a passage backs it.
+_REPLY_WORD_TEXT = "get got please thank thanks hello hi dear regards kind best sure happy glad help within"
+_IGNORED = FUNCTION_WORDS | frozenset(_REPLY_WORD_TEXT.split())
 
 
 def content_words(text: str) -> set[str]:
     """The stemmed, lower-cased words of `text` that carry meaning: stopwords and markers left out."""
-    words = _WORD.findall(_MARKER.sub(" ", text).lower())
-    return {_stem(word) for word in words if word not in _STOPWORDS}
+    return stems(_MARKER.sub(" ", text), ignore=_IGNORED)
 
 
 def sentences(text: str) -> list[str]:
