@@ -25,6 +25,7 @@ __all__ = [
     "VectorSearch",
     "conversation_query",
     "document_upsert",
+    "embedding_model",
     "local_query_embedding",
     "query_vector",
     "retrieve",
@@ -145,6 +146,13 @@ def retrieve(
             focus_titles=focus_titles,
         ).chunks
     )
+
+
+def embedding_model() -> str:
+    """The name of the embedding model whose vectors search serves now."""
+    from .services import active_model
+
+    return active_model()
 
 
 def text_vectors(texts: Sequence[str]) -> tuple[str, list[list[float]]]:

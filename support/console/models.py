@@ -85,14 +85,13 @@ class Suggestion(models.Model):
 
 class TicketVector(models.Model):
     """A solved ticket's conversation as a vector, so that later tickets find it as a precedent. Made by a
-    sweep on the `embeddings` workers; `content_hash` tells when the conversation or the model changed."""
+    sweep on the `embeddings` workers, again when the ticket changes or the embedding model does."""
 
     ticket = models.OneToOneField(
         "tickets.Ticket", on_delete=models.CASCADE, primary_key=True, related_name="precedent_vector"
     )
     embedding = VectorField(dimensions=EMBEDDING_DIM)
     model = models.CharField(max_length=200)
-    content_hash = models.CharField(max_length=64)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

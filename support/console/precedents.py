@@ -7,7 +7,6 @@ the agent may see."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,27 +33,27 @@ def conversation_text(ticket: Ticket) -> str:
     return "\n".join(lines)[:MAX_CONVERSATION_CHARS]
 
 
-def _hash(text: str, model: str) -> str:
-    return hashlib.sha256(f"{model}\n{text}".encode()).hexdigest()
-
-
 def precedents_embed(*, limit: int = 200) -> int:
-    """Embed up to `limit` solved tickets that have no vector yet, or changed since theirs was made.
+    """Embed up to `limit` solved tickets that have no vector yet, or changed since theirs was made, or
+    whose vector is of another embedding model than search serves now.
     Returns how many were embedded. Safe to run concurrently: the last writer of a ticket wins."""
     # A ticket changed after its vector was made (reopened and solved again) is embedded anew.
     missing = list(
         Ticket.objects.filter(status__in=SOLVED)
-        .filter(Q(precedent_vector__isnull=True) | Q(precedent_vector__updated_at__lt=F("updated_at")))
+        .filter(
+            Q(precedent_vector__isnull=True)
+            | Q(precedent_vector__updated_at__lt=F("updated_at"))
+            | ~Q(precedent_vector__model=knowledge_api.embedding_model())
+        )
         .order_by("-id")[:limit]
     )
     if not missing:
         return 0
-    texts = [conversation_text(ticket) for ticket in missing]
-    model, vectors = knowledge_api.text_vectors(texts)
-    for ticket, text, vector in zip(missing, texts, vectors, strict=True):
+    model, vectors = knowledge_api.text_vectors([conversation_text(ticket) for ticket in missing])
+    for ticket, vector in zip(missing, vectors, strict=True):
         TicketVector.objects.update_or_create(
             ticket=ticket,
-            defaults={"embedding": vector, "model": model, "content_hash": _hash(text, model)},
+            defaults={"embedding": vector, "model": model},
         )
     return len(missing)
 
@@ -76,7 +75,9 @@ def precedents_for(*, ticket: Ticket, user: Any, limit: int = 5) -> tuple[list[P
     if vector is None:
         return [], ""
     rows = (
-        TicketVector.objects.filter(
+        # Vectors of another model are not comparable; the sweep re-embeds them after a model switch.
+        TicketVector.objects.filter(model=knowledge_api.embedding_model())
+        .filter(
             ticket__in=ticket_list_for_user(user=user)
             .filter(status__in=SOLVED)
             .exclude(pk=ticket.pk)

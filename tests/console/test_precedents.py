@@ -51,3 +51,13 @@ def test_precedents_reject_bad_input(team, agent_api):
     assert agent_api.get("/api/v1/tickets/999999/precedents").status_code == 404
     assert agent_api.get(f"/api/v1/tickets/{current.pk}/precedents?limit=0").status_code == 400
     assert agent_api.get(f"/api/v1/tickets/{current.pk}/precedents?limit=lots").status_code == 400
+
+
+def test_vectors_of_another_embedding_model_are_made_again(team):
+    from support.console.models import TicketVector
+
+    solved = _solved(team, "Refund", "Refund my plan please.", "Refunded.")
+    assert precedents.precedents_embed() == 1
+    TicketVector.objects.filter(ticket=solved).update(model="an-older-model")
+    assert precedents.precedents_embed() == 1
+    assert TicketVector.objects.get(ticket=solved).model != "an-older-model"

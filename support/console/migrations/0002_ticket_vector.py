@@ -27,7 +27,6 @@ class Migration(migrations.Migration):
                 ),
                 ("embedding", pgvector.django.vector.VectorField(dimensions=384)),
                 ("model", models.CharField(max_length=200)),
-                ("content_hash", models.CharField(max_length=64)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
