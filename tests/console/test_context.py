@@ -8,8 +8,6 @@ from decimal import Decimal
 
 import pytest
 
-from knowledge import services
-from knowledge.ingest import metadata_resolve
 from support.console import context
 from support.console.context import ticket_context_assemble
 from support.console.prompts import draft_facts, prompt_messages
@@ -283,19 +281,9 @@ def test_an_agent_outside_the_tickets_team_cannot_assemble_its_context(ticket):
 
 
 def _document(slug, title, text, *, audience="public", language="en", **meta):
-    document = services.document_create(
-        title=title,
-        text=text,
-        slug=slug,
-        status="published",
-        audience=audience,
-        language=language,
-        embed_async=False,
+    return factories.indexed_document(
+        title=title, text=text, slug=slug, audience=audience, language=language, meta=meta
     )
-    if meta:
-        services.document_update(document=document, **metadata_resolve(meta))
-    services.version_embed(version_id=document.versions.get().pk)
-    return document
 
 
 @pytest.fixture

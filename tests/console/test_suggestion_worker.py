@@ -6,20 +6,16 @@ import time
 
 import pytest
 
-from knowledge import services as knowledge_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_an_integration_asks_and_waits_for_a_finished_draft(celery_worker, team, agent_api):
-    document = knowledge_services.document_create(
+    factories.indexed_document(
         title="Refunds for software",
         text="# Refunds\n\nMonthly subscriptions are refundable in full within 14 days of the charge.",
-        status="published",
-        embed_async=False,
     )
-    knowledge_services.version_embed(version_id=document.versions.get().pk)
     ticket = factories.ticket(team=team)
     factories.message(ticket, body="Can I get a refund for my monthly subscription?")
     response = agent_api.post(f"/api/v1/tickets/{ticket.pk}/suggestions?wait=30")

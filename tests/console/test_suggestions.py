@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from knowledge import services as knowledge_services
 from models_ft.models import TrainingExample
 from support.console import services, streams
 from support.console.models import Suggestion
@@ -22,10 +21,7 @@ REFUNDS = (
 
 
 def _library() -> None:
-    document = knowledge_services.document_create(
-        title="Refunds for software", text=REFUNDS, status="published", embed_async=False
-    )
-    knowledge_services.version_embed(version_id=document.versions.get().pk)
+    factories.indexed_document(title="Refunds for software", text=REFUNDS)
 
 
 def _ticket(team, body="Can I get a refund for my monthly subscription? I was charged 3 days ago."):

@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from knowledge import services as knowledge_services
 from support.console import services
 from tests import factories
 from tests.tiny_lm import tiny_gpt2
@@ -35,10 +34,7 @@ def test_hostile_text_stays_data_with_the_local_backend(team, agent, settings, l
     settings.GENERATION_MODEL = str(long_context_model)
     settings.GENERATION_ADAPTER = settings.GENERATION_ADAPTER_PATH = ""
     settings.GENERATION_MAX_NEW_TOKENS = 24
-    document = knowledge_services.document_create(
-        title="Refunds", text=HOSTILE_DOCUMENT, status="published", embed_async=False
-    )
-    knowledge_services.version_embed(version_id=document.versions.get().pk)
+    factories.indexed_document(title="Refunds", text=HOSTILE_DOCUMENT)
     ticket = factories.ticket(team=team)
     factories.message(ticket, body=HOSTILE_TICKET)
     suggestion = services.suggestion_request(ticket=ticket, user=agent)

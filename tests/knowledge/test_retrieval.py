@@ -50,20 +50,9 @@ LIBRARY = {
 
 
 def _index(slug, title, audience, extra, text, **fields):
-    document = services.document_create(
-        title=title,
-        text=text,
-        slug=slug,
-        status="published",
-        audience=audience,
-        embed_async=False,
-        **{k: v for k, v in fields.items()},
+    return factories.indexed_document(
+        title=title, text=text, slug=slug, audience=audience, meta=extra, **fields
     )
-    from knowledge.ingest import metadata_resolve
-
-    services.document_update(document=document, **metadata_resolve(extra))
-    services.version_embed(version_id=document.versions.get().pk)
-    return document
 
 
 @pytest.fixture
