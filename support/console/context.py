@@ -50,6 +50,9 @@ FALLBACK_LANGUAGE = "en"
 """Where the library is thin in the customer's language, passages in this language fill the free slots."""
 
 
+NO_CUSTOMER_MESSAGE = "This ticket has no message from the customer yet, so there is nothing to reply to."
+
+
 def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
     """Assemble the context for drafting a reply to `ticket` on behalf of `user` (an agent).
 
@@ -70,7 +73,7 @@ def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
     from_customer = [m for m in public if m.author_kind == TicketMessage.AuthorKind.CUSTOMER]
     if not from_customer:
         raise DomainError(
-            "This ticket has no message from the customer yet, so there is nothing to reply to.",
+            NO_CUSTOMER_MESSAGE,
             code="no_customer_message",
         )
     question, _ = _clip(from_customer[-1].body.strip(), MAX_MESSAGE_CHARS)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from knowledge.contracts import RetrievedChunk
-from support.console.contracts import Citation, CitedPassage, GroundingFlag
+from support.console.contracts import Citation, GroundingFlag
 from support.console.grounding import draft_ground, sentences
+from tests.console.values import cited_passage
 
 REFUNDS = (
     "Monthly subscriptions are refundable in full within 14 days of the charge. "
@@ -14,28 +14,9 @@ REFUNDS = (
 CONTACT = "For invoices, write to billing@example.com. We answer within two working days."
 
 
-def _passage(marker: int, text: str, *, title: str, heading: tuple[str, ...]) -> CitedPassage:
-    return CitedPassage(
-        marker=marker,
-        chunk=RetrievedChunk(
-            chunk_id=300 + marker,
-            document_id=100 + marker,
-            version_id=200 + marker,
-            document_title=title,
-            document_slug=f"doc-{marker}",
-            kind="policy",
-            heading_path=heading,
-            text=text,
-            vector_score=0.7,
-            keyword_score=2.0,
-            fused_score=1.2,
-        ),
-    )
-
-
 PASSAGES = (
-    _passage(1, REFUNDS, title="Refunds for software", heading=("Refunds", "Subscriptions")),
-    _passage(2, CONTACT, title="Billing contacts", heading=("Invoices",)),
+    cited_passage(1, REFUNDS, title="Refunds for software", heading=("Refunds", "Subscriptions")),
+    cited_passage(2, CONTACT, title="Billing contacts", heading=("Invoices",)),
 )
 
 

@@ -72,7 +72,7 @@ def test_a_ticket_without_a_customer_message_cannot_be_drafted(team, agent_api):
     factories.message(ticket, author_kind="agent", body="We are looking into it.")
     response = agent_api.post(f"/api/v1/tickets/{ticket.pk}/suggestions")
     assert response.status_code == 400
-    assert response.json()["code"] == "no_question"
+    assert response.json()["code"] == "no_customer_message"
 
 
 def test_unknown_and_invisible_tickets_are_not_found(team, agent_api):
