@@ -96,10 +96,7 @@ _CHUNK_COLUMNS = (
     "embedding_model",
     "dirty",
 )
-_HNSW_SQL = (
-    "CREATE INDEX chunk_embedding_hnsw ON knowledge_chunk USING hnsw (embedding vector_cosine_ops) "
-    "WITH (m = 16, ef_construction = 64) WHERE collection = 'live'"
-)
+HNSW_INDEX = "chunk_embedding_hnsw"
 
 
 def source_name(chunks: int) -> str:
@@ -181,7 +178,7 @@ def _complete(source: str, chunks: int) -> bool:
 def hnsw_ensure() -> None:
     """Recreate the vector index if a build was interrupted between dropping and rebuilding it."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'chunk_embedding_hnsw'")
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [HNSW_INDEX])
         if cursor.fetchone() is None:
             say("latency: building the missing HNSW index")
             _unbounded(cursor)
@@ -194,8 +191,11 @@ def _unbounded(cursor: Any) -> None:
 
 
 def _hnsw_build(cursor: Any) -> None:
+    """The vector index exactly as the model declares it (and the migrations build it)."""
     cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-    cursor.execute(_HNSW_SQL)
+    index = next(index for index in Chunk._meta.indexes if index.name == HNSW_INDEX)
+    with connection.schema_editor(atomic=False) as editor:
+        editor.add_index(Chunk, index)
 
 
 @dataclass
@@ -385,7 +385,7 @@ def _insert(source: str, plans: list[_Plan], vectors: np.ndarray, noise: np.rand
     total = sum(len(p.chunks) for p in plans)
     with connection.cursor() as cursor:
         # Growing an HNSW graph row by row is far slower than building it once over every row.
-        cursor.execute("DROP INDEX IF EXISTS chunk_embedding_hnsw")
+        cursor.execute(f"DROP INDEX IF EXISTS {HNSW_INDEX}")
         with (
             progress_bar("writing chunks", unit="chunk", total=total) as progress,
             cursor.copy(f"COPY knowledge_chunk ({', '.join(_CHUNK_COLUMNS)}) FROM STDIN") as copy,
