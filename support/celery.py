@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Sequence
 
 from celery import Celery
 from kombu import Exchange, Queue
@@ -17,3 +19,16 @@ app.conf.task_queues = [
     for name in ("default", "embeddings", "inference", "training")
 ]
 app.autodiscover_tasks()
+
+
+def worker_command(
+    *, queues: Sequence[str], concurrency: int, name: str, quiet_cluster: bool = False
+) -> list[str]:
+    """The command line of a worker process consuming `queues` (make run, the tests and the benchmarks all
+    start theirs with it). `quiet_cluster` skips the start-up chatter with other workers, for short-lived
+    workers that must answer a ping quickly."""
+    command = [sys.executable, "-m", "celery", "-A", "support", "worker", "-Q", ",".join(queues)]
+    command += ["-c", str(concurrency), "-n", name, "--loglevel", "INFO"]
+    if quiet_cluster:
+        command += ["--without-mingle", "--without-gossip"]
+    return command

@@ -60,6 +60,8 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
 
+    from support.celery import worker_command
+
     print("Openbook: preparing the database…", flush=True)
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
@@ -68,25 +70,14 @@ def main() -> int:
         call_command("collectstatic", interactive=False, verbosity=0)
 
     python = sys.executable
-    queues = ",".join(settings.CELERY_QUEUES_ALL)
-    concurrency = os.environ.get("WORKER_CONCURRENCY", "2")
+    concurrency_text = os.environ.get("WORKER_CONCURRENCY", "2")
+    if not concurrency_text.isdigit() or int(concurrency_text) < 1:
+        raise SystemExit(f"WORKER_CONCURRENCY must be a whole number of processes, not {concurrency_text!r}.")
+    concurrency = int(concurrency_text)
     commands = {
-        "worker": [
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "support",
-            "worker",
-            "-Q",
-            queues,
-            "-c",
-            concurrency,
-            "--loglevel",
-            "INFO",
-            "-n",
-            "openbook@%h",
-        ],
+        "worker": worker_command(
+            queues=settings.CELERY_QUEUES_ALL, concurrency=concurrency, name="openbook@%h"
+        ),
         "beat": [
             python,
             "-m",
@@ -131,8 +122,7 @@ def main() -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     # The worker processes and the web server share the cores: one torch thread per core in each of them
     # oversubscribes the machine (see EMBEDDING_THREADS).
-    processes = int(concurrency) if concurrency.isdigit() and int(concurrency) > 0 else 1
-    env.setdefault("EMBEDDING_THREADS", str(max(1, (os.cpu_count() or 1) // processes)))
+    env.setdefault("EMBEDDING_THREADS", str(max(1, (os.cpu_count() or 1) // concurrency)))
     for name, command in commands.items():
         children[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
 

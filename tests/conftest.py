@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,27 +102,17 @@ def celery_worker(
     django_subprocess_env: dict[str, str], django_db_blocker: Any
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A real Celery worker process consuming every queue, on the test database and test Redis."""
+    from support.celery import worker_command
+
     env = django_subprocess_env
     log = open(Path(settings.DATA_DIR) / "test-worker.log", "wb")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "support",
-            "worker",
-            "-Q",
-            ",".join(settings.CELERY_QUEUES_ALL),
-            "-c",
-            "2",
-            "--loglevel",
-            "INFO",
-            "-n",
-            f"test-{os.getpid()}@%h",
-            "--without-mingle",
-            "--without-gossip",
-        ],
+        worker_command(
+            queues=settings.CELERY_QUEUES_ALL,
+            concurrency=2,
+            name=f"test-{os.getpid()}@%h",
+            quiet_cluster=True,
+        ),
         cwd=ROOT,
         env=env,
         stdout=log,

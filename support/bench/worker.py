@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +22,7 @@ def celery_worker(*, queues: tuple[str, ...] = ("embeddings",), concurrency: int
     import redis
     from django.conf import settings
 
-    from support.celery import app
+    from support.celery import app, worker_command
 
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     name = f"bench-{os.getpid()}@{socket.gethostname()}"
@@ -32,24 +31,7 @@ def celery_worker(*, queues: tuple[str, ...] = ("embeddings",), concurrency: int
     if concurrency > 1:
         # As `make run` does: the pool processes share the cores rather than each using all of them.
         env.setdefault("EMBEDDING_THREADS", str(max(1, (os.cpu_count() or 1) // concurrency)))
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "support",
-        "worker",
-        "-Q",
-        ",".join(queues),
-        "-c",
-        str(concurrency),
-        "-n",
-        name,
-        "--loglevel",
-        "INFO",
-        "--without-mingle",
-        "--without-gossip",
-    ]
+    command = worker_command(queues=queues, concurrency=concurrency, name=name, quiet_cluster=True)
     with log_path.open("wb") as log:
         worker = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
