@@ -225,6 +225,9 @@ def build(source: str, chunks: int, passages: list[corpus.Passage]) -> None:
         # What autovacuum would soon do to a freshly loaded table: visibility map, hint bits, statistics.
         for table in ("knowledge_chunk", "knowledge_document", "knowledge_documentversion"):
             cursor.execute(f"VACUUM ANALYZE {table}")
+    # And what the workers do after versions go live (COPY bypasses them): the keyword statistics, without
+    # which every query word would look rare and keyword search would read far more than its budget.
+    services.keyword_stats_refresh(collection=LIVE)
     say(f"latency: built in {time.monotonic() - started:.0f} s")
 
 
