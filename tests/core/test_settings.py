@@ -118,3 +118,18 @@ def test_a_real_database_url_means_production_unless_debug_is_set():
     result = _manage("check", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is false" in result.stderr
+
+
+def test_celery_workers_keep_their_database_connections_between_tasks():
+    # Celery's Django fixup would otherwise close them around every task: a new Postgres backend per task.
+    import weakref
+
+    from celery import signals
+    from celery.fixups.django import DjangoWorkerFixup
+
+    from support.celery import _database_connections_tidy, app
+
+    assert DjangoWorkerFixup(app).db_reuse_max >= 10**6
+    for signal in (signals.task_prerun, signals.task_postrun):
+        receivers = [r() if isinstance(r, weakref.ReferenceType) else r for _, r in signal.receivers]
+        assert _database_connections_tidy in receivers
