@@ -8,6 +8,7 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -95,6 +96,54 @@ def _pgvector_version() -> tuple[int, ...]:
 def _allowed_cte(scope: RetrievalScope, restrict: Q | None) -> tuple[str, list[Any]]:
     """`allowed(version_id)`: the active versions of the documents the scope may see (and `restrict`, a
     filter on Document, keeps), as a CTE that a statement evaluates once and then probes by hash."""
+    if restrict is not None:
+        return _allowed_sql_build(scope, restrict)
+    # Building the rule with the ORM costs more than running it, and every search needs it. The SQL depends
+    # only on the scope's shape (which fields are set, how many products, which staff roles), so it is built
+    # once per shape from a template scope holding placeholders, and each search fills in its own values.
+    shape = (
+        scope.staff_roles,
+        scope.for_customer,
+        len(scope.products),
+        bool(scope.language),
+        bool(scope.customer_plan),
+        bool(scope.customer_organization),
+    )
+    sql, template = _allowed_template(shape)
+    values: dict[Any, Any] = {
+        _PLACEHOLDER_DATE: scope.on_date or timezone.localdate(),
+        "\x00collection": scope.collection,
+        "\x00language": scope.language,
+        "\x00plan": scope.customer_plan,
+        "\x00organization": scope.customer_organization,
+        **{f"\x00product{index}": code for index, code in enumerate(scope.products)},
+    }
+    return sql, [values.get(param, param) if isinstance(param, str | date) else param for param in template]
+
+
+_PLACEHOLDER_DATE = date(1, 1, 1)
+
+
+@functools.lru_cache(maxsize=256)
+def _allowed_template(
+    shape: tuple[frozenset[str], bool, int, bool, bool, bool],
+) -> tuple[str, tuple[Any, ...]]:
+    staff_roles, for_customer, products, language, plan, organization = shape
+    template = RetrievalScope(
+        staff_roles=staff_roles,
+        for_customer=for_customer,
+        products=tuple(f"\x00product{index}" for index in range(products)),
+        language="\x00language" if language else None,
+        customer_plan="\x00plan" if plan else None,
+        customer_organization="\x00organization" if organization else None,
+        on_date=_PLACEHOLDER_DATE,
+        collection="\x00collection",
+    )
+    sql, params = _allowed_sql_build(template, None)
+    return sql, tuple(params)
+
+
+def _allowed_sql_build(scope: RetrievalScope, restrict: Q | None) -> tuple[str, list[Any]]:
     documents = (
         Document.objects.filter(document_visibility(scope), restrict or Q(), status=Document.Status.PUBLISHED)
         .exclude(active_version__isnull=True)
@@ -489,11 +538,23 @@ def fuse(
     }
 
 
-def _chunks_with_documents(ids: Sequence[int]) -> dict[int, Chunk]:
-    rows = (
-        Chunk.objects.filter(id__in=list(ids)).select_related("document").defer("embedding", "search_vector")
-    )
-    return {chunk.id: chunk for chunk in rows}
+_CHUNK_FIELDS = (
+    "id",
+    "version_id",
+    "document_id",
+    "title",
+    "heading_path",
+    "text",
+    "document__slug",
+    "document__kind",
+    "document__external_id",
+)
+
+
+def _chunks_with_documents(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The columns a RetrievedChunk needs, by chunk id (plain rows: model instances cost more to build)."""
+    rows = Chunk.objects.filter(id__in=list(ids)).values(*_CHUNK_FIELDS)
+    return {row["id"]: row for row in rows}
 
 
 def chunks_search(
@@ -549,7 +610,7 @@ def chunks_search(
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
         # Read the chunks in slices of the ranking, so a search for k results loads about k rows, and more
         # only when the per-document limit skips some.
-        chunks: dict[int, Chunk] = {}
+        chunks: dict[int, dict[str, Any]] = {}
         step = k * 2 if max_per_document is not None else k
         results: list[RetrievedChunk] = []
         per_document: dict[int, int] = {}
@@ -559,25 +620,26 @@ def chunks_search(
             chunk = chunks.get(chunk_id)
             if chunk is None:
                 continue
-            if max_per_document is not None and per_document.get(chunk.document_id, 0) >= max_per_document:
+            document_id = chunk["document_id"]
+            if max_per_document is not None and per_document.get(document_id, 0) >= max_per_document:
                 continue
-            per_document[chunk.document_id] = per_document.get(chunk.document_id, 0) + 1
+            per_document[document_id] = per_document.get(document_id, 0) + 1
             results.append(
                 RetrievedChunk(
-                    chunk_id=chunk.id,
-                    document_id=chunk.document_id,
-                    version_id=chunk.version_id,
-                    document_title=chunk.title,
-                    document_slug=chunk.document.slug,
-                    kind=chunk.document.kind,
-                    heading_path=tuple(chunk.heading_path),
-                    text=chunk.text,
+                    chunk_id=chunk_id,
+                    document_id=document_id,
+                    version_id=chunk["version_id"],
+                    document_title=chunk["title"],
+                    document_slug=chunk["document__slug"],
+                    kind=chunk["document__kind"],
+                    heading_path=tuple(chunk["heading_path"]),
+                    text=chunk["text"],
                     vector_score=vector_score.get(chunk_id),
                     keyword_score=keyword_score.get(chunk_id),
                     fused_score=fused[chunk_id],
                     vector_rank=vector_rank.get(chunk_id),
                     keyword_rank=keyword_rank.get(chunk_id),
-                    external_id=chunk.document.external_id,
+                    external_id=chunk["document__external_id"],
                 )
             )
             if len(results) >= k:

@@ -3,6 +3,7 @@ the citation checks): one stemmer and one list of function words, so both sides 
 
 from __future__ import annotations
 
+import functools
 import re
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -21,6 +22,7 @@ yourself yourselves may might must shall us hi hello hey dear thanks thank pleas
 FUNCTION_WORDS = frozenset(_FUNCTION_WORD_TEXT.split())
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude English stem, good enough to match "refunds"/"refunded"/"refund", "charges"/"charging" and
     "cancelled"/"cancel". The same function runs on both texts compared, so only consistency matters."""

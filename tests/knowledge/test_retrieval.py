@@ -67,6 +67,34 @@ def _slugs(results):
     return [r.document_slug for r in results]
 
 
+@pytest.mark.parametrize(
+    "scope",
+    [
+        RetrievalScope(),
+        RetrievalScope(staff_roles=frozenset({"administrator"})),
+        RetrievalScope(staff_roles=frozenset({"agent", "knowledge_admin"}), language="de"),
+        RetrievalScope(for_customer=True, customer_plan="pro", products=("api",), language="en"),
+        RetrievalScope(
+            staff_roles=frozenset({"agent"}),
+            for_customer=True,
+            customer_plan="starter",
+            customer_organization="acme",
+            products=("api", "books", "mobile"),
+            on_date=timezone.localdate() - timedelta(days=400),
+            collection="eval:x",
+        ),
+        RetrievalScope(for_customer=True, customer_organization="o'brien; drop", language=""),
+    ],
+)
+def test_the_rights_rule_filled_into_its_cached_shape_is_the_rule_itself(scope):
+    # The rule is built once per scope shape with placeholders; filled in, it must be exactly what the
+    # ORM builds for the scope itself, values in the same places.
+    first = selectors._allowed_cte(scope, None)
+    assert first == selectors._allowed_sql_build(scope, None)
+    assert selectors._allowed_cte(scope, None) == first  # from the cache
+    assert not any("\x00" in str(param) for param in first[1])
+
+
 def test_semantic_question_finds_the_right_policy_first(library):
     results = api.retrieve(
         "I lost my phone and cannot log in with my authenticator",
