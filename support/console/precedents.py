@@ -15,7 +15,7 @@ from pgvector.django import CosineDistance
 
 from knowledge import api as knowledge_api
 from support.tickets.models import Ticket, TicketMessage
-from support.tickets.selectors import ticket_list_for_user
+from support.tickets.selectors import ticket_scope_for_user
 
 from .models import TicketVector
 
@@ -78,7 +78,7 @@ def precedents_for(*, ticket: Ticket, user: Any, limit: int = 5) -> tuple[list[P
         # Vectors of another model are not comparable; the sweep re-embeds them after a model switch.
         TicketVector.objects.filter(model=knowledge_api.embedding_model())
         .filter(
-            ticket__in=ticket_list_for_user(user=user)
+            ticket__in=ticket_scope_for_user(user=user)
             .filter(status__in=SOLVED)
             .exclude(pk=ticket.pk)
             .values("pk")

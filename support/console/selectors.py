@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 
 from support.tickets.models import TicketMessage
-from support.tickets.selectors import ticket_list_for_user
+from support.tickets.selectors import ticket_scope_for_user
 
 from .models import Suggestion
 
@@ -22,7 +22,7 @@ def suggestion_list_for_user(*, user: Any) -> QuerySet[Suggestion]:
         created_at__gt=OuterRef("created_at"),
     )
     return (
-        Suggestion.objects.filter(ticket__in=ticket_list_for_user(user=user).values("pk"))
+        Suggestion.objects.filter(ticket__in=ticket_scope_for_user(user=user).values("pk"))
         .annotate(stale=Exists(newer))
         .select_related("ticket", "requested_by", "sent_by")
     )

@@ -297,7 +297,7 @@ class TicketMessageListApi(_Scoped, generics.ListAPIView):
     ordering_fields = ["created_at"]
 
     def _ticket(self) -> Ticket:
-        ticket = selectors.ticket_list_for_user(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
+        ticket = selectors.ticket_scope_for_user(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
         if ticket is None:
             from django.http import Http404
 

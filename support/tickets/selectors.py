@@ -11,12 +11,24 @@ from support.core import roles
 from .models import Team, Ticket, TicketMessage
 
 
+def ticket_scope_for_user(*, user: Any) -> QuerySet[Ticket]:
+    """The tickets the user may see, and nothing else (no joins, no counts): for rights checks and for reads
+    that need only ticket columns. Administrators and integrations see every ticket; agents their teams'
+    tickets; others none."""
+    user_roles = roles.user_roles(user)
+    if user_roles & {roles.ADMINISTRATOR, roles.INTEGRATION}:
+        return Ticket.objects.all()
+    if roles.AGENT in user_roles:
+        return Ticket.objects.filter(team__in=Team.objects.filter(members=user))
+    return Ticket.objects.none()
+
+
 def ticket_list_for_user(*, user: Any) -> QuerySet[Ticket]:
-    """Administrators and integrations see every ticket; agents their teams' tickets; others none."""
-    queryset = (
-        Ticket.objects.select_related(
-            "customer", "customer__organization", "customer__plan", "team", "assignee"
-        )
+    """The tickets the user may see (`ticket_scope_for_user`), newest first, with what a ticket list shows:
+    customer, team and assignee, products, message count and time of the last message."""
+    return (
+        ticket_scope_for_user(user=user)
+        .select_related("customer", "customer__organization", "customer__plan", "team", "assignee")
         .prefetch_related("products")
         .annotate(
             message_count=Count("messages", distinct=True),
@@ -24,12 +36,6 @@ def ticket_list_for_user(*, user: Any) -> QuerySet[Ticket]:
         )
         .order_by("-created_at", "-id")
     )
-    user_roles = roles.user_roles(user)
-    if user_roles & {roles.ADMINISTRATOR, roles.INTEGRATION}:
-        return queryset
-    if roles.AGENT in user_roles:
-        return queryset.filter(team__in=Team.objects.filter(members=user))
-    return queryset.none()
 
 
 def ticket_messages(*, ticket: Ticket, include_internal: bool = True) -> QuerySet[TicketMessage]:
