@@ -28,7 +28,7 @@ from support.core.errors import DomainError
 from support.core.fields import StrictCharField
 from support.customers.selectors import customer_list_for_user
 from support.tickets.models import Ticket
-from support.tickets.selectors import ticket_list_for_user
+from support.tickets.selectors import ticket_scope_for_user
 
 from . import precedents, services, streams
 from .contracts import FLAG_KINDS
@@ -229,7 +229,7 @@ class _Assist:
 
 
 def _visible_ticket(request: Request, pk: int) -> Ticket:
-    ticket = ticket_list_for_user(user=request.user).filter(pk=pk).first()
+    ticket = ticket_scope_for_user(user=request.user).filter(pk=pk).first()
     if ticket is None:
         raise Http404
     return ticket
@@ -272,17 +272,15 @@ class TicketSuggestionListApi(_Assist, generics.ListAPIView):
         wait = _wait_seconds(request)
         ticket = _visible_ticket(request, pk)
         suggestion = services.suggestion_request(ticket=ticket, user=request.user)
-        deadline = time.monotonic() + wait
-        while wait and time.monotonic() < deadline:
-            status_now = Suggestion.objects.filter(pk=suggestion.pk).values_list("status", flat=True).first()
-            if status_now in (Suggestion.Status.READY, Suggestion.Status.FAILED):
-                break
-            time.sleep(0.02)
+        if not wait:
+            # Just created, so pending and not stale: no need to read it back.
+            return Response(SuggestionOutput(suggestion).data, status=status.HTTP_202_ACCEPTED)
+        streams.finished_wait(suggestion.pk, wait)
         found = _visible_suggestion(request, suggestion.pk)
         finished = found.status in (Suggestion.Status.READY, Suggestion.Status.FAILED)
         return Response(
             SuggestionOutput(found).data,
-            status=status.HTTP_200_OK if finished and wait else status.HTTP_202_ACCEPTED,
+            status=status.HTTP_200_OK if finished else status.HTTP_202_ACCEPTED,
         )
 
 
@@ -323,43 +321,68 @@ class SuggestionStreamApi(_Assist, APIView):
 
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
-    @extend_schema(responses={(200, "text/event-stream"): OpenApiTypes.STR})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "Last-Event-ID",
+                str,
+                OpenApiParameter.HEADER,
+                description="Resume after this event (browsers send it when they reconnect).",
+            )
+        ],
+        responses={(200, "text/event-stream"): OpenApiTypes.STR},
+    )
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
         suggestion = _visible_suggestion(request, pk)
-        response = StreamingHttpResponse(_events(suggestion), content_type="text/event-stream")
+        resume = request.headers.get("Last-Event-ID", "").strip()
+        after = resume if streams.event_id_valid(resume) else streams.START
+        response = StreamingHttpResponse(_events(suggestion, after), content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"  # a proxy must not hold the stream back
         return response
 
 
-def _sse(event: str, data: dict[str, Any]) -> bytes:
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+def _sse(event: str, data: dict[str, Any], event_id: str = "") -> bytes:
+    head = f"id: {event_id}\n" if event_id else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data)}\n\n".encode()
 
 
-def _events(suggestion: Suggestion) -> Iterator[bytes]:
-    if suggestion.status == Suggestion.Status.READY:
-        data = {"text": suggestion.text, "citations": suggestion.citations, "flags": suggestion.flags}
-        yield _sse("done", data)
+# While no event comes, the reader checks the draft's row this often (a draft failed before its first
+# event, or one whose events expired) and sends a comment line that keeps proxies from closing the stream.
+IDLE_CHECK_SECONDS = 2.0
+
+
+def _events(suggestion: Suggestion, after: str = streams.START) -> Iterator[bytes]:
+    if suggestion.status == Suggestion.Status.READY and after == streams.START:
+        yield _sse("done", _done_data(suggestion))
         return
-    if suggestion.status == Suggestion.Status.FAILED:
+    if suggestion.status == Suggestion.Status.FAILED and after == streams.START:
         yield _sse("error", {"message": suggestion.error})
         return
-    offset = 0
     deadline = time.monotonic() + STREAM_SECONDS
-    while time.monotonic() < deadline:
-        events = streams.events_since(suggestion.pk, offset)
+    while (left := deadline - time.monotonic()) > 0:
+        events = streams.events_after(suggestion.pk, after, block_seconds=min(left, IDLE_CHECK_SECONDS))
         for event in events:
-            yield _sse(event["event"], event["data"])
-            if event["event"] in streams.TERMINAL:
+            yield _sse(event.event, event.data, event.id)
+            if event.terminal:
                 return
-        offset += len(events)
-        if not events:
-            current = Suggestion.objects.filter(pk=suggestion.pk).values_list("status", "error").first()
-            if current and current[0] == Suggestion.Status.FAILED and offset == 0:
-                yield _sse("error", {"message": current[1]})
-                return
-            time.sleep(0.02)
+        if events:
+            after = events[-1].id
+            continue
+        current = Suggestion.objects.filter(pk=suggestion.pk).first()
+        if current is None or current.status == Suggestion.Status.FAILED:
+            yield _sse("error", {"message": current.error if current else "The draft was deleted."})
+            return
+        if current.status == Suggestion.Status.READY:
+            # Finished, but its events are gone (expired): the stored draft says the same.
+            yield _sse("done", _done_data(current))
+            return
+        yield b": waiting\n\n"
     yield _sse("error", {"message": "The draft is taking too long; reload it later."})
+
+
+def _done_data(suggestion: Suggestion) -> dict[str, Any]:
+    return {"text": suggestion.text, "citations": suggestion.citations, "flags": suggestion.flags}
 
 
 class SendInput(serializers.Serializer):

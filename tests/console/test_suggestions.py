@@ -3,6 +3,8 @@ it, send, feedback, staleness and the audit list."""
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -54,10 +56,10 @@ def test_a_draft_cites_the_retrieved_policy(team, agent):
 def test_the_stream_relays_every_token_then_the_checked_draft(team, agent):
     _library()
     suggestion = _drafted(_ticket(team), agent)
-    events = streams.events_since(suggestion.pk, 0)
-    assert events[-1]["event"] == "done"
-    assert "".join(e["data"]["text"] for e in events if e["event"] == "token") == suggestion.raw_text
-    assert events[-1]["data"]["text"] == suggestion.text
+    events = streams.events_after(suggestion.pk)
+    assert events[-1].event == "done"
+    assert "".join(e.data["text"] for e in events if e.event == "token") == suggestion.raw_text
+    assert events[-1].data["text"] == suggestion.text
 
 
 def test_an_empty_knowledge_base_gives_a_plain_no_answer_draft(team, agent):
@@ -99,7 +101,7 @@ def test_a_misconfigured_backend_fails_the_draft_with_a_message(team, agent, set
     suggestion = _drafted(_ticket(team), agent)
     assert suggestion.status == "failed"
     assert suggestion.error.startswith("The model could not write a draft:")
-    assert streams.events_since(suggestion.pk, 0)[-1]["event"] == "error"
+    assert streams.events_after(suggestion.pk)[-1].event == "error"
 
 
 def test_a_draft_runs_once_even_when_queued_twice(team, agent):
@@ -202,3 +204,62 @@ def test_an_unknown_backend_fails_the_draft_with_a_message(team, agent, settings
     suggestion = _drafted(_ticket(team), agent)
     assert suggestion.status == "failed"
     assert "GENERATION_BACKEND" in suggestion.error
+
+
+def _sse_events(response) -> list[dict[str, str]]:
+    """The events of a server-sent-events body: their id, event name and data."""
+    events = []
+    for block in b"".join(response.streaming_content).decode().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if not line.startswith(":"))
+        if fields:
+            events.append(fields)
+    return events
+
+
+def test_a_reconnecting_reader_resumes_after_its_last_event(team, agent, agent_api):
+    _library()
+    suggestion = _drafted(_ticket(team), agent)
+    relayed = streams.events_after(suggestion.pk)
+    assert len(relayed) >= 2
+    url = f"/api/v1/suggestions/{suggestion.pk}/stream"
+    resumed = _sse_events(agent_api.get(url, HTTP_LAST_EVENT_ID=relayed[0].id))
+    assert [e["id"] for e in resumed] == [e.id for e in relayed[1:]]
+    assert resumed[-1]["event"] == "done"
+    # Without the header, a finished draft is one `done` event from its row.
+    assert [e["event"] for e in _sse_events(agent_api.get(url))] == ["done"]
+
+
+@pytest.mark.parametrize("header", ["'; DROP TABLE x", "9" * 40 + "-0", "-1", ""])
+def test_a_malformed_last_event_id_reads_from_the_start(team, agent, agent_api, header):
+    _library()
+    suggestion = _drafted(_ticket(team), agent)
+    response = agent_api.get(f"/api/v1/suggestions/{suggestion.pk}/stream", HTTP_LAST_EVENT_ID=header)
+    assert response.status_code == 200
+    assert _sse_events(response)[-1]["event"] == "done"
+
+
+def test_a_resumed_stream_whose_events_expired_ends_with_the_stored_draft(
+    team, agent, agent_api, monkeypatch
+):
+    from support.console import apis
+
+    monkeypatch.setattr(apis, "IDLE_CHECK_SECONDS", 0.05)
+    _library()
+    suggestion = _drafted(_ticket(team), agent)
+    last = streams.events_after(suggestion.pk)[-2].id
+    streams._redis().delete(streams._key(suggestion.pk))
+    events = _sse_events(
+        agent_api.get(f"/api/v1/suggestions/{suggestion.pk}/stream", HTTP_LAST_EVENT_ID=last)
+    )
+    assert [e["event"] for e in events] == ["done"]
+    assert json.loads(events[0]["data"])["text"] == suggestion.text
+
+
+def test_waiting_for_a_draft_ends_with_its_last_event(team, agent):
+    _library()
+    suggestion = _drafted(_ticket(team), agent)
+    assert streams.finished_wait(suggestion.pk, 1)
+    pending = services.suggestion_request(ticket=_ticket(team), user=agent)
+    started = time.monotonic()
+    assert not streams.finished_wait(pending.pk, 0.2)
+    assert time.monotonic() - started < 2
