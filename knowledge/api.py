@@ -24,10 +24,12 @@ __all__ = [
     "Turn",
     "VectorSearch",
     "conversation_query",
+    "conversation_text",
     "document_upsert",
     "embedding_model",
     "local_query_embedding",
     "query_vector",
+    "query_vector_prepare",
     "retrieve",
     "retrieve_with_status",
     "text_vectors",
@@ -36,12 +38,18 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+def conversation_text(turns: Sequence[Turn], *, scenario: str = "") -> str:
+    """The search text for a conversation (its latest turns, up to the newest customer turn): the `text` of
+    `conversation_query`, which needs no scope."""
+    return query.conversation_query(turns, scenario)
+
+
 def conversation_query(
     turns: Sequence[Turn], *, scope: RetrievalScope, scenario: str = ""
 ) -> ConversationQuery:
     """What to search for, for a conversation: the text of its latest turns, and the documents it names
     (their titles), which `retrieve(..., focus_titles=...)` puts first."""
-    text = query.conversation_query(turns, scenario)
+    text = conversation_text(turns, scenario=scenario)
     focus = query.conversation_focus(turns, title_index(scope.collection))
     return ConversationQuery(text=text, focus_titles=focus)
 
@@ -77,6 +85,18 @@ def query_vector(text: str) -> list[float] | None:
     from . import query_embedding, services
 
     return query_embedding.query_embed(text=text, model=services.active_model())
+
+
+def query_vector_prepare(text: str, *, keep_seconds: int) -> bool:
+    """Embed `text` now and keep its vector cached for `keep_seconds`, so a later search for exactly this
+    text needs no embedding. Only for processes that hold the model (workers); False when there was
+    nothing to embed."""
+    if not text.strip() or keep_seconds <= 0:
+        return False
+    from . import query_embedding, services
+
+    query_embedding.query_embed_cached(text=text, model=services.active_model(), keep_seconds=keep_seconds)
+    return True
 
 
 def retrieve_with_status(

@@ -5,7 +5,8 @@ worker signals below), code running inside `local_query_embedding()` (retrieval 
 every process when `QUERY_EMBEDDING=local`. Anywhere else, which means the web process, must not import
 torch. There the query goes to the embedding workers as a task, and the vector comes back through a Redis
 list the caller blocks on, since Celery results are switched off. Vectors are cached in Redis for a few
-minutes by model and text, so a repeated search sends no task at all.
+minutes by model and text, so a repeated search sends no task at all, and a worker finds there the vectors
+of queries embedded ahead of time (`query_prepare`: a ticket's conversation, when the customer writes).
 """
 
 from __future__ import annotations
@@ -115,14 +116,12 @@ def _redis() -> redis.Redis:
 
 def vector_cached(*, model: str, text: str) -> list[float] | None:
     """The cached vector of `text` under `model`, or None."""
-    if settings.QUERY_EMBEDDING_CACHE_SECONDS <= 0:
-        return None
     data = _redis().get(cache_key(model=model, text=text))
     return _unpack(data) if data else None
 
 
-def vector_cache(*, model: str, text: str, vector: list[float]) -> None:
-    seconds = settings.QUERY_EMBEDDING_CACHE_SECONDS
+def vector_cache(*, model: str, text: str, vector: list[float], seconds: int | None = None) -> None:
+    seconds = settings.QUERY_EMBEDDING_CACHE_SECONDS if seconds is None else seconds
     if seconds > 0:
         _redis().set(cache_key(model=model, text=text), _pack(vector), ex=seconds)
 
@@ -134,13 +133,27 @@ def query_embed_here(*, text: str, model: str) -> list[float]:
     return embedding.embed([text], model=model)[0]
 
 
+def query_embed_cached(*, text: str, model: str, keep_seconds: int | None = None) -> list[float]:
+    """In a process that holds the model: the cached vector of `text`, or embed it here and cache it (for
+    `keep_seconds`, by default `QUERY_EMBEDDING_CACHE_SECONDS`). With Redis unreachable it still embeds."""
+    try:
+        vector = vector_cached(model=model, text=text)
+    except redis.RedisError as exc:
+        log.warning("query embedding: the vector cache is unreachable: %s", exc)
+        return query_embed_here(text=text, model=model)
+    if vector is None or keep_seconds is not None:
+        vector = vector or query_embed_here(text=text, model=model)
+        try:
+            vector_cache(model=model, text=text, vector=vector, seconds=keep_seconds)
+        except redis.RedisError as exc:
+            log.warning("query embedding: the vector cache is unreachable: %s", exc)
+    return vector
+
+
 def query_embed_and_reply(*, text: str, model: str, reply_to: str) -> None:
     """The worker's half of the round trip: the vector (from the cache, or embedded and cached), pushed onto
     the caller's reply list."""
-    vector = vector_cached(model=model, text=text)
-    if vector is None:
-        vector = query_embed_here(text=text, model=model)
-        vector_cache(model=model, text=text, vector=vector)
+    vector = query_embed_cached(text=text, model=model)
     with _redis().pipeline() as pipe:
         pipe.rpush(reply_to, _pack(vector))
         pipe.expire(reply_to, REPLY_TTL_SECONDS)
@@ -182,7 +195,11 @@ def query_embed_by_worker(*, text: str, model: str) -> list[float]:
 
 
 def query_embed(*, text: str, model: str) -> list[float]:
-    """`text` as a vector of `model`, embedded here or by a worker (see the module docstring)."""
+    """`text` as a vector of `model`, embedded here or by a worker (see the module docstring). A worker
+    process looks in the cache first (a query embedded ahead of time, or a repeated one); code inside
+    `local_query_embedding()` always embeds, so what evaluations and benchmarks time is the model."""
+    if _in_worker_process and not _local.get():
+        return query_embed_cached(text=text, model=model)
     if embeds_locally():
         return query_embed_here(text=text, model=model)
     return query_embed_by_worker(text=text, model=model)

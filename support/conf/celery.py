@@ -89,6 +89,13 @@ SUGGESTION_PENDING_SECONDS = env_int(
     minimum=5,
     help="A draft no inference worker has started after this long is failed (is any worker running?).",
 )
+DRAFT_QUERY_PREPARE_SECONDS = env_int(
+    "DRAFT_QUERY_PREPARE_SECONDS",
+    86400,
+    minimum=0,
+    help="When a customer writes, an embedding worker embeds the ticket's search query at once and keeps "
+    "the vector in Redis this long, so a draft asked for later skips that step (0: embed when drafting).",
+)
 CELERY_BEAT_SCHEDULE["precedents-sweep"] = {
     "task": "console.precedents_sweep",
     "schedule": timedelta(

@@ -6,3 +6,8 @@ class ConsoleConfig(AppConfig):
     label = "console"
     verbose_name = "Agent console"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

@@ -21,7 +21,7 @@ from support.core import roles
 from support.core.errors import DomainError
 from support.customers.models import Customer, Incident, IncidentUpdate
 from support.tickets.models import Ticket, TicketMessage
-from support.tickets.selectors import ticket_list_for_user
+from support.tickets.selectors import ticket_scope_for_user
 
 from .contracts import CitedPassage, Section, TicketContext
 from .scope import retrieval_scope
@@ -60,13 +60,16 @@ def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
     roles. Raises DomainError when the user cannot see the ticket, or when the ticket has no message from the
     customer to answer."""
     started = time.perf_counter()
-    if not ticket_list_for_user(user=user).filter(pk=ticket.pk).exists():
-        raise DomainError("Ticket not found.", code="not_found", status_code=404)
-    ticket = (
-        Ticket.objects.select_related("customer__plan", "customer__organization")
+    visible = (
+        ticket_scope_for_user(user=user)
+        .select_related("customer__plan", "customer__organization")
         .prefetch_related("products", "customer__products")
-        .get(pk=ticket.pk)
+        .filter(pk=ticket.pk)
+        .first()
     )
+    if visible is None:
+        raise DomainError("Ticket not found.", code="not_found", status_code=404)
+    ticket = visible
     customer = ticket.customer
     messages = list(ticket.messages.select_related("author_user").order_by("created_at", "id"))
     public = [m for m in messages if m.public]
@@ -221,7 +224,7 @@ def _customer_section(*, customer: Customer) -> Section:
 def _history_section(*, ticket: Ticket, user: Any) -> Section:
     # Through the agent's own ticket visibility: a draft shows the agent nothing they could not open.
     others = (
-        ticket_list_for_user(user=user)
+        ticket_scope_for_user(user=user)
         .filter(customer_id=ticket.customer_id)
         .exclude(pk=ticket.pk)
         .order_by("-created_at", "-id")
@@ -282,16 +285,34 @@ def _incident_line(incident: Incident) -> str:
     return f"{line}: {update}" if update else line
 
 
-def _passages(
-    *, ticket: Ticket, user: Any, messages: Sequence[TicketMessage]
-) -> tuple[tuple[CitedPassage, ...], str, str, str]:
-    customer = ticket.customer
-    turns = [
+def _turns(messages: Sequence[TicketMessage]) -> list[knowledge.Turn]:
+    return [
         knowledge.Turn(
             role="customer" if m.author_kind == TicketMessage.AuthorKind.CUSTOMER else "agent", text=m.body
         )
         for m in messages
     ]
+
+
+def retrieval_query_prepare(*, ticket_id: int, keep_seconds: int) -> bool:
+    """Embed the search query a draft of this ticket would use now, and keep its vector cached for
+    `keep_seconds`: when an agent then asks for a draft, retrieval finds the vector ready. Run by the
+    embedding workers when a customer writes. False when there is nothing to prepare."""
+    ticket = Ticket.objects.filter(pk=ticket_id).only("pk", "subject").first()
+    if ticket is None:
+        return False
+    public = list(ticket.messages.filter(public=True).order_by("created_at", "id"))
+    if not any(m.author_kind == TicketMessage.AuthorKind.CUSTOMER for m in public):
+        return False
+    text = knowledge.conversation_text(_turns(public), scenario=ticket.subject)
+    return knowledge.query_vector_prepare(text, keep_seconds=keep_seconds)
+
+
+def _passages(
+    *, ticket: Ticket, user: Any, messages: Sequence[TicketMessage]
+) -> tuple[tuple[CitedPassage, ...], str, str, str]:
+    customer = ticket.customer
+    turns = _turns(messages)
     products = sorted({p.code for p in customer.products.all()} | {p.code for p in ticket.products.all()})
     staff_roles = roles.user_roles(user)
 

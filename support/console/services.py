@@ -106,6 +106,17 @@ def _passages_record(context: TicketContext) -> list[dict[str, Any]]:
     ]
 
 
+_PROMPT_FIELDS = (
+    "prompt_messages",
+    "passages",
+    "retrieval_query",
+    "vector_search",
+    "backend",
+    "model",
+    "adapter",
+)
+
+
 def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     """Run the draft pipeline for a suggestion (safe to run twice: only the worker that claims it works).
     Returns the suggestion, or None when there was nothing to do."""
@@ -119,29 +130,20 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
         suggestion_fail(suggestion_id=suggestion_id, error=exc.message)
         return None
     messages = prompt_messages(context)
-    try:
-        info = models_api.backend_info()
-    except GenerationError as exc:
-        suggestion_fail(
-            suggestion_id=suggestion_id, error=f"The model could not write a draft: {exc.message}"
-        )
-        return None
+    # What the model is given is recorded with the draft, or with the failure when there is none.
     suggestion.prompt_messages = [asdict(m) for m in messages]
     suggestion.passages = _passages_record(context)
     suggestion.retrieval_query = context.retrieval_query
     suggestion.vector_search = context.vector_search
+    try:
+        info = models_api.backend_info()
+    except GenerationError as exc:
+        suggestion.save(update_fields=_PROMPT_FIELDS)
+        suggestion_fail(
+            suggestion_id=suggestion_id, error=f"The model could not write a draft: {exc.message}"
+        )
+        return None
     suggestion.backend, suggestion.model, suggestion.adapter = info.backend, info.model, info.adapter or ""
-    suggestion.save(
-        update_fields=[
-            "prompt_messages",
-            "passages",
-            "retrieval_query",
-            "vector_search",
-            "backend",
-            "model",
-            "adapter",
-        ]
-    )
     generation_started = time.perf_counter()
     first_token: float | None = None
     pieces: list[str] = []
@@ -162,6 +164,7 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
         if relayed < len(pieces):
             streams.event_append(suggestion_id, "token", {"text": "".join(pieces[relayed:])})
     except GenerationError as exc:
+        suggestion.save(update_fields=_PROMPT_FIELDS)
         suggestion_fail(
             suggestion_id=suggestion_id, error=f"The model could not write a draft: {exc.message}"
         )
@@ -184,7 +187,10 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     suggestion.status = Suggestion.Status.READY
     suggestion.finished_at = timezone.now()
     suggestion.save(
-        update_fields=["raw_text", "text", "citations", "flags", "timings", "status", "finished_at"]
+        update_fields=[
+            *_PROMPT_FIELDS,
+            *("raw_text", "text", "citations", "flags", "timings", "status", "finished_at"),
+        ]
     )
     streams.event_append(
         suggestion_id,

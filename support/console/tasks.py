@@ -6,8 +6,9 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
-from . import precedents, services
+from . import context, precedents, services
 
 log = logging.getLogger(__name__)
 
@@ -31,3 +32,11 @@ def generate_suggestion(suggestion_id: int) -> None:
 def precedents_sweep(limit: int = 200) -> int:
     """Embed solved tickets for precedent search, a bounded batch at a time (beat runs this every minute)."""
     return precedents.precedents_embed(limit=limit)
+
+
+@shared_task(name="console.retrieval_query_prepare", acks_late=True)
+def retrieval_query_prepare(ticket_id: int) -> bool:
+    """Embed a ticket's draft search query ahead of the draft (queued when the customer writes)."""
+    return context.retrieval_query_prepare(
+        ticket_id=ticket_id, keep_seconds=settings.DRAFT_QUERY_PREPARE_SECONDS
+    )

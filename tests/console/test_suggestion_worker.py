@@ -38,3 +38,39 @@ def test_a_draft_asked_for_without_waiting_is_finished_by_the_worker(celery_work
     stream = agent_api.get(f"{url}/stream", HTTP_ACCEPT="text/event-stream")
     assert stream.status_code == 200
     assert b"event: done" in b"".join(stream.streaming_content)
+
+
+def test_a_reader_that_connects_at_once_gets_the_tokens_then_the_draft(celery_worker, team, agent_api):
+    factories.indexed_document(
+        title="Invoices",
+        text="# Downloads\n\nInvoices can be downloaded as PDF from the Billing page at any time.",
+    )
+    ticket = factories.ticket(team=team)
+    factories.message(ticket, body="Where can I download my invoices?")
+    created = agent_api.post(f"/api/v1/tickets/{ticket.pk}/suggestions")
+    stream = agent_api.get(f"/api/v1/suggestions/{created.json()['id']}/stream")
+    body = b"".join(stream.streaming_content).decode()
+    blocks = [block for block in body.split("\n\n") if block and not block.startswith(":")]
+    names = [
+        line.split(": ", 1)[1] for block in blocks for line in block.splitlines() if line.startswith("event")
+    ]
+    assert names[0] == "token"
+    assert names[-1] == "done"
+    assert all(block.startswith("id: ") for block in blocks)
+
+
+def test_a_customer_message_gets_its_draft_query_embedded_by_the_workers(celery_worker, team):
+    from django.conf import settings
+
+    from knowledge import api as knowledge_api
+    from knowledge import query_embedding, services
+
+    ticket = factories.ticket(team=team, subject="Invoice copy")
+    factories.message(ticket, body=f"Please send me a copy of invoice {time.time_ns()}.")
+    turns = [knowledge_api.Turn(role="customer", text=m.body) for m in ticket.messages.all()]
+    text = knowledge_api.conversation_text(turns, scenario=ticket.subject)
+    key = query_embedding.cache_key(model=services.active_model(), text=text)
+    deadline = time.monotonic() + 60
+    while not query_embedding._redis().exists(key) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert query_embedding._redis().ttl(key) > settings.QUERY_EMBEDDING_CACHE_SECONDS

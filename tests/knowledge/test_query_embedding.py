@@ -234,3 +234,47 @@ def test_a_process_that_embeds_locally_sends_no_task(where, monkeypatch, publish
             vector = api.query_vector(text)
     assert vector == query_embedding.query_embed_here(text=text, model=services.active_model())
     assert published == []
+
+
+@contextlib.contextmanager
+def _as_worker_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(query_embedding, "_in_worker_process", True)
+    yield
+
+
+def test_a_query_embedded_ahead_is_taken_from_the_cache_by_a_worker(monkeypatch):
+    text = _query("refund for my monthly plan")
+    with _as_worker_process(monkeypatch):
+        assert api.query_vector_prepare(text, keep_seconds=3600)
+        key = query_embedding.cache_key(model=services.active_model(), text=text)
+        # Kept for as long as asked, not just the few minutes of an ordinary cached query.
+        assert query_embedding._redis().ttl(key) > settings.QUERY_EMBEDDING_CACHE_SECONDS
+        prepared = api.query_vector(text)
+
+        def no_model(**_: object) -> list[float]:
+            raise AssertionError("a prepared query must not be embedded again")
+
+        monkeypatch.setattr(query_embedding, "query_embed_here", no_model)
+        assert api.query_vector(text) == prepared
+    assert not api.query_vector_prepare("   ", keep_seconds=3600)
+    assert not api.query_vector_prepare(text, keep_seconds=0)
+
+
+def test_a_worker_embeds_when_the_vector_cache_is_unreachable(monkeypatch):
+    def unreachable() -> redis.Redis:
+        raise redis.ConnectionError("no Redis here")
+
+    with _as_worker_process(monkeypatch):
+        monkeypatch.setattr(query_embedding, "_redis", unreachable)
+        assert len(api.query_vector(_query("where is my invoice"))) == api.EMBEDDING_DIM
+
+
+def test_local_embedding_never_reads_the_cache(monkeypatch):
+    # Evaluations and benchmarks embed inside `local_query_embedding()`: they time the model, never Redis.
+    text = _query("reset two-factor")
+    model = services.active_model()
+    query_embedding.vector_cache(model=model, text=text, vector=[0.0] * api.EMBEDDING_DIM, seconds=60)
+    with api.local_query_embedding():
+        assert any(api.query_vector(text))
+    with _as_worker_process(monkeypatch):
+        assert not any(api.query_vector(text))  # a worker does take it from the cache

@@ -1,0 +1,45 @@
+"""What the console does when something happens elsewhere: a customer's new message gets the ticket's draft
+search query embedded at once by the embedding workers, so the draft an agent asks for next finds it ready."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_save
+from kombu.exceptions import OperationalError as BrokerError
+
+from support.tickets.models import TicketMessage
+
+log = logging.getLogger(__name__)
+
+# Embedding ahead is only a head start: a broker that is down must not hold up the message being saved.
+_PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+
+def _query_prepare_queue(ticket_id: int) -> None:
+    from .tasks import retrieval_query_prepare
+
+    try:
+        retrieval_query_prepare.apply_async(
+            args=[ticket_id], queue=settings.QUERY_EMBEDDING_QUEUE, retry_policy=_PUBLISH_RETRY
+        )
+    except BrokerError as exc:
+        log.warning("could not queue the search query of ticket %s for embedding: %s", ticket_id, exc)
+
+
+def customer_message_saved(
+    sender: Any, instance: TicketMessage, created: bool, raw: bool = False, **_: Any
+) -> None:
+    if raw or not created or settings.DRAFT_QUERY_PREPARE_SECONDS <= 0:
+        return
+    if instance.author_kind != TicketMessage.AuthorKind.CUSTOMER or not instance.public:
+        return
+    ticket_id = instance.ticket_id
+    transaction.on_commit(lambda: _query_prepare_queue(ticket_id))
+
+
+def connect() -> None:
+    post_save.connect(customer_message_saved, sender=TicketMessage, dispatch_uid="console-query-prepare")
