@@ -352,7 +352,7 @@ def _selecting(
     return (tuple(chosen), True) if len(chosen) >= 2 else ((), False)
 
 
-def _bm25_sql(terms: KeywordTerms, where: str, *, extra: str = "") -> tuple[str, list[Any]]:
+def _bm25_sql(terms: KeywordTerms, where: str, *, extra: str = "", join: str = "") -> tuple[str, list[Any]]:
     """SQL giving (id, BM25 score[, `extra` columns of `c`]) for the chunks `where` selects (a condition on
     `c`). Each lexeme's rank
     is computed once per chunk (the lateral subquery, kept apart from the outer expression by OFFSET 0).
@@ -369,7 +369,7 @@ def _bm25_sql(terms: KeywordTerms, where: str, *, extra: str = "") -> tuple[str,
     # Only our own float literals and fixed SQL are formatted in; user text is in the parameters.
     lateral = f"CROSS JOIN LATERAL (SELECT {', '.join(ranks)}, length(c.search_vector) AS len OFFSET 0) t"
     columns = f"c.id, ({score}) AS bm25" + (f", {extra}" if extra else "")
-    sql = f"SELECT {columns} FROM knowledge_chunk c {lateral} WHERE {where}"  # noqa: S608
+    sql = f"SELECT {columns} FROM knowledge_chunk c {join} {lateral} WHERE {where}"  # noqa: S608
     return sql, [_quoted(lexeme) for lexeme in terms.lexemes]
 
 
@@ -465,37 +465,47 @@ class CandidateScores:
     keyword: float
 
 
+# What a RetrievedChunk needs of a chunk and its document, read with the scores (one statement for both).
+_CHUNK_COLUMNS = (
+    "c.document_id, c.title, c.heading_path, c.text, d.slug, d.kind, d.external_id",
+    ("document_id", "title", "heading_path", "text", "slug", "kind", "external_id"),
+)
+
+
 def _scores_for(
     ids: Sequence[int], terms: KeywordTerms | None, vector: Sequence[float] | None
-) -> dict[int, CandidateScores]:
-    """Both scores for every candidate (one statement), so each is fused on full evidence even if only one
-    side found it."""
+) -> tuple[dict[int, CandidateScores], dict[int, dict[str, Any]]]:
+    """Both scores for every candidate, so each is fused on full evidence even if only one side found it,
+    and the columns a result needs of each, all in one statement."""
     if not ids:
-        return {}
+        return {}, {}
+    columns, names = _CHUNK_COLUMNS
+    extra = f"c.version_id, c.embedding, {columns}"
+    join = "JOIN knowledge_document d ON d.id = c.document_id"
     if terms is not None:
-        sql, params = _bm25_sql(terms, "c.id = ANY(%s)", extra="c.version_id, c.embedding")
+        sql, params = _bm25_sql(terms, "c.id = ANY(%s)", extra=extra, join=join)
         params.append(list(ids))
     else:
-        sql, params = (
-            "SELECT c.id, 0.0 AS bm25, c.version_id, c.embedding FROM knowledge_chunk c WHERE c.id = ANY(%s)",
-            [list(ids)],
-        )
+        sql = f"SELECT c.id, 0.0 AS bm25, {extra} FROM knowledge_chunk c {join} WHERE c.id = ANY(%s)"  # noqa: S608
+        params = [list(ids)]
+    distance = "s.embedding <=> %s::vector" if vector is not None else "NULL"
     if vector is not None:
-        sql = f"SELECT s.id, s.bm25, s.version_id, s.embedding <=> %s::vector FROM ({sql}) s"  # noqa: S608
         params.insert(0, vector_literal(vector))
-    else:
-        sql = f"SELECT s.id, s.bm25, s.version_id, NULL FROM ({sql}) s"  # noqa: S608
+    outer = ", ".join(f"s.{name}" for name in names)
+    sql = f"SELECT s.id, s.bm25, s.version_id, {distance}, {outer} FROM ({sql}) s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = {
-            chunk_id: CandidateScores(
-                version_id=version_id,
-                vector=None if distance is None else 1.0 - float(distance),
-                keyword=float(bm25 or 0.0),
-            )
-            for chunk_id, bm25, version_id, distance in cursor.fetchall()
-        }
-    return {chunk_id: found[chunk_id] for chunk_id in ids if chunk_id in found}
+        rows = cursor.fetchall()
+    found: dict[int, CandidateScores] = {}
+    chunks: dict[int, dict[str, Any]] = {}
+    for chunk_id, bm25, version_id, distance_value, *values in rows:
+        found[chunk_id] = CandidateScores(
+            version_id=version_id,
+            vector=None if distance_value is None else 1.0 - float(distance_value),
+            keyword=float(bm25 or 0.0),
+        )
+        chunks[chunk_id] = {"version_id": version_id, **dict(zip(names, values, strict=True))}
+    return {chunk_id: found[chunk_id] for chunk_id in ids if chunk_id in found}, chunks
 
 
 def _standardised(values: dict[int, float]) -> dict[int, float]:
@@ -538,25 +548,6 @@ def fuse(
     }
 
 
-_CHUNK_FIELDS = (
-    "id",
-    "version_id",
-    "document_id",
-    "title",
-    "heading_path",
-    "text",
-    "document__slug",
-    "document__kind",
-    "document__external_id",
-)
-
-
-def _chunks_with_documents(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """The columns a RetrievedChunk needs, by chunk id (plain rows: model instances cost more to build)."""
-    rows = Chunk.objects.filter(id__in=list(ids)).values(*_CHUNK_FIELDS)
-    return {row["id"]: row for row in rows}
-
-
 def chunks_search(
     *,
     scope: RetrievalScope,
@@ -589,7 +580,7 @@ def chunks_search(
             if focus_versions and terms is not None:
                 focused += keyword_candidates(scope, text, limit=pool, terms=terms, restrict=restrict)
         candidates = list(dict.fromkeys([cid for cid, _ in (*dense, *sparse, *focused)]))
-        found = _scores_for(candidates, terms, vector)
+        found, chunks = _scores_for(candidates, terms, vector)
         candidates = [cid for cid in candidates if cid in found]
         scores = {cid: (found[cid].vector, found[cid].keyword) for cid in candidates}
         # Keyword candidates were picked by their rare words; rank them on the whole query.
@@ -608,18 +599,10 @@ def chunks_search(
         vector_score = dict(dense) | {cid: v for cid, (v, _) in scores.items() if v is not None}
         keyword_score = dict(sparse) | {cid: kw for cid, (_, kw) in scores.items() if kw > 0}
         order = sorted(fused, key=lambda cid: (-fused[cid], cid))
-        # Read the chunks in slices of the ranking, so a search for k results loads about k rows, and more
-        # only when the per-document limit skips some.
-        chunks: dict[int, dict[str, Any]] = {}
-        step = k * 2 if max_per_document is not None else k
         results: list[RetrievedChunk] = []
         per_document: dict[int, int] = {}
-        for position, chunk_id in enumerate(order):
-            if position % step == 0:
-                chunks.update(_chunks_with_documents(order[position : position + step]))
-            chunk = chunks.get(chunk_id)
-            if chunk is None:
-                continue
+        for chunk_id in order:
+            chunk = chunks[chunk_id]
             document_id = chunk["document_id"]
             if max_per_document is not None and per_document.get(document_id, 0) >= max_per_document:
                 continue
@@ -630,8 +613,8 @@ def chunks_search(
                     document_id=document_id,
                     version_id=chunk["version_id"],
                     document_title=chunk["title"],
-                    document_slug=chunk["document__slug"],
-                    kind=chunk["document__kind"],
+                    document_slug=chunk["slug"],
+                    kind=chunk["kind"],
                     heading_path=tuple(chunk["heading_path"]),
                     text=chunk["text"],
                     vector_score=vector_score.get(chunk_id),
@@ -639,7 +622,7 @@ def chunks_search(
                     fused_score=fused[chunk_id],
                     vector_rank=vector_rank.get(chunk_id),
                     keyword_rank=keyword_rank.get(chunk_id),
-                    external_id=chunk["document__external_id"],
+                    external_id=chunk["external_id"],
                 )
             )
             if len(results) >= k:

@@ -370,6 +370,25 @@ def _plan(sql, params):
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def test_embeddings_are_stored_in_the_chunk_rows_not_in_toast(library):
+    # Distances are computed on the heap; an embedding moved out to the TOAST table costs a lookup each.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions, (SELECT count(*) FROM knowledge_chunk) FROM pg_class "
+            "WHERE relname = 'knowledge_chunk'"
+        )
+        options, chunks = cursor.fetchone()
+        cursor.execute(
+            "SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE relname = 'knowledge_chunk'"
+        )
+        (toast_bytes,) = cursor.fetchone()
+    assert "toast_tuple_target=4080" in options
+    assert chunks > 0
+    assert toast_bytes == 0
+
+
 def test_live_and_evaluation_collections_use_their_own_indexes(library):
     """Live chunks have the HNSW index and a full-text index to themselves; evaluation collections
     have the other full-text index (and exact vector scans)."""
