@@ -75,7 +75,14 @@ def embed(texts: list[str], *, model: str | None = None, batch_size: int | None 
 def vector_literal(vector: Any) -> str:
     """A vector as pgvector's text input (`'[0.1,0.2,...]'::vector`); nine significant digits keep every
     bit of a float32."""
-    return "[" + ",".join(format(float(x), ".9g") for x in vector) + "]"
+    values = tuple(float(x) for x in vector)
+    return _literal_format(len(values)) % values
+
+
+@functools.cache
+def _literal_format(dimensions: int) -> str:
+    # One format string per dimension count: formatting a whole vector at once is twice as fast.
+    return "[" + ",".join(["%.9g"] * dimensions) + "]"
 
 
 @functools.cache

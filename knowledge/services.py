@@ -42,11 +42,11 @@ def _sha256(text: str) -> str:
 
 def active_model() -> str:
     """The model whose vectors search serves: the recorded one, or the configured one on a fresh install."""
-    state = IndexState.objects.filter(pk=1).first()
-    if state is None or not state.active_model:
+    active = IndexState.objects.filter(pk=1).values_list("active_model", flat=True).first()
+    if not active:
         IndexState.objects.update_or_create(pk=1, defaults={"active_model": embedding.configured_model()})
         return embedding.configured_model()
-    return state.active_model
+    return active
 
 
 def chunking_config() -> ChunkingConfig:

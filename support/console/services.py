@@ -161,8 +161,6 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
             if now - last_relay >= RELAY_SECONDS:
                 streams.event_append(suggestion_id, "token", {"text": "".join(pieces[relayed:])})
                 relayed, last_relay = len(pieces), now
-        if relayed < len(pieces):
-            streams.event_append(suggestion_id, "token", {"text": "".join(pieces[relayed:])})
     except GenerationError as exc:
         suggestion.save(update_fields=_PROMPT_FIELDS)
         suggestion_fail(
@@ -192,11 +190,10 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
             *("raw_text", "text", "citations", "flags", "timings", "status", "finished_at"),
         ]
     )
-    streams.event_append(
-        suggestion_id,
-        "done",
-        {"text": suggestion.text, "citations": suggestion.citations, "flags": suggestion.flags},
-    )
+    # The tokens not relayed yet go out with the checked draft, in one round trip.
+    rest = [("token", {"text": "".join(pieces[relayed:])})] if relayed < len(pieces) else []
+    done = {"text": suggestion.text, "citations": suggestion.citations, "flags": suggestion.flags}
+    streams.events_append(suggestion_id, [*rest, ("done", done)])
     return suggestion
 
 

@@ -13,6 +13,7 @@ import functools
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,9 +64,15 @@ def event_id_valid(value: str) -> bool:
 
 def event_append(suggestion_id: int, event: str, data: dict[str, Any]) -> None:
     """Append one event (`token`, `done` or `error`) for the readers of a suggestion."""
+    events_append(suggestion_id, [(event, data)])
+
+
+def events_append(suggestion_id: int, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Append events in order, in one round trip."""
     key = _key(suggestion_id)
     with _redis().pipeline() as pipe:
-        pipe.xadd(key, {"event": event, "data": json.dumps(data)}, maxlen=MAX_EVENTS, approximate=True)
+        for event, data in events:
+            pipe.xadd(key, {"event": event, "data": json.dumps(data)}, maxlen=MAX_EVENTS, approximate=True)
         pipe.expire(key, EVENTS_TTL_SECONDS)
         pipe.execute()
 
