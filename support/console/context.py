@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db import connection
 
 from knowledge import api as knowledge
 from support.core import roles
 from support.core.errors import DomainError
-from support.customers.models import Customer, Incident, IncidentUpdate
+from support.customers.models import Customer, Incident, IncidentUpdate, Product
 from support.tickets.models import Ticket, TicketMessage
 from support.tickets.selectors import ticket_scope_for_user
 
@@ -63,7 +63,6 @@ def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
     visible = (
         ticket_scope_for_user(user=user)
         .select_related("customer__plan", "customer__organization")
-        .prefetch_related("products", "customer__products")
         .filter(pk=ticket.pk)
         .first()
     )
@@ -81,12 +80,12 @@ def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
         )
     question, _ = _clip(from_customer[-1].body.strip(), MAX_MESSAGE_CHARS)
 
-    incidents = _active_incidents(customer=customer, ticket=ticket)
-    situation = tuple(_incident_line(incident) for incident in incidents)
+    products = _products(customer=customer, ticket=ticket)
+    situation = tuple(_active_incidents(products=products))
     sections = (
         _conversation_section(ticket=ticket, customer=customer, messages=public),
         _staff_notes_section(customer=customer, messages=[m for m in messages if not m.public]),
-        _customer_section(customer=customer),
+        _customer_section(customer=customer, products=products),
         _history_section(ticket=ticket, user=user),
         _list_section(
             "incidents",
@@ -99,7 +98,9 @@ def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
     )
 
     retrieval_started = time.perf_counter()
-    passages, query, vector_search, notice = _passages(ticket=ticket, user=user, messages=public)
+    passages, query, vector_search, notice = _passages(
+        ticket=ticket, user=user, messages=public, products=products
+    )
     retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
 
     return TicketContext(
@@ -205,16 +206,16 @@ def _staff_notes_section(*, customer: Customer, messages: Sequence[TicketMessage
     return Section("staff_notes", MAX_STAFF_NOTES_CHARS, text, truncated or was_clipped)
 
 
-def _customer_section(*, customer: Customer) -> Section:
+def _customer_section(*, customer: Customer, products: Sequence[_Product]) -> Section:
     # The allow-list. E-mail, phone, payment and consent fields stay out: the draft needs none of them, and
     # a prompt is recorded and may become training data.
-    products = ", ".join(sorted(p.name for p in customer.products.all())) or "none on record"
+    on_record = ", ".join(sorted(p.name for p in products if p.on_record)) or "none on record"
     lines = [
         f"Name: {customer.name}",
         f"Language: {customer.language}",
         f"Plan: {customer.plan.name if customer.plan else 'none'}",
         f"Organization: {customer.organization.name if customer.organization else 'none'}",
-        f"Products: {products}",
+        f"Products: {on_record}",
         f"Account status: {customer.get_account_status_display()}",
     ]
     text, truncated = _clip("\n".join(lines), MAX_CUSTOMER_CHARS)
@@ -262,27 +263,58 @@ def _list_section(
     return Section(name, budget, "\n".join(kept) + note(left_out), left_out > 0 or clipped)
 
 
-def _product_ids(*, customer: Customer, ticket: Ticket) -> set[int]:
-    # The ticket's own products count too: a customer may ask about a product not (yet) on their record.
-    return {p.pk for p in customer.products.all()} | {p.pk for p in ticket.products.all()}
+@dataclasses.dataclass(frozen=True)
+class _Product:
+    pk: int
+    code: str
+    name: str
+    on_record: bool  # on the customer's record (else only named on the ticket)
 
 
-def _active_incidents(*, customer: Customer, ticket: Ticket) -> list[Incident]:
-    affected = Incident.products.through.objects.filter(
-        product_id__in=_product_ids(customer=customer, ticket=ticket)
-    ).values("incident_id")
-    latest = IncidentUpdate.objects.filter(incident=OuterRef("pk")).order_by("-created_at", "-id")
-    return list(
-        Incident.objects.filter(status__in=Incident.ACTIVE_STATUSES, pk__in=affected)
-        .annotate(latest_update=Subquery(latest.values("message")[:1]))
-        .order_by("-started_at", "-id")
-    )
+def _products(*, customer: Customer, ticket: Ticket) -> list[_Product]:
+    """The customer's products and the ticket's own, in one statement: a customer may ask about a product
+    not (yet) on their record, and that one counts too for incidents and retrieval."""
+    sql = f"""
+        SELECT p.id, p.code, p.name, bool_or(x.on_record)
+        FROM (
+            SELECT product_id, true AS on_record FROM {Customer.products.through._meta.db_table}
+            WHERE customer_id = %s
+            UNION ALL
+            SELECT product_id, false FROM {Ticket.products.through._meta.db_table} WHERE ticket_id = %s
+        ) x
+        JOIN {Product._meta.db_table} p ON p.id = x.product_id
+        GROUP BY p.id, p.code, p.name
+        ORDER BY p.code
+    """  # noqa: S608 - table names only; the ids are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [customer.pk, ticket.pk])
+        return [_Product(*row) for row in cursor.fetchall()]
 
 
-def _incident_line(incident: Incident) -> str:
-    update = " ".join((getattr(incident, "latest_update", None) or incident.customer_summary).split())
-    line = f"{incident.title} — {incident.get_status_display()} since {_when(incident.started_at)}"
-    return f"{line}: {update}" if update else line
+def _active_incidents(*, products: Sequence[_Product]) -> list[str]:
+    """One line per incident now affecting any of `products`, newest first: title, status, since when, and
+    its latest update (or its customer summary)."""
+    if not products:
+        return []
+    sql = f"""
+        SELECT i.title, i.status, i.started_at, i.customer_summary,
+            (SELECT u.message FROM {IncidentUpdate._meta.db_table} u WHERE u.incident_id = i.id
+             ORDER BY u.created_at DESC, u.id DESC LIMIT 1)
+        FROM {Incident._meta.db_table} i
+        WHERE i.status = ANY(%s)
+          AND i.id IN (SELECT incident_id FROM {Incident.products.through._meta.db_table}
+                       WHERE product_id = ANY(%s))
+        ORDER BY i.started_at DESC, i.id DESC
+    """  # noqa: S608 - table names only; the values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[str(s.value) for s in Incident.ACTIVE_STATUSES], [p.pk for p in products]])
+        rows = cursor.fetchall()
+    lines = []
+    for title, status, started_at, summary, latest in rows:
+        update = " ".join((latest or summary).split())
+        line = f"{title} — {Incident.Status(status).label} since {_when(started_at)}"
+        lines.append(f"{line}: {update}" if update else line)
+    return lines
 
 
 def _turns(messages: Sequence[TicketMessage]) -> list[knowledge.Turn]:
@@ -309,19 +341,17 @@ def retrieval_query_prepare(*, ticket_id: int, keep_seconds: int) -> bool:
 
 
 def _passages(
-    *, ticket: Ticket, user: Any, messages: Sequence[TicketMessage]
+    *, ticket: Ticket, user: Any, messages: Sequence[TicketMessage], products: Sequence[_Product]
 ) -> tuple[tuple[CitedPassage, ...], str, str, str]:
     customer = ticket.customer
     turns = _turns(messages)
-    products = sorted({p.code for p in customer.products.all()} | {p.code for p in ticket.products.all()})
+    codes = sorted({p.code for p in products})
     staff_roles = roles.user_roles(user)
 
     def search(
         language: str | None, vector: Sequence[float] | None = None, use_vectors: bool = True
     ) -> tuple[knowledge.Retrieval, str]:
-        scope = retrieval_scope(
-            staff_roles=staff_roles, customer=customer, products=products, language=language
-        )
+        scope = retrieval_scope(staff_roles=staff_roles, customer=customer, products=codes, language=language)
         query = knowledge.conversation_query(turns, scope=scope, scenario=ticket.subject)
         found = knowledge.retrieve_with_status(
             query.text,
