@@ -636,7 +636,14 @@ _title_indexes: dict[str, tuple[Any, TitleIndex]] = {}
 def title_index(collection: str) -> TitleIndex:
     """The collection's document titles, indexed for spotting them in a conversation. Rebuilt when the
     collection's keyword statistics are (after versions go live), kept in memory in between."""
-    stamp = KeywordCorpus.objects.filter(collection=collection).values_list("refreshed_at", flat=True).first()
+    with connection.cursor() as cursor:
+        # Read on every search, so as plain a statement as can be.
+        cursor.execute(
+            f"SELECT refreshed_at FROM {KeywordCorpus._meta.db_table} WHERE collection = %s",  # noqa: S608
+            [collection],
+        )
+        row = cursor.fetchone()
+    stamp = row[0] if row else None
     cached = _title_indexes.get(collection)
     if cached is not None and stamp is not None and cached[0] == stamp:
         return cached[1]

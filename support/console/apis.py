@@ -34,7 +34,7 @@ from . import precedents, services, streams
 from .contracts import FLAG_KINDS
 from .models import Suggestion
 from .scope import retrieval_scope
-from .selectors import suggestion_list_for_user
+from .selectors import suggestion_list_for_user, ticket_for_drafting
 
 
 def _roles(request: Request) -> frozenset[str]:
@@ -270,7 +270,9 @@ class TicketSuggestionListApi(_Assist, generics.ListAPIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         wait = _wait_seconds(request)
-        ticket = _visible_ticket(request, pk)
+        ticket = ticket_for_drafting(user=request.user, pk=pk)
+        if ticket is None:
+            raise Http404
         suggestion = services.suggestion_request(ticket=ticket, user=request.user)
         if not wait:
             # Just created, so pending and not stale: no need to read it back.

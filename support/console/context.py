@@ -231,10 +231,11 @@ def _history_section(*, ticket: Ticket, user: Any) -> Section:
         .order_by("-created_at", "-id")
     )
     lines = []
-    for other in others[:MAX_HISTORY_TICKETS]:
-        outcome = f"; outcome: {other.resolution}" if other.resolution else ""
-        status = other.get_status_display()
-        lines.append(f"- #{other.pk} ({other.created_at:%Y-%m-%d}) {other.subject} — {status}{outcome}")
+    recent = others.values_list("pk", "created_at", "subject", "status", "resolution")[:MAX_HISTORY_TICKETS]
+    for pk, created_at, subject, status, resolution in recent:
+        outcome = f"; outcome: {resolution}" if resolution else ""
+        label = Ticket.Status(status).label
+        lines.append(f"- #{pk} ({created_at:%Y-%m-%d}) {subject} — {label}{outcome}")
     total = others.count() if len(lines) == MAX_HISTORY_TICKETS else len(lines)
     return _list_section(
         "history", MAX_HISTORY_CHARS, lines, total=total, empty="No other tickets.", noun="ticket"
@@ -348,11 +349,15 @@ def _passages(
     codes = sorted({p.code for p in products})
     staff_roles = roles.user_roles(user)
 
+    query: knowledge.ConversationQuery | None = None
+
     def search(
         language: str | None, vector: Sequence[float] | None = None, use_vectors: bool = True
     ) -> tuple[knowledge.Retrieval, str]:
+        nonlocal query
         scope = retrieval_scope(staff_roles=staff_roles, customer=customer, products=codes, language=language)
-        query = knowledge.conversation_query(turns, scope=scope, scenario=ticket.subject)
+        # The query depends on the conversation and the collection's titles only: formed once per draft.
+        query = query or knowledge.conversation_query(turns, scope=scope, scenario=ticket.subject)
         found = knowledge.retrieve_with_status(
             query.text,
             scope=scope,
