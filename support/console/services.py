@@ -167,15 +167,19 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
             if now - last_relay >= RELAY_SECONDS:
                 streams.event_append(suggestion_id, "token", {"text": "".join(pieces[relayed:])})
                 relayed, last_relay = len(pieces), now
+        generated = time.perf_counter()
+        raw = "".join(pieces)
+        grounding = draft_ground(raw, context.passages)
     except GenerationError as exc:
         suggestion.save(update_fields=_PROMPT_FIELDS)
         suggestion_fail(
             suggestion_id=suggestion_id, error=f"The model could not write a draft: {exc.message}"
         )
         return None
-    generated = time.perf_counter()
-    raw = "".join(pieces)
-    grounding = draft_ground(raw, context.passages)
+    except Exception:
+        # The task records the failure; the prompt that led to it is kept for the audit.
+        suggestion.save(update_fields=_PROMPT_FIELDS)
+        raise
     suggestion.raw_text = raw
     suggestion.text = grounding.text
     suggestion.citations = [asdict(c) for c in grounding.citations]

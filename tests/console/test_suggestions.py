@@ -263,3 +263,19 @@ def test_waiting_for_a_draft_ends_with_its_last_event(team, agent):
     started = time.monotonic()
     assert not streams.finished_wait(pending.pk, 0.2)
     assert time.monotonic() - started < 2
+
+
+def test_an_unexpected_error_fails_the_draft_and_keeps_its_prompt(team, agent, monkeypatch):
+    from support.console import tasks
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(services, "draft_ground", broken)
+    suggestion = services.suggestion_request(ticket=_ticket(team), user=agent)
+    tasks.generate_suggestion(suggestion.pk)
+    suggestion.refresh_from_db()
+    assert suggestion.status == "failed"
+    assert suggestion.error == "Drafting failed unexpectedly (RuntimeError)."
+    assert suggestion.prompt_messages[0]["role"] == "system"
+    assert streams.events_after(suggestion.pk)[-1].event == "error"
