@@ -15,11 +15,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from models_ft import api as models_api
 from models_ft.contracts import GenerationError, GenerationRequest, PromptMessage
+from support.core import roles
 from support.core.errors import Conflict, DomainError
 from support.tickets import services as ticket_services
 from support.tickets.models import Ticket, TicketMessage
@@ -61,16 +61,23 @@ def _queue(suggestion_id: int) -> None:
     generate_suggestion.apply_async(args=[suggestion_id], queue=INFERENCE_QUEUE)
 
 
-def _claim(suggestion_id: int) -> bool:
-    """Take the suggestion for this worker: pending, or running on a worker that died long ago."""
+def _claim(suggestion_id: int) -> Suggestion | None:
+    """Take the suggestion for this worker, pending or running on a worker that died long ago, and read it,
+    in one statement. None when another worker has it, or it is gone."""
     now = timezone.now()
-    return bool(
-        Suggestion.objects.filter(
-            Q(status=Suggestion.Status.PENDING)
-            | Q(status=Suggestion.Status.RUNNING, started_at__lt=now - RUNNING_EXPIRES),
-            pk=suggestion_id,
-        ).update(status=Suggestion.Status.RUNNING, started_at=now)
+    claimed = Suggestion.objects.raw(
+        f"UPDATE {Suggestion._meta.db_table} SET status = %s, started_at = %s "  # noqa: S608
+        "WHERE id = %s AND (status = %s OR (status = %s AND started_at < %s)) RETURNING *",
+        [
+            Suggestion.Status.RUNNING.value,
+            now,
+            suggestion_id,
+            Suggestion.Status.PENDING.value,
+            Suggestion.Status.RUNNING.value,
+            now - RUNNING_EXPIRES,
+        ],
     )
+    return next(iter(claimed), None)
 
 
 NOT_STARTED = "No inference worker started this draft in time. Is a worker serving the 'inference' queue?"
@@ -126,12 +133,14 @@ _PROMPT_FIELDS = (
 def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     """Run the draft pipeline for a suggestion (safe to run twice: only the worker that claims it works).
     Returns the suggestion, or None when there was nothing to do."""
-    if not _claim(suggestion_id):
+    suggestion = _claim(suggestion_id)
+    if suggestion is None:
         return None
-    suggestion = Suggestion.objects.select_related("ticket", "requested_by").get(pk=suggestion_id)
     started = time.perf_counter()
+    user = roles.user_with_roles(suggestion.requested_by_id) if suggestion.requested_by_id else None
     try:
-        context = ticket_context_assemble(ticket=suggestion.ticket, user=suggestion.requested_by)
+        # The context reads the ticket itself, through the user's rights: only its id is passed.
+        context = ticket_context_assemble(ticket=Ticket(pk=suggestion.ticket_id), user=user)
     except DomainError as exc:
         suggestion_fail(suggestion_id=suggestion_id, error=exc.message)
         return None

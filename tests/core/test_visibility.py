@@ -79,3 +79,19 @@ def test_knowledge_admin_is_refused_ticket_endpoints(two_teams, api):
     response = api.get("/api/v1/tickets")
     assert response.status_code == 403
     assert response.json()["detail"] == "This endpoint needs the 'tickets:read' scope."
+
+
+def test_a_user_read_with_their_roles_has_the_roles_user_roles_would_read():
+    from django.contrib.auth import get_user_model
+
+    agent = factories.user(role=roles.AGENT)
+    agent.groups.add(*factories.user(role=roles.KNOWLEDGE_ADMIN).groups.all())
+    superuser = factories.user(role=None, is_superuser=True)
+    nobody = factories.user(role=None)
+    for user in (agent, superuser, nobody):
+        fresh = get_user_model().objects.get(pk=user.pk)
+        read = roles.user_with_roles(user.pk)
+        assert read.pk == user.pk
+        assert read._openbook_roles == roles.user_roles(fresh)
+    assert roles.user_roles(roles.user_with_roles(agent.pk)) == {roles.AGENT, roles.KNOWLEDGE_ADMIN}
+    assert roles.user_with_roles(10**9) is None
