@@ -1,5 +1,6 @@
 """What the console does when something happens elsewhere: a customer's new message gets the ticket's draft
-search query embedded at once by the embedding workers, so the draft an agent asks for next finds it ready."""
+search query embedded at once by the embedding workers, so the draft an agent asks for next finds it ready.
+Bulk loads, which create messages without signals, call `query_prepare_queue` themselves."""
 
 from __future__ import annotations
 
@@ -19,15 +20,18 @@ log = logging.getLogger(__name__)
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
-def _query_prepare_queue(ticket_id: int) -> None:
+def query_prepare_queue(ticket_ids: list[int]) -> None:
+    """Have the embedding workers embed these tickets' draft search queries, as one task."""
     from .tasks import retrieval_query_prepare
 
+    if not ticket_ids or settings.DRAFT_QUERY_PREPARE_SECONDS <= 0:
+        return
     try:
         retrieval_query_prepare.apply_async(
-            args=[ticket_id], queue=settings.QUERY_EMBEDDING_QUEUE, retry_policy=_PUBLISH_RETRY
+            args=[list(ticket_ids)], queue=settings.QUERY_EMBEDDING_QUEUE, retry_policy=_PUBLISH_RETRY
         )
     except BrokerError as exc:
-        log.warning("could not queue the search query of ticket %s for embedding: %s", ticket_id, exc)
+        log.warning("could not queue %d ticket search queries for embedding: %s", len(ticket_ids), exc)
 
 
 def customer_message_saved(
@@ -38,7 +42,7 @@ def customer_message_saved(
     if instance.author_kind != TicketMessage.AuthorKind.CUSTOMER or not instance.public:
         return
     ticket_id = instance.ticket_id
-    transaction.on_commit(lambda: _query_prepare_queue(ticket_id))
+    transaction.on_commit(lambda: query_prepare_queue([ticket_id]))
 
 
 def connect() -> None:

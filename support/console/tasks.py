@@ -35,8 +35,12 @@ def precedents_sweep(limit: int = 200) -> int:
 
 
 @shared_task(name="console.retrieval_query_prepare", acks_late=True)
-def retrieval_query_prepare(ticket_id: int) -> bool:
-    """Embed a ticket's draft search query ahead of the draft (queued when the customer writes)."""
-    return context.retrieval_query_prepare(
-        ticket_id=ticket_id, keep_seconds=settings.DRAFT_QUERY_PREPARE_SECONDS
+def retrieval_query_prepare(ticket_ids: list[int]) -> int:
+    """Embed tickets' draft search queries ahead of their drafts (queued when customers write, and for the
+    open tickets of a bulk load). Returns how many were prepared."""
+    return sum(
+        context.retrieval_query_prepare(
+            ticket_id=ticket_id, keep_seconds=settings.DRAFT_QUERY_PREPARE_SECONDS
+        )
+        for ticket_id in ticket_ids
     )

@@ -22,6 +22,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from support.console.receivers import query_prepare_queue
 from support.core import roles
 from support.core.services import roles_ensure
 from support.customers.models import (
@@ -450,6 +451,10 @@ def _flush(batch: list[tuple[Ticket, list[TicketMessage], list[Product]]]) -> in
         # bulk_create skips auto_now; keep updated_at at the last activity, not the seeding moment.
         for ticket, ticket_messages, _ in batch:
             Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket_messages[-1].created_at)
+        # bulk_create sends no signals either: the open tickets' draft queries are queued here, as the
+        # customers' messages would have had them queued.
+        open_ids = [t.pk for t, _, _ in batch if t.status not in (Ticket.Status.SOLVED, Ticket.Status.CLOSED)]
+        transaction.on_commit(lambda: query_prepare_queue(open_ids))
     return len(batch)
 
 

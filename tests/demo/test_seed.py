@@ -189,3 +189,25 @@ def test_nothing_in_the_demo_lies_in_the_future(seeded):
     assert not Ticket.objects.filter(first_responded_at__gt=anchor).exists()
     assert not TicketMessage.objects.filter(created_at__gt=anchor).exists()
     assert Ticket.objects.filter(created_at__gt=anchor - timedelta(days=2)).count() >= 5
+
+
+@pytest.mark.django_db
+def test_a_bulk_load_queues_the_open_tickets_draft_queries(monkeypatch, django_capture_on_commit_callbacks):
+    # Bulk-created messages send no signals, so the loader queues what a customer's message would.
+    from support.demo import seed
+    from tests import factories
+
+    queued: list[list[int]] = []
+    monkeypatch.setattr(seed, "query_prepare_queue", queued.append)
+    customer, team = factories.customer(), factories.team()
+    batch = [
+        (
+            Ticket(subject=f"Ticket {status}", status=status, customer=customer, team=team),
+            [TicketMessage(author_kind="customer", body="Help, please.")],
+            [],
+        )
+        for status in ("open", "solved", "new")
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert seed._flush(batch) == 3
+    assert queued == [[batch[0][0].pk, batch[2][0].pk]]
