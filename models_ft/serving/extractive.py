@@ -111,11 +111,13 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _quotable(sentence: str) -> bool:
-    # A question (an FAQ's own "Can I get a refund?") states nothing, so it is not quoted as a fact.
+    # A question (an FAQ's own "Can I get a refund?") states nothing, so it is not quoted as a fact. Nor is
+    # a row of a Markdown table: out of its table it reads as a jumble of cells in a reply.
     words = WORD.findall(sentence)
     return (
         3 <= len(words) <= 80
         and not sentence.rstrip("\"') ").endswith("?")
+        and sentence.count("|") < 2
         and not _TO_THE_ASSISTANT.search(sentence)
     )
 

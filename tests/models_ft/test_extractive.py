@@ -250,3 +250,19 @@ def test_stemming_matches_word_forms():
     assert {stem(w) for w in ("refund", "refunds", "refunded", "refunding")} == {"refund"}
     assert stem("cancelled") == stem("cancel")
     assert stem("addresses") == stem("address")
+
+
+def test_table_rows_are_not_quoted_as_sentences():
+    payroll = Passage(
+        marker=4,
+        title="Payroll deadlines",
+        heading="Approving pay runs",
+        text=(
+            "Approve each pay run at least 2 business days before pay day.\n\n"
+            "| Pay day | Approve by pay run deadline |\n|---|---|\n| Friday | Wednesday pay run deadline |"
+        ),
+    )
+    text = draft(facts("When is the deadline to approve the pay run before pay day?", payroll))
+
+    assert "Approve each pay run at least 2 business days before pay day [4]." in text
+    assert "|" not in text
