@@ -6,7 +6,8 @@ every process when `QUERY_EMBEDDING=local`. Anywhere else, which means the web p
 torch. There the query goes to the embedding workers as a task, and the vector comes back through a Redis
 list the caller blocks on, since Celery results are switched off. Vectors are cached in Redis for a few
 minutes by model and text, so a repeated search sends no task at all, and a worker finds there the vectors
-of queries embedded ahead of time (`query_prepare`: a ticket's conversation, when the customer writes).
+of queries embedded ahead of time (`api.query_vector_prepare`: a ticket's conversation, when the customer
+writes).
 """
 
 from __future__ import annotations
