@@ -74,3 +74,36 @@ def test_a_customer_message_gets_its_draft_query_embedded_by_the_workers(celery_
     while not query_embedding._redis().exists(key) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert query_embedding._redis().ttl(key) > settings.QUERY_EMBEDDING_CACHE_SECONDS
+
+
+def test_the_stream_reaches_an_http_client_through_a_real_server(celery_worker, live_server, team, agent):
+    import httpx
+
+    from support.core.services import api_key_create
+
+    factories.indexed_document(
+        title="Invoices",
+        text="# Downloads\n\nInvoices can be downloaded as PDF from the Billing page at any time.",
+    )
+    ticket = factories.ticket(team=team)
+    factories.message(ticket, body="Where can I download my invoices?")
+    _, key = api_key_create(name="sse", scopes=("assist",), user=agent)
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=live_server.url, headers=headers, timeout=30) as http:
+        created = http.post(f"/api/v1/tickets/{ticket.pk}/suggestions")
+        assert created.status_code == 202
+        names, ids = [], []
+        with http.stream("GET", f"/api/v1/suggestions/{created.json()['id']}/stream") as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            assert response.headers["cache-control"] == "no-cache"
+            for line in response.iter_lines():
+                if line.startswith("id: "):
+                    ids.append(line[4:])
+                if line.startswith("event: "):
+                    names.append(line[7:])
+                if line.startswith("data: ") and names and names[-1] in ("done", "error"):
+                    break
+    assert names[-1] == "done"
+    # A fast draft may be finished before the reader comes: then its row answers with one `done`.
+    assert names == ["done"] or (names[0] == "token" and len(ids) == len(names))
