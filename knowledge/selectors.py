@@ -66,23 +66,27 @@ def document_visibility(scope: RetrievalScope) -> Q:
     return rule & audience
 
 
+def _active_versions(scope: RetrievalScope, restrict: Q | None = None) -> QuerySet[Document, Any]:
+    """`active_version_id` of each published document the scope may see (and `restrict`, a filter on
+    Document, keeps): the one definition of what a search may return, before chunk state."""
+    return (
+        Document.objects.filter(document_visibility(scope), restrict or Q(), status=Document.Status.PUBLISHED)
+        .exclude(active_version__isnull=True)
+        .order_by()
+        .values("active_version_id")
+    )
+
+
 def visible_versions(scope: RetrievalScope, restrict: Q | None = None) -> list[int]:
-    """The active versions of the published documents the scope may see (and `restrict`, a filter on
-    Document, keeps). A search reads these once; its statements then keep only chunks of these versions,
-    which Postgres checks with a hash lookup instead of re-evaluating the rights rule for every chunk."""
-    documents = Document.objects.filter(
-        document_visibility(scope), restrict or Q(), status=Document.Status.PUBLISHED
-    ).exclude(active_version__isnull=True)
-    return sorted(documents.values_list("active_version_id", flat=True))
+    """The active versions of the published documents the scope may see (and `restrict` keeps). A search
+    reads these once; its statements then keep only chunks of these versions, which Postgres checks with a
+    hash lookup instead of re-evaluating the rights rule for every chunk."""
+    return sorted(row["active_version_id"] for row in _active_versions(scope, restrict))
 
 
 def searchable_chunks(scope: RetrievalScope) -> QuerySet[Chunk]:
     """Chunks of the active version of published documents the scope may see."""
-    documents = Document.objects.filter(document_visibility(scope), status=Document.Status.PUBLISHED)
-    return Chunk.objects.filter(
-        version_id__in=documents.exclude(active_version__isnull=True).values("active_version_id"),
-        dirty=False,
-    )
+    return Chunk.objects.filter(version_id__in=_active_versions(scope), dirty=False)
 
 
 @functools.cache
@@ -144,13 +148,7 @@ def _allowed_template(
 
 
 def _allowed_sql_build(scope: RetrievalScope, restrict: Q | None) -> tuple[str, list[Any]]:
-    documents = (
-        Document.objects.filter(document_visibility(scope), restrict or Q(), status=Document.Status.PUBLISHED)
-        .exclude(active_version__isnull=True)
-        .order_by()
-        .values("active_version_id")
-    )
-    sql, params = documents.query.sql_with_params()
+    sql, params = _active_versions(scope, restrict).query.sql_with_params()
     return f"allowed(version_id) AS MATERIALIZED ({sql})", list(params)
 
 
@@ -655,10 +653,6 @@ def title_index(collection: str) -> TitleIndex:
     index = TitleIndex.build(list(titles))
     _title_indexes[collection] = (stamp, index)
     return index
-
-
-def documents_visible(*, scope: RetrievalScope) -> QuerySet[Document]:
-    return Document.objects.filter(document_visibility(scope))
 
 
 def documents_for_user(*, roles: frozenset[str]) -> QuerySet[Document]:
