@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from pgvector.django import CosineDistance
 
 from knowledge import api as knowledge_api
@@ -74,6 +74,9 @@ def precedents_for(*, ticket: Ticket, user: Any, limit: int = 5) -> tuple[list[P
         return [], f"{exc} Precedents are not available right now."
     if vector is None:
         return [], ""
+    last_reply = TicketMessage.objects.filter(
+        ticket_id=OuterRef("ticket_id"), public=True, author_kind=TicketMessage.AuthorKind.AGENT
+    ).order_by("-created_at", "-id")
     rows = (
         # Vectors of another model are not comparable; the sweep re-embeds them after a model switch.
         TicketVector.objects.filter(model=knowledge_api.embedding_model())
@@ -83,19 +86,11 @@ def precedents_for(*, ticket: Ticket, user: Any, limit: int = 5) -> tuple[list[P
             .exclude(pk=ticket.pk)
             .values("pk")
         )
-        .annotate(distance=CosineDistance("embedding", vector))
+        .annotate(distance=CosineDistance("embedding", vector), reply=Subquery(last_reply.values("body")[:1]))
         .order_by("distance")
         .select_related("ticket")[:limit]
     )
-    found = []
-    for row in rows:
-        reply = (
-            row.ticket.messages.filter(public=True, author_kind=TicketMessage.AuthorKind.AGENT)
-            .order_by("-created_at", "-id")
-            .values_list("body", flat=True)
-            .first()
-        )
-        found.append(
-            Precedent(ticket=row.ticket, similarity=1.0 - float(row.distance), reply=(reply or "")[:500])
-        )
-    return found, ""
+    return [
+        Precedent(ticket=row.ticket, similarity=1.0 - float(row.distance), reply=(row.reply or "")[:500])
+        for row in rows
+    ], ""
