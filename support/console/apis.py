@@ -34,7 +34,7 @@ from . import precedents, services, streams
 from .contracts import FLAG_KINDS
 from .models import Suggestion
 from .scope import retrieval_scope
-from .selectors import suggestion_list_for_user, ticket_for_drafting
+from .selectors import suggestion_list_for_user
 
 
 def _roles(request: Request) -> frozenset[str]:
@@ -236,12 +236,14 @@ def _visible_ticket(request: Request, pk: int) -> Ticket:
 
 
 def _visible_suggestion(request: Request, pk: int) -> Suggestion:
-    found = suggestion_list_for_user(user=request.user).filter(pk=pk).values_list("ticket_id", flat=True)
-    if found:
-        services.suggestions_expire(ticket_id=found[0])
     suggestion = suggestion_list_for_user(user=request.user).filter(pk=pk).first()
     if suggestion is None:
         raise Http404
+    if suggestion.status == Suggestion.Status.PENDING and services.suggestions_expire(
+        ticket_id=suggestion.ticket_id
+    ):
+        # No worker started it in time: read it again as failed.
+        suggestion = suggestion_list_for_user(user=request.user).get(pk=pk)
     return suggestion
 
 
@@ -270,9 +272,7 @@ class TicketSuggestionListApi(_Assist, generics.ListAPIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         wait = _wait_seconds(request)
-        ticket = ticket_for_drafting(user=request.user, pk=pk)
-        if ticket is None:
-            raise Http404
+        ticket = _visible_ticket(request, pk)
         suggestion = services.suggestion_request(ticket=ticket, user=request.user)
         if not wait:
             # Just created, so pending and not stale: no need to read it back.

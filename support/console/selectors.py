@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from support.tickets.models import Ticket, TicketMessage
+from support.tickets.models import TicketMessage
 from support.tickets.selectors import ticket_scope_for_user
 
 from .models import Suggestion
@@ -25,18 +25,4 @@ def suggestion_list_for_user(*, user: Any) -> QuerySet[Suggestion]:
         Suggestion.objects.filter(ticket__in=ticket_scope_for_user(user=user).values("pk"))
         .annotate(stale=Exists(newer))
         .select_related("ticket", "requested_by", "sent_by")
-    )
-
-
-def ticket_for_drafting(*, user: Any, pk: int) -> Ticket | None:
-    """The ticket, if the user may see it, annotated `has_customer_message` (whether there is anything to
-    reply to), in one statement."""
-    customer_wrote = TicketMessage.objects.filter(
-        ticket_id=OuterRef("pk"), author_kind=TicketMessage.AuthorKind.CUSTOMER, public=True
-    )
-    return (
-        ticket_scope_for_user(user=user)
-        .annotate(has_customer_message=Exists(customer_wrote))
-        .filter(pk=pk)
-        .first()
     )
