@@ -26,6 +26,11 @@ class CitedPassage:
     marker: int
     chunk: RetrievedChunk
 
+    @property
+    def heading(self) -> str:
+        """The heading path as one line (`Refunds › Annual plans`), as prompts and citations show it."""
+        return " › ".join(self.chunk.heading_path)
+
 
 @dataclass(frozen=True)
 class TicketContext:

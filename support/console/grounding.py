@@ -130,7 +130,8 @@ def draft_ground(text: str, passages: Sequence[CitedPassage]) -> Grounding:
 
     citations = []
     for marker in sorted(claims):
-        chunk = by_marker[marker].chunk
+        passage = by_marker[marker]
+        chunk = passage.chunk
         quote = max(
             (_best_quote(claim, chunk.text) for claim in claims[marker]),
             key=lambda scored: scored[0],
@@ -142,7 +143,7 @@ def draft_ground(text: str, passages: Sequence[CitedPassage]) -> Grounding:
                 version_id=chunk.version_id,
                 chunk_id=chunk.chunk_id,
                 title=chunk.document_title,
-                heading=" › ".join(chunk.heading_path),
+                heading=passage.heading,
                 quote=quote,
             )
         )

@@ -80,7 +80,7 @@ def _fence(label: str, text: str) -> str:
 
 def passage_label(passage: CitedPassage) -> str:
     """How a passage is introduced: `[n] Title › Heading`."""
-    heading = " › ".join(passage.chunk.heading_path)
+    heading = passage.heading
     return f"[{passage.marker}] {passage.chunk.document_title}" + (f" › {heading}" if heading else "")
 
 
@@ -132,7 +132,7 @@ def draft_facts(context: TicketContext) -> DraftFacts:
             Passage(
                 marker=p.marker,
                 title=p.chunk.document_title,
-                heading=" › ".join(p.chunk.heading_path),
+                heading=p.heading,
                 text=p.chunk.text,
             )
             for p in context.passages

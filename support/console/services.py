@@ -106,7 +106,7 @@ def _passages_record(context: TicketContext) -> list[dict[str, Any]]:
             "version_id": p.chunk.version_id,
             "document_id": p.chunk.document_id,
             "title": p.chunk.document_title,
-            "heading": " › ".join(p.chunk.heading_path),
+            "heading": p.heading,
             "text": p.chunk.text,
         }
         for p in context.passages
