@@ -349,33 +349,32 @@ def _passages(
     codes = sorted({p.code for p in products})
     staff_roles = roles.user_roles(user)
 
-    query: knowledge.ConversationQuery | None = None
+    def scope(language: str | None) -> knowledge.RetrievalScope:
+        return retrieval_scope(staff_roles=staff_roles, customer=customer, products=codes, language=language)
+
+    # The query depends on the conversation and the collection's titles only: one for both languages.
+    query = knowledge.conversation_query(turns, scope=scope(None), scenario=ticket.subject)
 
     def search(
         language: str | None, vector: Sequence[float] | None = None, use_vectors: bool = True
-    ) -> tuple[knowledge.Retrieval, str]:
-        nonlocal query
-        scope = retrieval_scope(staff_roles=staff_roles, customer=customer, products=codes, language=language)
-        # The query depends on the conversation and the collection's titles only: formed once per draft.
-        query = query or knowledge.conversation_query(turns, scope=scope, scenario=ticket.subject)
-        found = knowledge.retrieve_with_status(
+    ) -> knowledge.Retrieval:
+        return knowledge.retrieve_with_status(
             query.text,
-            scope=scope,
+            scope=scope(language),
             k=ASSIST_PASSAGES,
             max_per_document=PASSAGES_PER_DOCUMENT,
             focus_titles=query.focus_titles,
             vector=vector,
             use_vectors=use_vectors,
         )
-        return found, query.text
 
-    found, query_text = search(customer.language or None)
+    found = search(customer.language or None)
     chunks = list(found.chunks)
     vector_search: str = found.vector_search
     notice = found.notice
     if len(chunks) < ASSIST_PASSAGES and customer.language and customer.language != FALLBACK_LANGUAGE:
         # The same query text: its vector is reused rather than embedded again.
-        more, _ = search(FALLBACK_LANGUAGE, vector=found.vector, use_vectors=found.vector is not None)
+        more = search(FALLBACK_LANGUAGE, vector=found.vector, use_vectors=found.vector is not None)
         seen = {c.chunk_id for c in chunks}
         chunks += [c for c in more.chunks if c.chunk_id not in seen][: ASSIST_PASSAGES - len(chunks)]
         if more.vector_search == "unavailable":
@@ -386,4 +385,4 @@ def _passages(
         )
         for index, chunk in enumerate(chunks, start=1)
     )
-    return passages, query_text, vector_search, notice
+    return passages, query.text, vector_search, notice
