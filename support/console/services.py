@@ -14,12 +14,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from models_ft import api as models_api
 from models_ft.contracts import GenerationError, GenerationRequest, PromptMessage
 from support.core import roles
+from support.core.db import fields_update, model_columns, model_from_row
 from support.core.errors import Conflict, DomainError
 from support.tickets import services as ticket_services
 from support.tickets.models import Ticket, TicketMessage
@@ -59,19 +60,23 @@ def _claim(suggestion_id: int) -> Suggestion | None:
     """Take the suggestion for this worker, pending or running on a worker that died long ago, and read it,
     in one statement. None when another worker has it, or it is gone."""
     now = timezone.now()
-    claimed = Suggestion.objects.raw(
+    sql = (
         f"UPDATE {Suggestion._meta.db_table} SET status = %s, started_at = %s "  # noqa: S608
-        "WHERE id = %s AND (status = %s OR (status = %s AND started_at < %s)) RETURNING *",
-        [
-            Suggestion.Status.RUNNING.value,
-            now,
-            suggestion_id,
-            Suggestion.Status.PENDING.value,
-            Suggestion.Status.RUNNING.value,
-            now - RUNNING_EXPIRES,
-        ],
+        "WHERE id = %s AND (status = %s OR (status = %s AND started_at < %s)) "
+        f"RETURNING {model_columns(Suggestion)}"
     )
-    return next(iter(claimed), None)
+    params: list[Any] = [
+        Suggestion.Status.RUNNING.value,
+        now,
+        suggestion_id,
+        Suggestion.Status.PENDING.value,
+        Suggestion.Status.RUNNING.value,
+        now - RUNNING_EXPIRES,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else model_from_row(Suggestion, row)
 
 
 NOT_STARTED = "No inference worker started this draft in time. Is a worker serving the 'inference' queue?"
@@ -197,11 +202,10 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     }
     suggestion.status = Suggestion.Status.READY
     suggestion.finished_at = timezone.now()
-    suggestion.save(
-        update_fields=[
-            *_PROMPT_FIELDS,
-            *("raw_text", "text", "citations", "flags", "timings", "status", "finished_at"),
-        ]
+    # As save(update_fields=...), in a plain statement: this write happens on every draft.
+    fields_update(
+        suggestion,
+        [*_PROMPT_FIELDS, *("raw_text", "text", "citations", "flags", "timings", "status", "finished_at")],
     )
     # The tokens not relayed yet go out with the checked draft, in one round trip.
     rest = [("token", {"text": "".join(pieces[relayed:])})] if relayed < len(pieces) else []

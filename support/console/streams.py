@@ -70,7 +70,8 @@ def event_append(suggestion_id: int, event: str, data: dict[str, Any]) -> None:
 def events_append(suggestion_id: int, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """Append events in order, in one round trip."""
     key = _key(suggestion_id)
-    with _redis().pipeline() as pipe:
+    # One round trip; no MULTI/EXEC: the commands are sent in order and only this worker writes the key.
+    with _redis().pipeline(transaction=False) as pipe:
         for event, data in events:
             pipe.xadd(key, {"event": event, "data": json.dumps(data)}, maxlen=MAX_EVENTS, approximate=True)
         pipe.expire(key, EVENTS_TTL_SECONDS)

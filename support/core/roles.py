@@ -87,20 +87,25 @@ def user_with_roles(user_id: int) -> Any:
     """The user with their roles already known (`user_roles` then asks nothing), read in one statement; None
     when there is no such user. For workers acting for a user outside a request."""
     from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from .db import model_columns, model_from_row
 
     model = get_user_model()
     groups = model.groups.through  # type: ignore[attr-defined]
     group_table = groups._meta.get_field("group").related_model._meta.db_table
     sql = (
-        f"SELECT u.*, ARRAY(SELECT g.name FROM {group_table} g JOIN {groups._meta.db_table} ug "  # noqa: S608
-        f"ON ug.group_id = g.id WHERE ug.user_id = u.id) AS openbook_group_names "
+        f"SELECT {model_columns(model, 'u')}, ARRAY(SELECT g.name FROM {group_table} g "  # noqa: S608
+        f"JOIN {groups._meta.db_table} ug ON ug.group_id = g.id WHERE ug.user_id = u.id) "
         f"FROM {model._meta.db_table} u WHERE u.id = %s"
     )
-    found = list(model.objects.raw(sql, [user_id]))
-    if not found:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    user = found[0]
-    _roles_remember(user, getattr(user, "openbook_group_names", ()))
+    user = model_from_row(model, row)
+    _roles_remember(user, row[-1])
     return user
 
 
