@@ -75,7 +75,12 @@ def embed(texts: list[str], *, model: str | None = None, batch_size: int | None 
 def vector_literal(vector: Any) -> str:
     """A vector as pgvector's text input (`'[0.1,0.2,...]'::vector`); nine significant digits keep every
     bit of a float32."""
-    values = tuple(float(x) for x in vector)
+    return _literal(tuple(float(x) for x in vector))
+
+
+@functools.lru_cache(maxsize=64)
+def _literal(values: tuple[float, ...]) -> str:
+    # A search states its query vector in two or three statements: formatted once.
     return _literal_format(len(values)) % values
 
 

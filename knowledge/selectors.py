@@ -419,6 +419,10 @@ def keyword_candidates(
     return [(cid, score) for _, cid, score in rows]
 
 
+HYBRID_MIN_WIDTH = 200
+"""The fewest nearest chunks a hybrid search asks the HNSW index for, before the rights filter."""
+
+
 def _hybrid_candidates(
     scope: RetrievalScope,
     vector: Sequence[float] | None,
@@ -429,7 +433,7 @@ def _hybrid_candidates(
 ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
     """Vector and keyword candidates in one statement, the rights evaluated once for both. A vector side
     left short by the rights filter is widened by `vector_candidates`."""
-    width = max(pool * 4, 200)
+    width = max(pool * 4, HYBRID_MIN_WIDTH)
     ctes = [_allowed_cte(scope, None)]
     selects = []
     indexed = vector is not None and _use_index(scope)
@@ -439,6 +443,9 @@ def _hybrid_candidates(
             cte, cte_params, nearest, nearest_params = _nearest_parts(target, width, pool)
             ctes.append((cte, cte_params))
             selects.append((nearest, nearest_params))
+            # How many versions the scope may see: none (say, no document in the customer's language) means
+            # a wider pool cannot find more either.
+            selects.append(("(SELECT 'a', count(*), 0 FROM allowed)", []))
         else:
             selects.append(_exact_select(target, pool))
     if terms is not None and terms.selecting:
@@ -451,7 +458,8 @@ def _hybrid_candidates(
     dense = [(cid, 1.0 - value) for tag, cid, value in found if tag == "v"]
     sparse = [(cid, value) for tag, cid, value in found if tag == "k"]
     given = next((key for tag, key, _ in found if tag == "n"), 0)
-    if vector is not None and indexed and len(dense) < minimum and given >= width:
+    allowed = next((key for tag, key, _ in found if tag == "a"), 0)
+    if vector is not None and indexed and len(dense) < minimum and given >= width and allowed:
         dense = vector_candidates(scope, vector, limit=pool, minimum=minimum, widths=(1000,))
     return dense, sparse
 
@@ -510,7 +518,8 @@ def _standardised(values: dict[int, float]) -> dict[int, float]:
     if not values:
         return {}
     mean = statistics.fmean(values.values())
-    spread = statistics.pstdev(values.values()) if len(values) > 1 else 0.0
+    # The population standard deviation in floats (statistics.pstdev computes exactly, ten times slower).
+    spread = math.sqrt(statistics.fmean((v - mean) ** 2 for v in values.values())) if len(values) > 1 else 0.0
     if spread < 1e-9:
         return {key: 0.0 for key in values}
     return {key: (value - mean) / spread for key, value in values.items()}

@@ -42,7 +42,11 @@ def _sha256(text: str) -> str:
 
 def active_model() -> str:
     """The model whose vectors search serves: the recorded one, or the configured one on a fresh install."""
-    active = IndexState.objects.filter(pk=1).values_list("active_model", flat=True).first()
+    # Read by every search: a plain statement (the ORM's query building cost more than the read).
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT active_model FROM {IndexState._meta.db_table} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    active = row[0] if row else None
     if not active:
         IndexState.objects.update_or_create(pk=1, defaults={"active_model": embedding.configured_model()})
         return embedding.configured_model()

@@ -419,3 +419,20 @@ def test_a_retrieval_hands_back_its_vector_for_a_second_search(library):
     again = api.retrieve_with_status("refund of a subscription", scope=RetrievalScope(), vector=first.vector)
     assert again.vector_search == "used"
     assert [c.chunk_id for c in again.chunks] == [c.chunk_id for c in first.chunks]
+
+
+def test_a_scope_that_may_see_nothing_does_not_widen_its_vector_search(library, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # A pool of four nearest chunks out of the library's five: a short answer would otherwise ask for more.
+    monkeypatch.setattr(selectors, "HYBRID_MIN_WIDTH", 4)
+    vector = embedding.embed(["refund of a subscription"])[0]
+
+    def nearest_statements(scope, minimum):
+        with CaptureQueriesContext(connection) as queries:
+            dense, _ = selectors._hybrid_candidates(scope, vector, None, pool=1, minimum=minimum)
+        return dense, sum("nearest AS MATERIALIZED" in q["sql"] for q in queries.captured_queries)
+
+    # No document in that language: nothing to widen into, one statement.
+    assert nearest_statements(RetrievalScope(language="xx"), 3) == ([], 1)
