@@ -8,6 +8,7 @@ no adapter registry yet, so promoting an adapter means changing the workers' env
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -31,6 +32,8 @@ __all__ = [
     "PromptMessage",
     "backend_info",
     "example_record",
+    "examples_forget",
+    "examples_recorded",
     "generate",
 ]
 
@@ -100,10 +103,19 @@ def example_record(
     ticket_id: int,
     customer_id: int,
     suggestion_id: int | None = None,
+    message_id: int | None = None,
+    person: dict[str, str] | None = None,
+    sent_at: datetime | None = None,
+    backfilled: bool = False,
 ) -> int:
     """Store what the model was shown, what it drafted and what the agent sent as a training example, and
-    return its id. `outcome` is accepted, edited or rewritten. Recording the same suggestion again returns the
-    first example's id. Raises ValueError for an unknown outcome or role, no messages, or an empty reply."""
+    return its id. Only for customers who agreed to training: the caller checks.
+
+    `outcome` is accepted, edited or rewritten (backfilled for a reply rebuilt by `backfill_examples`, which
+    had no draft). `message_id` is the reply as posted on the ticket and `person` the customer's name,
+    e-mail and phone as on record: dataset snapshots replace them by placeholders. Recording the same
+    suggestion or reply again returns the first example's id. Raises ValueError for an unknown outcome or
+    role, no messages, or an empty reply."""
     from .services import training_example_create
 
     return training_example_create(
@@ -114,4 +126,23 @@ def example_record(
         ticket_id=ticket_id,
         customer_id=customer_id,
         suggestion_id=suggestion_id,
+        message_id=message_id,
+        person=person,
+        sent_at=sent_at,
+        backfilled=backfilled,
     ).pk
+
+
+def examples_forget(*, customer_id: int) -> int:
+    """Delete every training example of a customer: they were erased or withdrew their consent. Snapshots
+    built before keep theirs (frozen files); the next snapshot has none. Returns how many were deleted."""
+    from .services import examples_forget as forget
+
+    return forget(customer_id=customer_id)
+
+
+def examples_recorded(*, message_ids: Sequence[int]) -> set[int]:
+    """Which of these ticket replies are already training examples."""
+    from .services import examples_recorded as recorded
+
+    return recorded(message_ids=message_ids)

@@ -5,3 +5,4 @@ from .celery import *  # noqa: F403
 from .db import *  # noqa: F403
 from .llm import *  # noqa: F403
 from .security import *  # noqa: F403
+from .training import *  # noqa: F403
