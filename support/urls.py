@@ -18,6 +18,7 @@ api_v1 = [
     path("organizations/<int:pk>", customers.OrganizationDetailApi.as_view(), name="organization"),
     path("customers", customers.CustomerListApi.as_view(), name="customers"),
     path("customers/<int:pk>", customers.CustomerDetailApi.as_view(), name="customer"),
+    path("customers/<int:pk>/erase", customers.CustomerEraseApi.as_view(), name="customer-erase"),
     path("products", customers.ProductListApi.as_view(), name="products"),
     path("products/<int:pk>", customers.ProductDetailApi.as_view(), name="product"),
     path("plans", customers.PlanListApi.as_view(), name="plans"),

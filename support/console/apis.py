@@ -210,6 +210,7 @@ class SuggestionOutput(serializers.ModelSerializer):
             "sent_at",
             "outcome",
             "edit_distance",
+            "example_id",
             "rating",
             "feedback_reason",
         ]

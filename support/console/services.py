@@ -22,6 +22,7 @@ from models_ft.contracts import GenerationError, GenerationRequest, PromptMessag
 from support.core import roles
 from support.core.db import fields_update, model_columns, model_from_row
 from support.core.errors import Conflict, DomainError
+from support.customers.models import Customer
 from support.tickets import services as ticket_services
 from support.tickets.models import Ticket, TicketMessage
 
@@ -244,13 +245,17 @@ MAX_REPLY_CHARS = 20_000
 
 def suggestion_send(*, suggestion: Suggestion, user: Any, text: str) -> Suggestion:
     """Post the agent's final reply to the ticket, record how far it moved from the draft, and hand the
-    pair (with the exact prompt) to training as an example."""
+    pair (with the exact prompt) to training as an example when the customer agreed to training."""
     if not text.strip():
         raise DomainError("The reply is empty.", field="text")
     if len(text) > MAX_REPLY_CHARS:
         raise DomainError(f"The reply is longer than {MAX_REPLY_CHARS} characters.", field="text")
     with transaction.atomic():
-        suggestion = Suggestion.objects.select_for_update().select_related("ticket").get(pk=suggestion.pk)
+        suggestion = (
+            Suggestion.objects.select_for_update(of=("self",))
+            .select_related("ticket__customer")
+            .get(pk=suggestion.pk)
+        )
         if suggestion.status != Suggestion.Status.READY:
             raise Conflict("Only a finished draft can be sent.", code="not_ready")
         if suggestion.sent_at is not None:
@@ -267,17 +272,22 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str) -> Suggesti
         )
         distance = word_edit_distance(suggestion.text, text)
         outcome = send_outcome(draft=suggestion.text, sent=text, distance=distance)
-        suggestion.example_id = models_api.example_record(
-            messages=[
-                PromptMessage(role=m["role"], content=m["content"]) for m in suggestion.prompt_messages
-            ],
-            draft=suggestion.text,
-            sent=text,
-            outcome=outcome,
-            ticket_id=suggestion.ticket_id,
-            customer_id=suggestion.ticket.customer_id,
-            suggestion_id=suggestion.pk,
-        )
+        customer = suggestion.ticket.customer
+        if customer.training_consent:
+            suggestion.example_id = models_api.example_record(
+                messages=[
+                    PromptMessage(role=m["role"], content=m["content"]) for m in suggestion.prompt_messages
+                ],
+                draft=suggestion.text,
+                sent=text,
+                outcome=outcome,
+                ticket_id=suggestion.ticket_id,
+                customer_id=customer.pk,
+                suggestion_id=suggestion.pk,
+                message_id=message.pk,
+                person=customer_person(customer),
+                sent_at=message.created_at,
+            )
         suggestion.sent_text = text
         suggestion.sent_at = timezone.now()
         suggestion.sent_by = user
@@ -305,3 +315,8 @@ def suggestion_feedback(*, suggestion: Suggestion, rating: str, reason: str = ""
     Suggestion.objects.filter(pk=suggestion.pk).update(rating=rating, feedback_reason=reason.strip()[:2000])
     suggestion.refresh_from_db(fields=["rating", "feedback_reason"])
     return suggestion
+
+
+def customer_person(customer: Customer) -> dict[str, str]:
+    """What a training example keeps of its customer for redaction: name, e-mail and phone."""
+    return {"name": customer.name, "email": customer.email, "phone": customer.phone}

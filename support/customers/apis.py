@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from support.core import roles
 
@@ -263,6 +265,24 @@ class CustomerDetailApi(_Scoped, generics.RetrieveAPIView):
         data.is_valid(raise_exception=True)
         customer = services.customer_update(customer=customer, **data.validated_data)
         return Response(CustomerDetailOutput(self.get_queryset().get(pk=customer.pk)).data)
+
+
+class CustomerEraseApi(APIView):
+    """Erase a customer's personal data (administrators): name, e-mail, phone and external id; what they wrote
+    on tickets; the drafts' prompts that quoted them; their training examples and every dataset snapshot
+    that held one. The record keeps its id, so tickets stay whole. Cannot be undone."""
+
+    read_scope = roles.ADMIN
+    write_scope = roles.ADMIN
+
+    @extend_schema(request=None, responses=CustomerDetailOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        customer = selectors.customer_list_for_user(user=request.user).filter(pk=pk).first()
+        if customer is None:
+            raise Http404
+        services.customer_erase(customer=customer)
+        found = selectors.customer_list_for_user(user=request.user).prefetch_related("subscriptions__plan")
+        return Response(CustomerDetailOutput(found.get(pk=pk)).data)
 
 
 class OrganizationListApi(_Scoped, generics.ListAPIView):

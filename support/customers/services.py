@@ -9,9 +9,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from models_ft import api as models_api
 from support.core.errors import Conflict, DomainError
 
 from .models import Customer, Incident, IncidentUpdate, Organization, Plan, Product
+from .signals import customer_erased
 
 CUSTOMER_FIELDS = (
     "name",
@@ -64,12 +66,36 @@ def customer_update(
         clash = Customer.objects.filter(email__iexact=fields["email"]).exclude(pk=customer.pk)
         if clash.exists():
             raise Conflict("Another customer has this e-mail address.", field="email")
+    consented = customer.training_consent
     changed = _apply(customer, fields, CUSTOMER_FIELDS)
     with transaction.atomic():
         if changed:
             customer.save(update_fields=[*changed, "updated_at"])
         if products is not None:
             customer.products.set(products)
+        if consented and not customer.training_consent:
+            # Consent withdrawn: their replies leave the training data now, not at the next snapshot.
+            models_api.examples_forget(customer_id=customer.pk)
+    return customer
+
+
+def customer_erase(*, customer: Customer) -> Customer:
+    """Erase a customer's personal data. Their record keeps its id (tickets refer to it) but loses name,
+    e-mail, phone and external id; their training examples are deleted (with the files of every dataset
+    snapshot that held one); then `customer_erased` lets the apps holding what they wrote erase it too (the
+    tickets their messages, the console the prompts that quoted them). All in one transaction."""
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer.name = f"Erased customer {customer.pk}"
+        customer.email = f"erased-{customer.pk}@erased.invalid"
+        customer.phone = ""
+        customer.external_id = ""
+        customer.training_consent = False
+        customer.save(
+            update_fields=["name", "email", "phone", "external_id", "training_consent", "updated_at"]
+        )
+        models_api.examples_forget(customer_id=customer.pk)
+        customer_erased.send(sender=Customer, customer_id=customer.pk)
     return customer
 
 

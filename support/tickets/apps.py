@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class TicketsConfig(AppConfig):
     name = "support.tickets"
     label = "tickets"
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

@@ -12,6 +12,7 @@ import pytest
 from models_ft.models import TrainingExample
 from support.console import services, streams
 from support.console.models import Suggestion
+from support.customers.models import Customer
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +121,7 @@ def test_a_new_customer_message_makes_the_draft_stale(team, agent, agent_api):
 def test_sending_the_draft_as_is_is_accepted_and_becomes_a_training_example(team, agent, agent_api):
     _library()
     ticket = _ticket(team)
+    Customer.objects.filter(pk=ticket.customer_id).update(training_consent=True, phone="+44 7700 900123")
     suggestion = _drafted(ticket, agent)
     response = agent_api.post(
         f"/api/v1/suggestions/{suggestion.pk}/send", {"text": suggestion.text}, format="json"
@@ -132,8 +134,25 @@ def test_sending_the_draft_as_is_is_accepted_and_becomes_a_training_example(team
     example = TrainingExample.objects.get()
     assert example.messages == suggestion.prompt_messages
     assert (example.draft, example.sent, example.outcome) == (suggestion.text, suggestion.text, "accepted")
+    assert (example.message_id, example.sent_at, example.backfilled) == (reply.pk, reply.created_at, False)
+    customer = ticket.customer
+    assert example.person == {"name": customer.name, "email": customer.email, "phone": "+44 7700 900123"}
+    assert body["example_id"] == example.pk
     again = agent_api.post(f"/api/v1/suggestions/{suggestion.pk}/send", {"text": "x"}, format="json")
     assert again.status_code == 409
+
+
+def test_a_reply_to_a_customer_who_did_not_agree_to_training_is_sent_but_not_kept(team, agent, agent_api):
+    ticket = _ticket(team)
+    assert ticket.customer.training_consent is False
+    suggestion = _drafted(ticket, agent)
+    response = agent_api.post(
+        f"/api/v1/suggestions/{suggestion.pk}/send", {"text": "Hi, done."}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["example_id"] is None
+    assert ticket.messages.filter(author_kind="agent", body="Hi, done.").exists()
+    assert not TrainingExample.objects.exists()
 
 
 def test_edited_and_rewritten_replies_are_told_apart():
