@@ -27,6 +27,7 @@ __all__ = [
     "conversation_text",
     "document_upsert",
     "embedding_model",
+    "indexing_pending",
     "local_query_embedding",
     "query_vector",
     "query_vector_prepare",
@@ -72,6 +73,15 @@ def document_upsert(
         Record(title=title, text=text, external_id=external_id, source=source, metadata=dict(metadata or {})),
         embed_async=embed_async,
     )
+
+
+def indexing_pending(*, collection: str = "live") -> int:
+    """How many document versions of the collection are still waiting to be embedded (queued or embedding):
+    work that wants retrieval over the whole library can wait for zero."""
+    from .models import DocumentVersion
+
+    waiting = (DocumentVersion.State.QUEUED, DocumentVersion.State.EMBEDDING)
+    return DocumentVersion.objects.filter(document__collection=collection, state__in=waiting).count()
 
 
 def query_vector(text: str) -> list[float] | None:

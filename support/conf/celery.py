@@ -59,6 +59,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_QUEUES_ALL = ("default", "embeddings", "inference", "training")
 CELERY_TASK_ROUTES = {
+    # Long and not urgent: away from the draft workers.
+    "console.examples_backfill": {"queue": "training"},
     "knowledge.*": {"queue": "embeddings"},
     "console.*": {"queue": "inference"},
     "models_ft.train*": {"queue": "training"},

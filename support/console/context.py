@@ -51,15 +51,22 @@ FALLBACK_LANGUAGE = "en"
 """Where the library is thin in the customer's language, passages in this language fill the free slots."""
 
 
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
 NO_CUSTOMER_MESSAGE = "This ticket has no message from the customer yet, so there is nothing to reply to."
 
 
-def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
+def ticket_context_assemble(
+    *, ticket: Ticket, user: Any, before: TicketMessage | None = None
+) -> TicketContext:
     """Assemble the context for drafting a reply to `ticket` on behalf of `user` (an agent).
 
     Retrieval runs with the customer's rights (plan, organization, products, language) and the agent's staff
-    roles. Raises DomainError when the user cannot see the ticket, or when the ticket has no message from the
-    customer to answer."""
+    roles. With `before` (a message of the ticket), the context is the one the console would have assembled
+    just before that message was posted: the conversation up to it, the customer's earlier tickets, the
+    incidents of that moment; retrieval is over the knowledge base as it is now (backfilling training
+    examples from old replies). Raises DomainError when the user cannot see the ticket, or when the ticket
+    has no message from the customer to answer."""
     started = time.perf_counter()
     read = _ticket_read(ticket_id=ticket.pk, user=user)
     if read is None:
@@ -67,6 +74,10 @@ def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
     ticket = read
     customer = ticket.customer
     messages = _messages_read(ticket_id=ticket.pk)
+    moment = None
+    if before is not None:
+        moment = before.created_at
+        messages = [m for m in messages if (m.created_at, m.pk) < (before.created_at, before.pk)]
     public = [m for m in messages if m.public]
     from_customer = [m for m in public if m.author_kind == TicketMessage.AuthorKind.CUSTOMER]
     if not from_customer:
@@ -77,12 +88,12 @@ def ticket_context_assemble(*, ticket: Ticket, user: Any) -> TicketContext:
     question, _ = _clip(from_customer[-1].body.strip(), MAX_MESSAGE_CHARS)
 
     products = _products(customer=customer, ticket=ticket)
-    situation = tuple(_active_incidents(products=products))
+    situation = tuple(_active_incidents(products=products, at=moment))
     sections = (
         _conversation_section(ticket=ticket, customer=customer, messages=public),
         _staff_notes_section(customer=customer, messages=[m for m in messages if not m.public]),
         _customer_section(customer=customer, products=products),
-        _history_section(ticket=ticket, user=user),
+        _history_section(ticket=ticket, user=user, before=moment),
         _list_section(
             "incidents",
             MAX_INCIDENTS_CHARS,
@@ -285,18 +296,20 @@ def _customer_section(*, customer: Customer, products: Sequence[_Product]) -> Se
     return Section("customer", MAX_CUSTOMER_CHARS, text, truncated)
 
 
-def _history_section(*, ticket: Ticket, user: Any) -> Section:
+def _history_section(*, ticket: Ticket, user: Any, before: datetime | None = None) -> Section:
     # Through the agent's own ticket visibility: a draft shows the agent nothing they could not open.
     visible, params = ticket_visible_sql(user=user)
     sql = f"""
         SELECT t.id, t.created_at, t.subject, t.status, t.resolution, count(*) OVER ()
         FROM {Ticket._meta.db_table} t
-        WHERE t.customer_id = %s AND t.id <> %s AND {visible}
+        WHERE t.customer_id = %s AND t.id <> %s AND {visible} AND t.created_at < %s
         ORDER BY t.created_at DESC, t.id DESC
         LIMIT %s
     """  # noqa: S608 - table names and the rights condition only; the values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ticket.customer_id, ticket.pk, *params, MAX_HISTORY_TICKETS])
+        cursor.execute(
+            sql, [ticket.customer_id, ticket.pk, *params, before or _FAR_FUTURE, MAX_HISTORY_TICKETS]
+        )
         rows = cursor.fetchall()
     lines = []
     for pk, created_at, subject, status, resolution, _ in rows:
@@ -359,23 +372,34 @@ def _products(*, customer: Customer, ticket: Ticket) -> list[_Product]:
         return [_Product(*row) for row in cursor.fetchall()]
 
 
-def _active_incidents(*, products: Sequence[_Product]) -> list[str]:
-    """One line per incident now affecting any of `products`, newest first: title, status, since when, and
-    its latest update (or its customer summary)."""
+def _active_incidents(*, products: Sequence[_Product], at: datetime | None = None) -> list[str]:
+    """One line per incident now (or `at` that moment) affecting any of `products`, newest first: title,
+    status, since when, and its latest update (or its customer summary)."""
     if not products:
         return []
+    params: list[Any]
+    if at is None:
+        active, params = "i.status = ANY(%s)", [[str(s.value) for s in Incident.ACTIVE_STATUSES]]
+        status = "i.status"
+    else:
+        # Started by then and not resolved yet; its status as its latest update by then gave it.
+        active, params = "i.started_at <= %s AND (i.resolved_at IS NULL OR i.resolved_at > %s)", [at, at]
+        status = "coalesce(u.status, i.status)"
     sql = f"""
-        SELECT i.title, i.status, i.started_at, i.customer_summary,
-            (SELECT u.message FROM {IncidentUpdate._meta.db_table} u WHERE u.incident_id = i.id
-             ORDER BY u.created_at DESC, u.id DESC LIMIT 1)
+        SELECT i.title, {status}, i.started_at, i.customer_summary, u.message
         FROM {Incident._meta.db_table} i
-        WHERE i.status = ANY(%s)
+        LEFT JOIN LATERAL (
+            SELECT u.message, u.status FROM {IncidentUpdate._meta.db_table} u
+            WHERE u.incident_id = i.id AND u.created_at <= %s
+            ORDER BY u.created_at DESC, u.id DESC LIMIT 1
+        ) u ON true
+        WHERE {active}
           AND i.id IN (SELECT incident_id FROM {Incident.products.through._meta.db_table}
                        WHERE product_id = ANY(%s))
         ORDER BY i.started_at DESC, i.id DESC
-    """  # noqa: S608 - table names only; the values are parameters
+    """  # noqa: S608 - table names and fixed conditions only; the values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[str(s.value) for s in Incident.ACTIVE_STATUSES], [p.pk for p in products]])
+        cursor.execute(sql, [at or _FAR_FUTURE, *params, [p.pk for p in products]])
         rows = cursor.fetchall()
     lines = []
     for title, status, started_at, summary, latest in rows:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Any
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -44,3 +46,20 @@ def retrieval_query_prepare(ticket_ids: list[int]) -> int:
         )
         for ticket_id in ticket_ids
     )
+
+
+BACKFILL_RETRY_SECONDS = 15
+
+
+@shared_task(name="console.examples_backfill", bind=True, acks_late=True, max_retries=80)
+def examples_backfill(self: Any, since: str | None = None) -> dict[str, Any]:
+    """Backfill training examples from solved tickets (queued by the demo seed on the `training` queue).
+    Prompts include retrieval, so it waits while the library is still being embedded."""
+    from knowledge import api as knowledge
+
+    from .backfill import examples_backfill as backfill
+
+    if knowledge.indexing_pending():
+        raise self.retry(countdown=BACKFILL_RETRY_SECONDS)
+    moment = datetime.fromisoformat(since) if since else None
+    return backfill(since=moment).as_dict()

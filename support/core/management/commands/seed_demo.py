@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
+from support.console.backfill import backfill_queue
 from support.demo.seed import TICKET_COUNT, demo_seed
 
 
@@ -32,5 +33,10 @@ class Command(BaseCommand):
             f"({report.tickets_created} new), {report.messages_total} messages, "
             f"{report.documents} policy documents (embedding queued for the workers)."
         )
+        # The first training run needs examples: the solved tickets' replies, once the library is embedded.
+        if backfill_queue():
+            self.stdout.write("Training examples: backfill of the solved tickets queued for the workers.")
+        else:
+            self.stdout.write("Training examples: run `manage.py backfill_examples` (no broker to queue it).")
         password = settings.DEMO_PASSWORD if settings.DEBUG else "the value of DEMO_PASSWORD"
         self.stdout.write(f"Demo users: agent, knowledge, admin (password: {password}).")
