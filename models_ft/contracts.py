@@ -7,6 +7,11 @@ from typing import Literal
 
 Role = Literal["system", "user", "assistant"]
 
+DOCUMENTS_FENCE = "DOCUMENTS"
+"""Prompts hold the retrieved policy text between `<<<BEGIN DOCUMENTS <token>>>>` and `<<<END DOCUMENTS
+<token>>>>` lines. Contact details in there are the company's, published in its documents, and dataset
+redaction keeps them (a reply quoting the returns address should still teach the returns address)."""
+
 
 @dataclass(frozen=True)
 class PromptMessage:

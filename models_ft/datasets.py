@@ -33,8 +33,9 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
+from .contracts import DOCUMENTS_FENCE
 from .models import DatasetSnapshot, TrainingExample
-from .redaction import Person, Redactor
+from .redaction import Person, Redactor, public_contacts
 
 FILES = ("train.jsonl", "eval.jsonl", "preference.jsonl")
 _PLACEHOLDER = re.compile(r"\[([A-Z_]+?)(?:_\d+)?\]")
@@ -78,14 +79,25 @@ def _normalised(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _redacted(example: TrainingExample) -> _Kept:
+_DOCUMENTS = re.compile(
+    rf"^<<<BEGIN {DOCUMENTS_FENCE} (\S+)>>>$(.*?)^<<<END {DOCUMENTS_FENCE} \1>>>$", re.MULTILINE | re.DOTALL
+)
+
+
+def _documents(example: TrainingExample) -> list[str]:
+    """The policy text fenced in the example's prompt."""
+    return [m.group(2) for msg in example.messages for m in _DOCUMENTS.finditer(str(msg["content"]))]
+
+
+def _redacted(example: TrainingExample, public: frozenset[str]) -> _Kept:
     person = example.person or {}
     redact = Redactor(
         person=Person(
             name=str(person.get("name") or ""),
             email=str(person.get("email") or ""),
             phone=str(person.get("phone") or ""),
-        )
+        ),
+        keep=public,
     )
     prompt = [
         {"role": str(m["role"]), "content": redact(str(m["content"]))}
@@ -117,6 +129,11 @@ def snapshot_build(
     stale_before = now - timedelta(days=config.max_age_days)
     examples = TrainingExample.objects.order_by("sent_at", "id")
     total = examples.count()
+    # The company's contact details, as its policy documents quote them in any prompt, are not personal
+    # data: a reply giving the returns address should still teach the returns address.
+    public = public_contacts(
+        text for example in examples.only("messages").iterator(chunk_size=500) for text in _documents(example)
+    )
     left_out: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
     by_content: dict[str, _Kept] = {}
@@ -131,7 +148,7 @@ def snapshot_build(
         elif example.sent_at < stale_before:
             left_out["stale"] += 1
         else:
-            kept = _redacted(example)
+            kept = _redacted(example, public)
             key = hashlib.sha256(
                 json.dumps([[m["content"] for m in kept.prompt[1:]], _normalised(kept.reply)]).encode()
             ).hexdigest()

@@ -8,7 +8,7 @@ message of it, so the model still learns that the name in the customer section i
 greeting, without learning the name.
 
 What is detected, and how false alarms are kept down:
-- e-mail addresses by shape;
+- e-mail addresses by shape (except the public ones a caller names: a company's own contact details);
 - payment card numbers: 13 to 19 digits from a card network (first digit 2-6), unspaced or grouped as
   cards are printed, that pass the Luhn check;
 - IBANs: country code, check digits and account, that pass the mod-97 check;
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 _EMAIL = re.compile(
@@ -36,23 +37,25 @@ _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]\d|\d)")
 _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{1,6}(?:[\s.-]\d{1,6}){1,5}(?!\w)"
-    r"|(?<![\w+])\+\d{8,15}(?!\w)|(?<![\w+])0\d{9,11}(?!\w)"
+    # Not after a letter, digit, "-", "/" or "#": INV-2026-00123 and #2026 1234 are references.
+    r"(?<![\w+#/-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{1,6}(?:[\s.-]\d{1,6}){1,5}(?![\w:/-])"
+    r"|(?<![\w+#/-])\+\d{8,15}(?!\w)|(?<![\w+#/-])0\d{9,11}(?![\w/-])"
 )
 # For the customer's own number only: any run of digits and separators, compared digit by digit.
 _DIGIT_RUN = re.compile(r"(?<![\w+])\+?[\d(][\d\s().-]{6,}\d(?!\w)")
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _DATE_OR_TIME = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d{1,2}[:.]\d{2}$")
 _STREET_WORDS = (
-    "street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|square|sq|terrace|"
-    "close|crescent|parkway|pkwy|highway|hwy|row|walk|gardens|mews|quay|wharf"
+    "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Square|Sq|Terrace|"
+    "Close|Crescent|Parkway|Pkwy|Highway|Hwy|Row|Walk|Gardens|Mews|Quay|Wharf"
 )
+# Case matters: "12 Harbour Road" is an address, "about 5 mm and close" is not.
 _ADDRESS = re.compile(
     # 12 Harbour Road, 221B Baker Street, 5 Rue de la Paix / Rue de la Paix 8, Hauptstraße 5, Via Roma 10
     rf"(?<!\w)\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){{1,4}}(?:{_STREET_WORDS})(?!\w)"
     r"|(?<!\w)[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d{1,5}[a-z]?(?!\w)"
     r"|(?<!\w)(?:Rue|Avenue|Boulevard|Via|Calle|Avenida|Rua|Plaza)\s+(?:[\w'’-]+\s+){0,4}\d{1,5}(?!\w)"
-    r"|(?<!\w)\d{1,5},?\s+(?:Rue|Avenue|Boulevard|Via|Calle|Avenida|Rua|Plaza)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+",
-    re.IGNORECASE,
+    r"|(?<!\w)\d{1,5},?\s+(?:Rue|Avenue|Boulevard|Via|Calle|Avenida|Rua|Plaza)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+"
 )
 # A UK postcode (SW1A 1AA, M1 1AE, B33 8TH): the outward code and the inward code.
 _POSTCODE = re.compile(r"(?<![\w-])[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}(?![\w-])")
@@ -97,6 +100,8 @@ class Redactor:
     """Redacts the texts of one example (see the module's docstring); call it on each text in turn."""
 
     person: Person = field(default_factory=Person)
+    keep: frozenset[str] = frozenset()
+    """Public contact details left as they are: e-mail addresses (lower case) and phone numbers (digits)."""
     _seen: dict[tuple[str, str], str] = field(default_factory=dict)
     _counts: dict[str, int] = field(default_factory=dict)
 
@@ -112,7 +117,7 @@ class Redactor:
         if not text:
             return text
         text = self._person(text)
-        text = _EMAIL.sub(lambda m: self.placeholder("EMAIL", m.group().lower()), text)
+        text = _EMAIL.sub(self._email, text)
         text = _IBAN.sub(self._iban, text)
         text = _CARD.sub(self._card, text)
         text = _IPV4.sub(self._ipv4, text)
@@ -149,6 +154,10 @@ class Redactor:
                 text = _word_sub(parts[0], "[CUSTOMER_NAME]", text)
         return text
 
+    def _email(self, match: re.Match[str]) -> str:
+        value = match.group().lower()
+        return match.group() if value in self.keep else self.placeholder("EMAIL", value)
+
     def _iban(self, match: re.Match[str]) -> str:
         value = match.group()
         if not iban_valid(value):
@@ -183,7 +192,9 @@ class Redactor:
     def _phone(self, match: re.Match[str]) -> str:
         value = match.group()
         digits = _digits(value)
-        if not 8 <= len(digits) <= 15 or _DATE_OR_TIME.match(value.strip()):
+        if not 8 <= len(digits) <= 15 or _DATE_OR_TIME.match(value.strip()) or _DATE.search(value):
+            return value
+        if digits in self.keep:
             return value
         if re.fullmatch(r"\d{1,3}(?:[ .,]\d{3})+", value):  # 1.250.000 or 12 500 000: an amount
             return value
@@ -196,7 +207,16 @@ def _word_sub(word: str, replacement: str, text: str, *, ignore_case: bool = Fal
     return re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", replacement, text, flags=flags)
 
 
-def redact_all(texts: list[str], person: Person) -> list[str]:
+def public_contacts(texts: Iterable[str]) -> frozenset[str]:
+    """The e-mail addresses (lower case) and phone numbers (digits) in `texts`: for `Redactor.keep`."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(m.group().lower() for m in _EMAIL.finditer(text))
+        found.update(_digits(m.group()) for m in _PHONE.finditer(text) if 8 <= len(_digits(m.group())) <= 15)
+    return frozenset(found)
+
+
+def redact_all(texts: list[str], person: Person, keep: frozenset[str] = frozenset()) -> list[str]:
     """The texts of one example, redacted with one redactor (consistent placeholders across them)."""
-    redactor = Redactor(person=person)
+    redactor = Redactor(person=person, keep=keep)
     return [redactor(text) for text in texts]

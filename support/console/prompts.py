@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from models_ft.contracts import DraftFacts, Passage, PromptMessage
+from models_ft.contracts import DOCUMENTS_FENCE, DraftFacts, Passage, PromptMessage
 
 from .contracts import CitedPassage, Section, TicketContext
 
@@ -94,7 +94,7 @@ def _documents_block(passages: tuple[CitedPassage, ...]) -> str:
     if not passages:
         return f"{title}\nNo policy documents were found for this question."
     body = "\n\n".join(f"{passage_label(p)}\n{p.chunk.text.strip()}" for p in passages)
-    return f"{title}\n{_fence('DOCUMENTS', body)}"
+    return f"{title}\n{_fence(DOCUMENTS_FENCE, body)}"
 
 
 def _language_words(language: str) -> str:

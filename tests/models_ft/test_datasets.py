@@ -221,3 +221,22 @@ def test_forgetting_a_customer_deletes_their_examples_and_withdraws_snapshots_ho
     assert snapshot.withdrawn_at is not None
     assert not snapshot_path(snapshot).exists()
     assert api.examples_forget(customer_id=7) == 0
+
+
+def test_the_companys_contact_details_quoted_from_its_documents_are_kept():
+    documents = (
+        "<<<BEGIN DOCUMENTS 0123456789abcdef>>>\n[1] Returns\nE-mail returns@shop.example.\n"
+        "<<<END DOCUMENTS 0123456789abcdef>>>"
+    )
+    for i in range(2):
+        api.example_record(
+            messages=[PromptMessage("user", f"{documents}\nMy address is dana.private@home.example ({i})")],
+            draft="d",
+            sent=f"Please write to returns@shop.example [1], not from dana.private@home.example ({i}).",
+            outcome="accepted",
+            ticket_id=1,
+            customer_id=7,
+        )
+    snapshot, _ = snapshot_build(config=_config(min_reply_chars=5))
+    reply = _rows(snapshot, "train.jsonl")[0]["messages"][-1]["content"]
+    assert reply == "Please write to returns@shop.example [1], not from [EMAIL_1] (0)."

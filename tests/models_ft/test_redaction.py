@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from models_ft.redaction import Person, Redactor, iban_valid, luhn_valid, redact_all
+from models_ft.redaction import (
+    Person,
+    Redactor,
+    iban_valid,
+    luhn_valid,
+    public_contacts,
+    redact_all,
+)
 
 DANA = Person(name="Dana Whitfield", email="dana.w@harlow.example", phone="+44 7700 900123")
 
@@ -45,6 +52,9 @@ def test_each_kind_of_personal_data_gets_its_typed_placeholder(text, expected):
         "IBAN DE89 3704 0044 0532 0130 01 fails mod 97.",
         "Address 999.1.1.1 is not an address; nor is 10:30:00.",
         "We will refund the annual plan within 30 days.",
+        "Customer Dana Ortiz, 2026-11-21 10:38 UTC: the app loops.",
+        "Invoice INV-2026-000123, part 12/2026 3344.",
+        "Pull out about 5 mm and close the cover; press 2 Buttons and Close.",
     ],
 )
 def test_look_alikes_are_left_alone(text):
@@ -89,3 +99,11 @@ def test_checksums():
     assert iban_valid("DE89 3704 0044 0532 0130 00")
     assert not iban_valid("DE89 3704 0044 0532 0130 01")
     assert not iban_valid("DE89")
+
+
+def test_public_contact_details_are_kept():
+    keep = public_contacts(["Write to returns@shop.example or call +44 20 7946 0000."])
+    redact = Redactor(keep=keep)
+    assert redact("Returns: RETURNS@shop.example, +44 20 7946 0000; me: dana@home.example") == (
+        "Returns: RETURNS@shop.example, +44 20 7946 0000; me: [EMAIL_1]"
+    )
