@@ -1,8 +1,8 @@
 """The one door into `models_ft` for the rest of Openbook. Plain functions, frozen values.
 
 Which backend drafts replies is a setting (`GENERATION_BACKEND`), read on every call. The active adapter is
-a setting too for now (`GENERATION_ADAPTER`, with `GENERATION_ADAPTER_PATH` for the local backend): there is
-no adapter registry yet, so promoting an adapter means changing the workers' environment and restarting them.
+the registry's active one (`models_ft.registry`), read every few seconds, so a promotion reaches the workers
+without a restart; `GENERATION_ADAPTER` (with `GENERATION_ADAPTER_PATH` for the local backend) overrides it.
 """
 
 from __future__ import annotations
@@ -50,15 +50,19 @@ def _backend() -> str:
 
 
 def active_adapter() -> str | None:
-    """The name of the adapter drafts are generated with, or None for the bare model. The local backend
-    names an adapter it loads from a folder without a name after that folder."""
+    """The name of the adapter drafts are generated with, or None for the bare model: the settings'
+    (GENERATION_ADAPTER, or the folder GENERATION_ADAPTER_PATH names for the local backend) when set, else
+    the registry's active adapter. The local backend names an adapter by its folder."""
     name = str(settings.GENERATION_ADAPTER or "").strip()
     if name:
         return name
     path = str(settings.GENERATION_ADAPTER_PATH or "").strip()
     if path and _backend() == "local":
         return Path(path).name or path
-    return None
+    from .registry import active_adapter as registry_active
+
+    active = registry_active()
+    return active.name if active is not None else None
 
 
 def generate(request: GenerationRequest) -> Iterator[str]:

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from knowledge import apis as knowledge
+from models_ft import apis as training
 from support.console import apis as console
 from support.core import apis as core
 from support.core.views import landing
@@ -54,6 +55,17 @@ api_v1 = [
         "suggestions/<int:pk>/feedback", console.SuggestionFeedbackApi.as_view(), name="suggestion-feedback"
     ),
     path("audit/generations", console.GenerationAuditApi.as_view(), name="audit-generations"),
+    path("training/snapshots", training.SnapshotListApi.as_view(), name="training-snapshots"),
+    path("training/runs", training.RunListApi.as_view(), name="training-runs"),
+    path("training/runs/<int:pk>", training.RunDetailApi.as_view(), name="training-run"),
+    path("training/runs/<int:pk>/cancel", training.RunCancelApi.as_view(), name="training-run-cancel"),
+    path("training/adapters", training.AdapterListApi.as_view(), name="training-adapters"),
+    path("training/adapters/rollback", training.AdapterRollbackApi.as_view(), name="training-rollback"),
+    path("training/adapters/<int:pk>", training.AdapterDetailApi.as_view(), name="training-adapter"),
+    path("training/adapters/<int:pk>/promote", training.AdapterPromoteApi.as_view(), name="training-promote"),
+    path("training/evaluations", training.EvaluationListApi.as_view(), name="training-evaluations"),
+    path("training/evaluations/<int:pk>", training.EvaluationDetailApi.as_view(), name="training-evaluation"),
+    path("training/events", training.EventListApi.as_view(), name="training-events"),
     path("knowledge/index", knowledge.IndexStatusApi.as_view(), name="knowledge-index"),
 ]
 

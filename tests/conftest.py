@@ -5,6 +5,7 @@ Celery worker process."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -27,6 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session", autouse=True)
 def _clean_test_redis() -> None:
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_test_files() -> None:
+    """Datasets, adapters and runs of earlier test sessions go (they live apart from development data)."""
+    shutil.rmtree(settings.TEST_FILES_DIR, ignore_errors=True)
 
 
 @pytest.fixture

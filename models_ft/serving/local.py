@@ -53,6 +53,14 @@ def configured() -> _Key:
             "set GENERATION_ADAPTER_PATH too.",
             retryable=False,
         )
+    if not adapter_path:
+        # The registry's active adapter, when it was trained on this model: promoting another one (or
+        # rolling back) changes this key, and the next draft loads it.
+        from ..registry import active_adapter
+
+        active = active_adapter()
+        if active is not None and active.base_model == model:
+            adapter_path = str(active.path)
     return _Key(model=model, adapter_path=adapter_path, device=str(settings.GENERATION_DEVICE or "cpu"))
 
 

@@ -24,6 +24,17 @@ from pathlib import Path
 from typing import Any
 
 MARKER_FILE = "openbook_demo_model.json"
+# How to fine-tune a model this small (the LoraTrainingConfig defaults suit billions of parameters): a higher
+# learning rate, and LoRA on every projection. Training runs on the demo model start from these.
+RECOMMENDED_TRAINING = {
+    "learning_rate": 2e-3,
+    "rank": 8,
+    "alpha": 16,
+    "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    "max_length": 768,
+    "batch_size": 4,
+    "epochs": 1,
+}
 LABEL = "Openbook demo model (trained locally on the demo company's text; not a real language model)"
 SPECIAL_TOKENS = ["<|pad|>", "<|endoftext|>", "<|system|>", "<|user|>", "<|assistant|>", "<|end|>"]
 # Each message: its role's token, a newline, the content, <|end|>. The reply the model writes ends with
@@ -151,6 +162,7 @@ def make_demo_model(
         "tokens": len(stream),
         "final_loss": round(loss_value, 4),
         "seconds": round(time.monotonic() - started, 1),
+        "training": RECOMMENDED_TRAINING,
     }
     (out / MARKER_FILE).write_text(json.dumps(made, indent=2) + "\n")
     return made
@@ -169,3 +181,15 @@ def demo_label(model_path: str) -> str | None:
         return str(json.loads(marker.read_text()).get("label") or LABEL)
     except (OSError, ValueError):
         return LABEL
+
+
+def recommended_training(model_path: str) -> dict[str, Any]:
+    """The training settings a demo model recommends for itself ({} for any other model)."""
+    marker = Path(model_path) / MARKER_FILE
+    if not marker.is_file():
+        return {}
+    try:
+        values = json.loads(marker.read_text()).get("training") or {}
+    except (OSError, ValueError):
+        return {}
+    return dict(values) if isinstance(values, dict) else {}

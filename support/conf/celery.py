@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
+from celery.schedules import crontab
+
 from support import embedded
 
 from .base import DATA_DIR
 from .env import env_bool, env_int, env_url
+from .training import FINETUNE_HOUR
 
 _redis_env = env_url(
     "REDIS_URL", ["redis", "rediss", "unix"], help="Redis for the Celery broker and cache. Unset: embedded."
@@ -61,6 +64,9 @@ CELERY_QUEUES_ALL = ("default", "embeddings", "inference", "training")
 CELERY_TASK_ROUTES = {
     # Long and not urgent: away from the draft workers.
     "console.examples_backfill": {"queue": "training"},
+    "console.finetune_cycle": {"queue": "training"},
+    "console.training_run": {"queue": "training"},
+    "console.demo_model_build": {"queue": "training"},
     "knowledge.*": {"queue": "embeddings"},
     "console.*": {"queue": "inference"},
     "models_ft.train*": {"queue": "training"},
@@ -117,4 +123,10 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "openbook",
     }
+}
+# Nightly: snapshot, train, evaluate, decide (when enough new examples arrived; see FINETUNE_*).
+CELERY_BEAT_SCHEDULE["finetune-cycle"] = {
+    "task": "console.finetune_cycle",
+    "schedule": crontab(hour=FINETUNE_HOUR, minute=0),
+    "options": {"queue": "training", "expires": 6 * 3600},
 }

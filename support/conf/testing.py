@@ -30,3 +30,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The test process loads the embedding model anyway (fixtures are embedded in-process), so searches embed
 # their query here too. Tests of the worker round trip, the web's path, ask for QUERY_EMBEDDING="worker".
 QUERY_EMBEDDING = "local"
+
+# Training files of tests, apart from a development run's (the test worker reads these settings too).
+from .settings import DATA_DIR  # noqa: E402
+
+TEST_FILES_DIR = DATA_DIR / "test-files"
+DATASET_STORE = TEST_FILES_DIR / "datasets"
+ADAPTER_STORE = TEST_FILES_DIR / "adapters"
+TRAINING_RUNS_DIR = TEST_FILES_DIR / "runs"
+BASE_MODEL = str(TEST_FILES_DIR / "demo-model")

@@ -27,3 +27,54 @@ DATASET_MAX_AGE_DAYS = env_int(
     minimum=1,
     help="Replies sent longer ago than this are stale (the policies they quote may have changed).",
 )
+
+BASE_MODEL = env_str(
+    "BASE_MODEL",
+    "",
+    help="The causal LM adapters are trained on and served with: a folder or hub id (empty: the demo "
+    "model in DATA_DIR/demo-model, built by `manage.py make_demo_model`).",
+) or str(DATA_DIR / "demo-model")
+BASE_MODEL_REVISION = (
+    env_str("BASE_MODEL_REVISION", "", help="Revision of a hub BASE_MODEL (empty: main).") or ""
+)
+ADAPTER_STORE = Path(
+    env_str("ADAPTER_STORE", "", help="Folder of trained adapters (empty: DATA_DIR/adapters).")
+    or DATA_DIR / "adapters"
+)
+TRAINING_RUNS_DIR = Path(
+    env_str("TRAINING_RUNS_DIR", "", help="Working folders of training runs (empty: DATA_DIR/runs).")
+    or DATA_DIR / "runs"
+)
+TRAINING_CONFIG = (
+    env_str(
+        "TRAINING_CONFIG",
+        "",
+        help='LoraTrainingConfig fields as JSON, e.g. {"rank": 16, "epochs": 2} (empty: the defaults).',
+    )
+    or ""
+)
+FINETUNE_MIN_NEW_EXAMPLES = env_int(
+    "FINETUNE_MIN_NEW_EXAMPLES",
+    50,
+    minimum=1,
+    help="The scheduled cycle trains only when at least this many examples are newer than the last snapshot.",
+)
+FINETUNE_PROMOTE_MARGIN = env_float(
+    "FINETUNE_PROMOTE_MARGIN",
+    0.01,
+    minimum=0.0,
+    help="How much a candidate must beat the active model on the primary metric (chrF) to be promoted.",
+)
+FINETUNE_HOUR = env_int(
+    "FINETUNE_HOUR", 2, minimum=0, maximum=23, help="Hour (TIME_ZONE) at which beat runs the nightly cycle."
+)
+FINETUNE_EVAL_EXAMPLES = env_int(
+    "FINETUNE_EVAL_EXAMPLES", 24, minimum=1, help="Held-out examples each configuration is evaluated on."
+)
+FINETUNE_MAX_PERPLEXITY_RATIO = env_float(
+    "FINETUNE_MAX_PERPLEXITY_RATIO",
+    1.5,
+    minimum=1.0,
+    help="A candidate whose perplexity on general text exceeds the base model's by more than this factor "
+    "has forgotten too much to be promoted.",
+)

@@ -116,15 +116,18 @@ def _first_administrator() -> Any:
 
 
 def backfill_queue(*, since: datetime | None = None) -> bool:
-    """Queue a backfill for the `training` workers (it waits there until the library is embedded); False
-    when the broker cannot be reached (run `manage.py backfill_examples` instead)."""
+    """Queue a backfill for the `training` workers (it waits there until the library is embedded), and the
+    demo base model's build after it; False when the broker cannot be reached (run `manage.py
+    backfill_examples` and `manage.py make_demo_model` instead)."""
     from kombu.exceptions import OperationalError as BrokerError
 
     from .receivers import PUBLISH_RETRY
+    from .tasks import demo_model_build
     from .tasks import examples_backfill as task
 
     try:
         task.apply_async(args=[since.isoformat() if since else None], retry_policy=PUBLISH_RETRY)
+        demo_model_build.apply_async(retry_policy=PUBLISH_RETRY)
     except BrokerError as exc:
         log.warning("could not queue the training examples backfill: %s", exc)
         return False

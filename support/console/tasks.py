@@ -63,3 +63,35 @@ def examples_backfill(self: Any, since: str | None = None) -> dict[str, Any]:
         raise self.retry(countdown=BACKFILL_RETRY_SECONDS)
     moment = datetime.fromisoformat(since) if since else None
     return backfill(since=moment).as_dict()
+
+
+@shared_task(
+    name="console.finetune_cycle", acks_late=True, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 60
+)
+def finetune_cycle(force: bool = False) -> dict[str, Any]:
+    """The nightly fine-tuning cycle (beat, `training` queue): snapshot, train, evaluate, decide."""
+    from knowledge import api as knowledge
+    from models_ft.cycle import finetune_cycle as cycle
+
+    with knowledge.local_query_embedding():
+        result = cycle(force=force, embed=lambda texts: knowledge.text_vectors(texts)[1], by="schedule")
+    return result.as_dict()
+
+
+@shared_task(name="console.training_run", acks_late=True, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 60)
+def training_run(run_id: int) -> str | None:
+    """Train a queued run (asked for over the API) on the `training` workers; the adapter's name."""
+    from models_ft.runs import run_execute
+
+    adapter = run_execute(run_id=run_id)
+    return adapter.name if adapter is not None else None
+
+
+@shared_task(name="console.demo_model_build", acks_late=True, soft_time_limit=3600, time_limit=3660)
+def demo_model_build() -> str:
+    """Build the demo base model at BASE_MODEL when nothing is there yet (queued by the demo seed, on the
+    `training` queue): the fine-tuning loop then has a model to train."""
+    from django.core.management import call_command
+
+    call_command("make_demo_model", "--no-progress")
+    return str(settings.BASE_MODEL)

@@ -20,6 +20,9 @@ from models_ft.api import (
 from models_ft.serving import local
 from tests.tiny_lm import tiny_gpt2
 
+# The active adapter is read from the registry (the database).
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:

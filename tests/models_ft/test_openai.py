@@ -22,6 +22,9 @@ from models_ft.api import (
 )
 from models_ft.serving import openai_compat
 
+# The active adapter is read from the registry (the database).
+pytestmark = pytest.mark.django_db
+
 Reply = Callable[[BaseHTTPRequestHandler], None]
 
 

@@ -35,8 +35,12 @@ class Command(BaseCommand):
         )
         # The first training run needs examples: the solved tickets' replies, once the library is embedded.
         if backfill_queue():
-            self.stdout.write("Training examples: backfill of the solved tickets queued for the workers.")
+            self.stdout.write(
+                "Training: backfill of the solved tickets and the demo base model queued for the workers."
+            )
         else:
-            self.stdout.write("Training examples: run `manage.py backfill_examples` (no broker to queue it).")
+            self.stdout.write(
+                "Training: run `manage.py backfill_examples` and `manage.py make_demo_model` (no broker)."
+            )
         password = settings.DEMO_PASSWORD if settings.DEBUG else "the value of DEMO_PASSWORD"
         self.stdout.write(f"Demo users: agent, knowledge, admin (password: {password}).")
