@@ -1,4 +1,4 @@
-"""`python -m support.bench [--only quality,throughput,latency,edit] [--datasets DIR] [--json]`
+"""`python -m support.bench [--only quality,throughput,latency,edit,assist,training] [--json] ...`
 
 Prepares the benchmark database (created and migrated when missing), runs the chosen benchmarks in order,
 and prints one table: benchmark | measured | target | result. A missed target is a FAIL row, not an error:
@@ -19,7 +19,7 @@ from typing import Any
 from .report import Row, as_json, failed, say, table
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-BENCHMARKS = ("quality", "throughput", "latency", "edit", "assist")
+BENCHMARKS = ("quality", "throughput", "latency", "edit", "assist", "training")
 
 
 def _only(value: str) -> list[str]:
@@ -90,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "latency": lambda: _latency(options),
         "edit": lambda: _edit(options),
         "assist": lambda: _assist(options),
+        "training": _training,
     }
     rows, durations, crashed = run_all(options.only, runs, _row_names)
     sys.stdout.write(table(rows) + "\n")
@@ -164,10 +165,12 @@ def _database_create(database: dict[str, Any], server_database: str, name: str) 
 
 
 def _row_names(name: str) -> list[str]:
-    from . import assist, edit, latency, quality, throughput
+    from . import assist, edit, latency, quality, throughput, training
 
     if name == "assist":
         return list(assist.ROWS)
+    if name == "training":
+        return list(training.ROWS)
     if name == "quality":
         return [row for dataset in quality.DATASETS for row in dataset.row_names()]
     if name == "throughput":
@@ -205,6 +208,12 @@ def _assist(options: argparse.Namespace) -> list[Row]:
     from . import assist
 
     return assist.run(workers=options.assist_workers)
+
+
+def _training() -> list[Row]:
+    from . import training
+
+    return training.run()
 
 
 def _duration(seconds: float) -> str:

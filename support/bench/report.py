@@ -80,8 +80,10 @@ def _with_unit(value: float, unit: str) -> str:
         return f"{value * 100:.1f}%"
     if unit == "ms":
         return f"{value:.1f} ms"
-    if unit == "texts/s":
-        return f"{value:.1f} texts/s"
+    if unit in ("texts/s", "tokens/s", "s"):
+        return f"{value:.1f} {unit}"
+    if unit == "MB":
+        return f"{value:.0f} MB"
     if unit == "chunks":
         return f"{value:g} chunk" + ("" if value == 1 else "s")
     return f"{value:.4f}" if not float(value).is_integer() else f"{value:g}"
