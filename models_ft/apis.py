@@ -1,5 +1,6 @@
-"""The fine-tuning loop over the API, for administrators: dataset snapshots, training runs (start, follow,
-cancel), the adapter registry (promote, roll back), evaluation matrices and the cycle's decisions."""
+"""The fine-tuning loop over the API, for administrators: training examples (reject), dataset snapshots,
+training runs (start, follow, cancel), the adapter registry (promote, roll back), evaluation matrices and
+the cycle's decisions."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from support.core import roles
 from support.core.errors import DomainError
 
 from .datasets import DatasetError, snapshot_build
-from .models import Adapter, AdapterEvent, DatasetSnapshot, EvaluationMatrix, TrainingRun
+from .models import Adapter, AdapterEvent, DatasetSnapshot, EvaluationMatrix, TrainingExample, TrainingRun
 from .registry import adapter_promote, adapter_rollback
 from .runs import run_cancel, run_create
+from .training.demo_model import demo_label
 
 
 class _Admin:
@@ -45,8 +47,18 @@ class SnapshotOutput(serializers.ModelSerializer):
         ]
 
 
+def _base_label(base_model: str) -> str | None:
+    return demo_label(base_model)
+
+
 class RunOutput(serializers.ModelSerializer):
     adapter = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    base_model_label = serializers.SerializerMethodField(
+        help_text="Set when the base model is the locally trained demo model: say so in the UI."
+    )
+
+    def get_base_model_label(self, run: TrainingRun) -> str | None:
+        return _base_label(run.base_model)
 
     class Meta:
         model = TrainingRun
@@ -54,6 +66,7 @@ class RunOutput(serializers.ModelSerializer):
             "id",
             "snapshot",
             "base_model",
+            "base_model_label",
             "base_revision",
             "config",
             "status",
@@ -76,12 +89,20 @@ class RunOutput(serializers.ModelSerializer):
 
 
 class AdapterOutput(serializers.ModelSerializer):
+    base_model_label = serializers.SerializerMethodField(
+        help_text="Set when the base model is the locally trained demo model: say so in the UI."
+    )
+
+    def get_base_model_label(self, adapter: Adapter) -> str | None:
+        return _base_label(adapter.base_model)
+
     class Meta:
         model = Adapter
         fields = [
             "id",
             "name",
             "base_model",
+            "base_model_label",
             "base_revision",
             "snapshot",
             "run",
@@ -113,6 +134,26 @@ class EventOutput(serializers.ModelSerializer):
         fields = ["id", "action", "adapter", "previous", "reason", "details", "by", "created_at"]
 
 
+class ExampleOutput(serializers.ModelSerializer):
+    class Meta:
+        model = TrainingExample
+        fields = [
+            "id",
+            "outcome",
+            "backfilled",
+            "rejected",
+            "rejected_reason",
+            "ticket_id",
+            "customer_id",
+            "suggestion_id",
+            "message_id",
+            "draft",
+            "sent",
+            "sent_at",
+            "created_at",
+        ]
+
+
 class RunInput(serializers.Serializer):
     snapshot = serializers.IntegerField(required=False, help_text="Snapshot id (default: the newest).")
     config = serializers.DictField(required=False, help_text="LoraTrainingConfig fields.")
@@ -120,6 +161,11 @@ class RunInput(serializers.Serializer):
 
 class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class RejectInput(serializers.Serializer):
+    rejected = serializers.BooleanField(required=False, default=True)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
 def _username(request: Request) -> str:
@@ -244,3 +290,38 @@ class EventListApi(_Admin, generics.ListAPIView):
     serializer_class = EventOutput
     queryset = AdapterEvent.objects.select_related("adapter", "previous")
     filter_backends: list[Any] = []
+
+
+class ExampleListApi(_Admin, generics.ListAPIView):
+    """Training examples, newest first (`?rejected=true|false`, `?backfilled=true|false` filter them). The
+    prompt is left out here: it holds the customer's data unredacted."""
+
+    serializer_class = ExampleOutput
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        examples = TrainingExample.objects.order_by("-sent_at", "-id")
+        for name in ("rejected", "backfilled"):
+            value = self.request.query_params.get(name)
+            if value is not None:
+                if value not in ("true", "false"):
+                    raise DomainError(f"{name} must be true or false.", field=name)
+                examples = examples.filter(**{name: value == "true"})
+        return examples
+
+
+class ExampleRejectApi(_Admin, APIView):
+    """Leave an example out of every future dataset (`{"reason": ...}`); `{"rejected": false}` takes it
+    back."""
+
+    @extend_schema(request=RejectInput, responses=ExampleOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        example = TrainingExample.objects.filter(pk=pk).first()
+        if example is None:
+            raise Http404
+        data = RejectInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        example.rejected = data.validated_data["rejected"]
+        example.rejected_reason = data.validated_data["reason"] if example.rejected else ""
+        example.save(update_fields=["rejected", "rejected_reason"])
+        return Response(ExampleOutput(example).data)

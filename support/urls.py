@@ -55,6 +55,8 @@ api_v1 = [
         "suggestions/<int:pk>/feedback", console.SuggestionFeedbackApi.as_view(), name="suggestion-feedback"
     ),
     path("audit/generations", console.GenerationAuditApi.as_view(), name="audit-generations"),
+    path("training/examples", training.ExampleListApi.as_view(), name="training-examples"),
+    path("training/examples/<int:pk>/reject", training.ExampleRejectApi.as_view(), name="training-reject"),
     path("training/snapshots", training.SnapshotListApi.as_view(), name="training-snapshots"),
     path("training/runs", training.RunListApi.as_view(), name="training-runs"),
     path("training/runs/<int:pk>", training.RunDetailApi.as_view(), name="training-run"),

@@ -148,6 +148,11 @@ SPECTACULAR_SETTINGS = {
         "SuggestionStatusEnum": "support.console.models.Suggestion.Status",
         "SuggestionRatingEnum": "support.console.models.Suggestion.Rating",
         "GroundingFlagKindEnum": "support.console.contracts.FLAG_KINDS",
+        "SuggestionOutcomeEnum": "support.console.models.Suggestion.Outcome",
+        "ExampleOutcomeEnum": "models_ft.models.TrainingExample.Outcome",
+        "TrainingRunStatusEnum": "models_ft.models.TrainingRun.Status",
+        "AdapterStatusEnum": "models_ft.models.Adapter.Status",
+        "AdapterEventActionEnum": "models_ft.models.AdapterEvent.Action",
     },
 }
 

@@ -230,3 +230,31 @@ def test_the_api_is_for_administrators_and_trains_on_the_worker(
     events = admin_api.get("/api/v1/training/events").json()["results"]
     assert [e["action"] for e in events] == ["rolled_back", "promoted"]
     assert admin_api.post("/api/v1/training/runs/999999/cancel").status_code == 404
+
+
+def test_administrators_list_and_reject_examples(admin_api, agent_api, demo_model):
+    _examples(3)
+    assert agent_api.get("/api/v1/training/examples").status_code == 403
+    listed = admin_api.get("/api/v1/training/examples").json()
+    assert listed["count"] == 3
+    assert "messages" not in listed["results"][0]
+    pk = listed["results"][0]["id"]
+    rejected = admin_api.post(
+        f"/api/v1/training/examples/{pk}/reject", {"reason": "wrong policy"}, format="json"
+    )
+    assert (rejected.json()["rejected"], rejected.json()["rejected_reason"]) == (True, "wrong policy")
+    assert admin_api.get("/api/v1/training/examples?rejected=true").json()["count"] == 1
+    assert admin_api.get("/api/v1/training/examples?rejected=maybe").status_code == 400
+    back = admin_api.post(f"/api/v1/training/examples/{pk}/reject", {"rejected": False}, format="json").json()
+    assert (back["rejected"], back["rejected_reason"]) == (False, "")
+    assert admin_api.post("/api/v1/training/examples/999999/reject", {}, format="json").status_code == 404
+    adapters_label = admin_api.get("/api/v1/training/runs").json()
+    assert adapters_label["count"] == 0
+
+
+def test_the_demo_model_is_labelled_as_such_over_the_api(admin_api, demo_model):
+    snapshot = _snapshot()
+    run = run_create(snapshot=snapshot, config=QUICK)
+    body = admin_api.get(f"/api/v1/training/runs/{run.pk}").json()
+    assert body["base_model_label"].startswith("Openbook demo model")
+    run_cancel(run=run)
