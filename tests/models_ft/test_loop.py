@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.utils import timezone
 from models_ft import api as models_api
 from models_ft.contracts import PromptMessage
 from models_ft.cycle import finetune_cycle
-from models_ft.datasets import DatasetConfig, snapshot_build
+from models_ft.datasets import DatasetConfig, snapshot_build, snapshot_path
 from models_ft.evaluation.matrix import Matrix, MatrixRow, decide
 from models_ft.models import Adapter, AdapterEvent, DatasetSnapshot, EvaluationMatrix, TrainingRun
 from models_ft.registry import active_adapter, adapter_path, adapter_promote, adapter_rollback
@@ -258,3 +259,43 @@ def test_the_demo_model_is_labelled_as_such_over_the_api(admin_api, demo_model):
     body = admin_api.get(f"/api/v1/training/runs/{run.pk}").json()
     assert body["base_model_label"].startswith("Openbook demo model")
     run_cancel(run=run)
+
+
+def test_a_candidate_no_better_than_the_base_is_refused(demo_model, settings):
+    """A real adapter that learned nothing (a learning rate of almost zero) drafts as the base model does:
+    the gate keeps the base model."""
+    settings.FINETUNE_EVAL_EXAMPLES = 2
+    snapshot = _snapshot()
+    adapter = run_execute(run_id=run_create(snapshot=snapshot, config={**QUICK, "learning_rate": 1e-12}).pk)
+    from models_ft.cycle import adapter_evaluate
+
+    _, matrix = adapter_evaluate(adapter=adapter, embed=None)
+    assert matrix.row("candidate").scores["chrf"] == matrix.row("base").scores["chrf"]
+    decision = decide(matrix, margin=0.01)
+    assert not decision.promote
+    assert "does not beat the base model's" in decision.reason
+
+
+def test_a_run_whose_worker_died_is_taken_over_and_resumes(demo_model):
+    snapshot = _snapshot()
+    run = run_create(snapshot=snapshot, config={**QUICK, "checkpoint_every": 1, "epochs": 2})
+    asked = {"n": 0}
+    from models_ft.training.train import LoraTrainingConfig, TrainingCancelled, train
+
+    # The first worker trains two steps and dies (its checkpoint stays; the row still says running).
+    with pytest.raises(TrainingCancelled):
+        train(
+            base_model=run.base_model,
+            dataset=snapshot_path(snapshot) / "train.jsonl",
+            out=Path(run.output_dir),
+            config=LoraTrainingConfig.from_dict(run.config),
+            should_stop=lambda: (asked.__setitem__("n", asked["n"] + 1), asked["n"] > 2)[1],
+        )
+    TrainingRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=timezone.now())
+    assert run_execute(run_id=run.pk) is None  # alive as far as anyone knows: not taken
+    TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    adapter = run_execute(run_id=run.pk)
+    assert adapter is not None
+    run.refresh_from_db()
+    assert (run.status, run.step, run.total_steps) == ("succeeded", 4, 4)
+    assert [step for step, _ in run.losses] == [1, 2, 3, 4]
