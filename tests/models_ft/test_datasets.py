@@ -200,7 +200,7 @@ def test_build_dataset_command_prints_its_snapshot(capsys):
     assert (summary["train"], summary["eval"], summary["created"]) == (3, 1, True)
     assert Path(summary["path"], "train.jsonl").exists()
     call_command("build_dataset", "--no-progress", "--eval-fraction", "0.25")
-    assert "unchanged since" in capsys.readouterr().out
+    assert "already built from these examples" in capsys.readouterr().out
 
 
 def test_forgetting_a_customer_deletes_their_examples_and_withdraws_snapshots_holding_them():

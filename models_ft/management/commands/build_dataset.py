@@ -52,8 +52,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(summary))
             return
-        verb = "built" if created else "unchanged since"
-        self.stdout.write(f"Dataset {snapshot.content_hash[:12]} {verb}: {snapshot_path(snapshot)}")
+        done = "built" if created else "already built from these examples"
+        self.stdout.write(f"Dataset {snapshot.content_hash[:12]} {done}: {snapshot_path(snapshot)}")
         self.stdout.write(
             f"  {snapshot.train_count} train, {snapshot.eval_count} eval, "
             f"{snapshot.preference_count} preference pairs"
