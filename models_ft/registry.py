@@ -51,6 +51,7 @@ def adapter_register(*, run: TrainingRun, adapter_dir: Path) -> Adapter:
         for path in staging.rglob("*"):
             if path.is_file():
                 path.chmod(0o444)
+        shutil.rmtree(target, ignore_errors=True)  # left by an attempt that died before its row was written
         staging.replace(target)
     except OSError as exc:
         raise DomainError(f"Could not store the adapter under {store}: {exc.strerror or exc}.") from exc

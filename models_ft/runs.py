@@ -92,12 +92,19 @@ def run_cancel(*, run: TrainingRun) -> TrainingRun:
         TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED).update(
             status=TrainingRun.Status.CANCELLED, active=None, finished_at=timezone.now()
         )
+    elif run.status == TrainingRun.Status.RUNNING and _stale(run):
+        # Its worker died: nobody would see the request, so the run ends here (its checkpoint stays).
+        _finish(run.pk, TrainingRun.Status.CANCELLED, "Cancelled after its worker stopped.")
     elif run.status == TrainingRun.Status.RUNNING:
         TrainingRun.objects.filter(pk=run.pk).update(cancel_requested=True)
     else:
         raise Conflict(f"Run {run.pk} has already ended ({run.status}).", code="run_ended")
     run.refresh_from_db()
     return run
+
+
+def _stale(run: TrainingRun) -> bool:
+    return run.heartbeat_at is not None and run.heartbeat_at < timezone.now() - RUN_STALE_AFTER
 
 
 def _claim(run_id: int) -> bool:
@@ -110,7 +117,6 @@ def _claim(run_id: int) -> bool:
         status=TrainingRun.Status.RUNNING,
         started_at=Coalesce(F("started_at"), Value(now)),
         heartbeat_at=now,
-        cancel_requested=False,
     )
     return claimed == 1
 
@@ -124,12 +130,14 @@ def run_execute(*, run_id: int) -> Adapter | None:
     if not _claim(run_id):
         return None
     run = TrainingRun.objects.select_related("snapshot").get(pk=run_id)
-    losses: list[list[float]] = []
+    losses: list[list[float]] = list(run.losses)  # a run taken over keeps its curve
     last_write = last_check = 0.0
     stop = False
 
     def progress(p: Progress) -> None:
         nonlocal last_write
+        while losses and losses[-1][0] >= p.step:  # steps after the checkpoint it resumed from are redone
+            losses.pop()
         losses.append([p.step, round(p.loss, 5)])
         now = time.monotonic()
         if now - last_write < PROGRESS_EVERY_SECONDS and p.step < p.total_steps:
@@ -184,7 +192,11 @@ def run_execute(*, run_id: int) -> Adapter | None:
         losses=[[s, loss] for s, loss in result.losses],
     )
     run.refresh_from_db()
-    adapter = adapter_register(run=run, adapter_dir=result.adapter_path)
+    try:
+        adapter = adapter_register(run=run, adapter_dir=result.adapter_path)
+    except DomainError as exc:  # the store is full or not writable: the adapter stays in the run's folder
+        _finish(run_id, TrainingRun.Status.FAILED, exc.message)
+        return None
     _finish(run_id, TrainingRun.Status.SUCCEEDED, "")
     return adapter
 

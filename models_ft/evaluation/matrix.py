@@ -50,6 +50,7 @@ _CONVERSATION = re.compile(r"^<<<BEGIN CONVERSATION (\S+)>>>$(.*?)^<<<END CONVER
 _CUSTOMER_TURN = re.compile(
     r"^Customer ?(.*?), \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC:\n(.*?)(?=^\S.*, \d{4}-|\Z)", re.M | re.S
 )
+_LANGUAGE = re.compile(r"^Language: ([A-Za-z-]{2,12})$", re.MULTILINE)
 NO_DOCUMENTS = "No policy documents are given for this question."
 
 
@@ -90,9 +91,10 @@ class EvalExample:
             for d in _DOCUMENTS.finditer(self.messages[-1].content)
             for m in _PASSAGE_HEAD.finditer(d.group(3))
         }
+        language = _LANGUAGE.search(self.messages[-1].content)
         return DraftFacts(
             customer_name=name,
-            language="en",
+            language=language.group(1) if language else "en",
             question=question or self.messages[-1].content[-500:],
             situation=(),
             passages=tuple(

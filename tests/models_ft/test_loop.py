@@ -299,3 +299,19 @@ def test_a_run_whose_worker_died_is_taken_over_and_resumes(demo_model):
     run.refresh_from_db()
     assert (run.status, run.step, run.total_steps) == ("succeeded", 4, 4)
     assert [step for step, _ in run.losses] == [1, 2, 3, 4]
+
+
+def test_cancelling_a_run_whose_worker_died_ends_it_at_once(demo_model):
+    run = run_create(snapshot=_snapshot(), config=QUICK)
+    TrainingRun.objects.filter(pk=run.pk).update(
+        status="running", heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+    run.refresh_from_db()
+    cancelled = run_cancel(run=run)
+    assert (cancelled.status, cancelled.active, cancelled.error) == (
+        "cancelled",
+        None,
+        "Cancelled after its worker stopped.",
+    )
+    # The next run may start.
+    assert run_create(snapshot=run.snapshot, config=QUICK).status == "queued"
