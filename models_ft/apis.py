@@ -9,6 +9,7 @@ from typing import Any
 from celery import current_app
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
+from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -211,7 +212,17 @@ class RunListApi(_Admin, generics.ListAPIView):
         run = run_create(
             snapshot=snapshot, config=data.validated_data.get("config"), requested_by=_username(request)
         )
-        current_app.send_task("console.training_run", args=[run.pk], queue="training")
+        try:
+            current_app.send_task(
+                "console.training_run", args=[run.pk], queue="training", retry_policy={"max_retries": 1}
+            )
+        except BrokerError as exc:
+            run_cancel(run=run)  # nobody would ever start it
+            raise DomainError(
+                f"The task queue cannot be reached, so the run was not started ({exc}).",
+                code="broker_unavailable",
+                status_code=503,
+            ) from exc
         return Response(RunOutput(run).data, status=status.HTTP_202_ACCEPTED)
 
 
