@@ -7,17 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from knowledge import evaluation
-
-
-def _advance(bar: Any) -> Any:
-    def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.update(done - bar.n)
-
-    return progress
+from support.core.progress import command_progress
 
 
 class Command(BaseCommand):
@@ -47,15 +39,11 @@ class Command(BaseCommand):
                 raise CommandError(f"--{name}: no such file: {options[name]}")
         if options["k"] < 1 or options["k"] > 100:
             raise CommandError("--k must be between 1 and 100.")
-        err = self.stderr._out
         try:
-            with tqdm(desc="loading documents", unit="doc", file=err) as bar:
-                collection, _ = evaluation.collection_load(
-                    options["documents"],
-                    progress=_advance(bar),
-                )
-            with tqdm(desc="embedding", unit="chunk", file=err) as bar:
-                evaluation.collection_embed(collection, progress=_advance(bar))
+            with command_progress(self, desc="loading documents", unit="doc") as progress:
+                collection, _ = evaluation.collection_load(options["documents"], progress=progress)
+            with command_progress(self, desc="embedding", unit="chunk") as progress:
+                evaluation.collection_embed(collection, progress=progress)
             queries = evaluation.queries_load(options["queries"], input_mode=options["input"])
         except (ValueError, KeyError) as exc:
             raise CommandError(str(exc)) from None
@@ -63,10 +51,8 @@ class Command(BaseCommand):
             queries = queries[: options["limit"]]
         if not queries:
             raise CommandError("No query has gold document ids; nothing to score.")
-        with tqdm(total=len(queries), desc="searching", unit="query", file=err) as bar:
-            report = evaluation.evaluate(
-                collection, queries, k=options["k"], progress=lambda d, t: bar.update(d - bar.n)
-            )
+        with command_progress(self, desc="searching", unit="query") as progress:
+            report = evaluation.evaluate(collection, queries, k=options["k"], progress=progress)
         if options["json"]:
             self.stdout.write(json.dumps(report))
             return

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from models_ft.datasets import DatasetConfig, DatasetError, snapshot_build, snapshot_path
+from support.core.progress import command_progress
 
 
 class Command(BaseCommand):
@@ -28,14 +28,9 @@ class Command(BaseCommand):
                 min_reply_chars=options["min_chars"],
                 max_age_days=options["max_age_days"],
             )
-            with tqdm(
-                unit="example", desc="building", disable=options["no_progress"], file=self.stderr._out
-            ) as bar:
-
-                def progress(done: int, total: int) -> None:
-                    bar.total = total
-                    bar.update(done - bar.n)
-
+            with command_progress(
+                self, desc="building", unit="example", disable=options["no_progress"]
+            ) as progress:
                 snapshot, created = snapshot_build(config=config, progress=progress)
         except DatasetError as exc:
             raise CommandError(str(exc)) from exc

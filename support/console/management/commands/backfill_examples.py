@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from tqdm import tqdm
 
 from support.console.backfill import examples_backfill
+from support.core.progress import command_progress
 
 
 def _moment(text: str) -> datetime:
@@ -47,14 +47,9 @@ class Command(BaseCommand):
             acting = get_user_model().objects.filter(username=options["acting"], is_active=True).first()
             if acting is None:
                 raise CommandError(f"No active user {options['acting']!r}.")
-        with tqdm(
-            unit="reply", desc="backfilling", disable=options["no_progress"], file=self.stderr._out
-        ) as bar:
-
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
-
+        with command_progress(
+            self, desc="backfilling", unit="reply", disable=options["no_progress"]
+        ) as progress:
             result = examples_backfill(since=since, acting_user=acting, progress=progress)
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict()))

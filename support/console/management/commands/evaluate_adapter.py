@@ -7,13 +7,13 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
 from knowledge import api as knowledge
 from models_ft.cycle import adapter_evaluate
 from models_ft.evaluation.matrix import matrix_table
 from models_ft.models import Adapter
 from support.core.errors import DomainError
+from support.core.progress import command_progress
 
 
 class Command(BaseCommand):
@@ -30,15 +30,10 @@ class Command(BaseCommand):
             raise CommandError(f"No adapter named {options['adapter']!r}.")
         with (
             knowledge.local_query_embedding(),
-            tqdm(
-                unit="draft", desc="evaluating", disable=options["no_progress"], file=self.stderr._out
-            ) as bar,
+            command_progress(
+                self, desc="evaluating", unit="draft", disable=options["no_progress"]
+            ) as progress,
         ):
-
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
-
             try:
                 stored, matrix = adapter_evaluate(
                     adapter=adapter, embed=lambda texts: knowledge.text_vectors(texts)[1], progress=progress
