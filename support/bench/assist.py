@@ -3,7 +3,7 @@ asking at once.
 
 It runs in a database of its own (the benchmark database's name + `_assist`), holding the demo company and
 nothing else: the other benchmarks' 100k-chunk library is not the demo data. A child process prepares that
-database and measures; the figures come back as JSON. The demo company is loaded (`seed_demo`, idempotent) and
+database and measures (`child`). The demo company is loaded (`seed_demo`, idempotent) and
 its library embedded; a real worker serves the `embeddings` and `inference` queues.
 
 Each agent (a thread with its own database connection) asks for a draft of a demo ticket through the API
@@ -20,11 +20,8 @@ is printed for comparison.
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,8 +37,9 @@ from support.console.context import retrieval_query_prepare
 from support.console.models import Suggestion
 from support.tickets.models import Ticket
 
+from .child import rows_from_child
 from .report import Row, Target, percentile, progress_bar, say
-from .worker import BASE_DIR, celery_worker
+from .worker import celery_worker
 
 AGENTS = 10
 DRAFTS_PER_AGENT = 20
@@ -57,54 +55,8 @@ _MARKER = re.compile(r"\[(\d+)\]")
 
 
 def run(*, workers: int = 2) -> list[Row]:
-    """Measure in a child process on the assist database, with `workers` inference processes; return its
-    rows."""
-    from django.conf import settings
-
-    env = {
-        **os.environ,
-        "BENCH_DATABASE": f"{settings.DATABASES['default']['NAME']}_assist",
-        "BENCH_ASSIST_WORKERS": str(workers),
-    }
-    child = subprocess.run(
-        [sys.executable, "-m", "support.bench.assist_child"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        check=False,
-    )
-    lines = child.stdout.decode().strip().splitlines()
-    if child.returncode != 0 or not lines:
-        raise RuntimeError(f"the assist benchmark process failed (exit {child.returncode}); see above")
-    return [
-        Row(
-            row["benchmark"],
-            row["measured"],
-            row["unit"],
-            Target(row["op"], row["value"]) if row["op"] else None,
-        )
-        for row in json.loads(lines[-1])
-    ]
-
-
-def main() -> None:
-    """In the child process (`assist_child`, on the assist database): measure, print the rows as one JSON
-    line for the parent."""
-    rows = measure()
-    print(  # noqa: T201 - the parent reads this line
-        json.dumps(
-            [
-                {
-                    "benchmark": r.benchmark,
-                    "measured": r.measured,
-                    "unit": r.unit,
-                    "op": r.target.op if r.target else "",
-                    "value": r.target.value if r.target else 0.0,
-                }
-                for r in rows
-            ]
-        )
-    )
+    """Measure in a child process on the assist database, with `workers` inference processes."""
+    return rows_from_child("assist", env={"BENCH_ASSIST_WORKERS": str(workers)})
 
 
 def measure(*, agents: int = AGENTS, drafts: int = DRAFTS_PER_AGENT) -> list[Row]:

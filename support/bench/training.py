@@ -15,17 +15,13 @@ the demo company, its library, the backfilled examples and the demo model.
 from __future__ import annotations
 
 import io
-import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from .child import rows_from_child
 from .report import Row, Target, say
-from .worker import BASE_DIR
 
 THROUGHPUT_RATIO = 0.90
 CYCLE_SECONDS = 600.0
@@ -40,41 +36,8 @@ ROWS = (
 
 
 def run() -> list[Row]:
-    from django.conf import settings
-
-    env = {**os.environ, "BENCH_DATABASE": f"{settings.DATABASES['default']['NAME']}_assist"}
-    child = subprocess.run(
-        [sys.executable, "-m", "support.bench.training_child"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        check=False,
-    )
-    lines = child.stdout.decode().strip().splitlines()
-    if child.returncode != 0 or not lines:
-        raise RuntimeError(f"the training benchmark process failed (exit {child.returncode}); see above")
-    return [
-        Row(r["benchmark"], r["measured"], r["unit"], Target(r["op"], r["value"]) if r["op"] else None)
-        for r in json.loads(lines[-1])
-    ]
-
-
-def main() -> None:
-    rows = measure()
-    print(  # noqa: T201 - the parent reads this line
-        json.dumps(
-            [
-                {
-                    "benchmark": r.benchmark,
-                    "measured": r.measured,
-                    "unit": r.unit,
-                    "op": r.target.op if r.target else "",
-                    "value": r.target.value if r.target else 0.0,
-                }
-                for r in rows
-            ]
-        )
-    )
+    """Measure in a child process on the assist database (`child`)."""
+    return rows_from_child("training")
 
 
 def _setup() -> None:
