@@ -48,10 +48,6 @@ class SnapshotOutput(serializers.ModelSerializer):
         ]
 
 
-def _base_label(base_model: str) -> str | None:
-    return demo_label(base_model)
-
-
 class RunOutput(serializers.ModelSerializer):
     adapter = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     base_model_label = serializers.SerializerMethodField(
@@ -59,7 +55,7 @@ class RunOutput(serializers.ModelSerializer):
     )
 
     def get_base_model_label(self, run: TrainingRun) -> str | None:
-        return _base_label(run.base_model)
+        return demo_label(run.base_model)
 
     class Meta:
         model = TrainingRun
@@ -95,7 +91,7 @@ class AdapterOutput(serializers.ModelSerializer):
     )
 
     def get_base_model_label(self, adapter: Adapter) -> str | None:
-        return _base_label(adapter.base_model)
+        return demo_label(adapter.base_model)
 
     class Meta:
         model = Adapter

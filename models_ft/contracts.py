@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -11,6 +12,11 @@ DOCUMENTS_FENCE = "DOCUMENTS"
 """Prompts hold the retrieved policy text between `<<<BEGIN DOCUMENTS <token>>>>` and `<<<END DOCUMENTS
 <token>>>>` lines. Contact details in there are the company's, published in its documents, and dataset
 redaction keeps them (a reply quoting the returns address should still teach the returns address)."""
+DOCUMENTS_SECTION = re.compile(
+    rf"(^<<<BEGIN {DOCUMENTS_FENCE} (\S+)>>>$)(.*?)(^<<<END {DOCUMENTS_FENCE} \2>>>$)",
+    re.MULTILINE | re.DOTALL,
+)
+"""A prompt's documents section: group 3 is the passages' text, groups 1 and 4 the fence lines."""
 
 
 @dataclass(frozen=True)

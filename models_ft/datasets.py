@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
-from .contracts import DOCUMENTS_FENCE
+from .contracts import DOCUMENTS_SECTION
 from .models import DatasetSnapshot, TrainingExample
 from .redaction import Person, Redactor, public_contacts
 
@@ -79,14 +79,9 @@ def _normalised(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-_DOCUMENTS = re.compile(
-    rf"^<<<BEGIN {DOCUMENTS_FENCE} (\S+)>>>$(.*?)^<<<END {DOCUMENTS_FENCE} \1>>>$", re.MULTILINE | re.DOTALL
-)
-
-
 def _documents(example: TrainingExample) -> list[str]:
     """The policy text fenced in the example's prompt."""
-    return [m.group(2) for msg in example.messages for m in _DOCUMENTS.finditer(str(msg["content"]))]
+    return [m.group(3) for msg in example.messages for m in DOCUMENTS_SECTION.finditer(str(msg["content"]))]
 
 
 def _redacted(example: TrainingExample, public: frozenset[str]) -> _Kept:

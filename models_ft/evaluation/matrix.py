@@ -16,6 +16,7 @@ house style. Each model also gets a forgetting probe: its perplexity on a fixed 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..contracts import DOCUMENTS_FENCE, DraftFacts, GenerationRequest, Passage, PromptMessage
+from ..contracts import DOCUMENTS_SECTION, DraftFacts, GenerationRequest, Passage, PromptMessage
 from .metrics import mean, reply_scores
 
 Embed = Callable[[list[str]], list[list[float]]]
@@ -41,10 +42,6 @@ GENERAL_TEXT = (
     "Most of the town's water comes from a lake in the hills, carried down by a long stone channel.",
 )
 
-_DOCUMENTS = re.compile(
-    rf"(^<<<BEGIN {DOCUMENTS_FENCE} (\S+)>>>$)(.*?)(^<<<END {DOCUMENTS_FENCE} \2>>>$)",
-    re.MULTILINE | re.DOTALL,
-)
 _PASSAGE_HEAD = re.compile(r"^\[(\d+)\] (.+)$", re.MULTILINE)
 _CONVERSATION = re.compile(r"^<<<BEGIN CONVERSATION (\S+)>>>$(.*?)^<<<END CONVERSATION \1>>>$", re.M | re.S)
 _CUSTOMER_TURN = re.compile(
@@ -60,22 +57,27 @@ class EvalExample:
     messages: tuple[PromptMessage, ...]
     reference: str
 
-    @property
-    def passages(self) -> dict[int, str]:
-        """The passages the prompt gives, by marker: the text under each `[n] Title` line."""
-        found: dict[int, str] = {}
-        for match in _DOCUMENTS.finditer(self.messages[-1].content):
+    @functools.cached_property
+    def _given(self) -> tuple[tuple[int, str, str], ...]:
+        """(marker, `Title › Heading`, text) of each passage the prompt gives, read once."""
+        found = []
+        for match in DOCUMENTS_SECTION.finditer(self.messages[-1].content):
             body = match.group(3)
             heads = list(_PASSAGE_HEAD.finditer(body))
             for index, head in enumerate(heads):
                 end = heads[index + 1].start() if index + 1 < len(heads) else len(body)
-                found[int(head.group(1))] = body[head.end() : end].strip()
-        return found
+                found.append((int(head.group(1)), head.group(2), body[head.end() : end].strip()))
+        return tuple(found)
+
+    @property
+    def passages(self) -> dict[int, str]:
+        """The passages the prompt gives, by marker: the text under each `[n] Title` line."""
+        return {marker: text for marker, _, text in self._given}
 
     def without_retrieval(self) -> tuple[PromptMessage, ...]:
         """The same prompt with the documents section emptied."""
         last = self.messages[-1]
-        text = _DOCUMENTS.sub(lambda m: f"{m.group(1)}\n{NO_DOCUMENTS}\n{m.group(4)}", last.content)
+        text = DOCUMENTS_SECTION.sub(lambda m: f"{m.group(1)}\n{NO_DOCUMENTS}\n{m.group(4)}", last.content)
         return (*self.messages[:-1], PromptMessage(role=last.role, content=text))
 
     def facts(self) -> DraftFacts:
@@ -85,12 +87,6 @@ class EvalExample:
             turns = list(_CUSTOMER_TURN.finditer(conversation.group(2)))
             if turns:
                 name, question = turns[-1].group(1).strip(), turns[-1].group(2).strip()
-        passages = self.passages
-        heads = {
-            int(m.group(1)): m.group(2)
-            for d in _DOCUMENTS.finditer(self.messages[-1].content)
-            for m in _PASSAGE_HEAD.finditer(d.group(3))
-        }
         language = _LANGUAGE.search(self.messages[-1].content)
         return DraftFacts(
             customer_name=name,
@@ -98,8 +94,8 @@ class EvalExample:
             question=question or self.messages[-1].content[-500:],
             situation=(),
             passages=tuple(
-                Passage(marker=n, title=heads.get(n, "").split(" › ")[0], heading="", text=text)
-                for n, text in sorted(passages.items())
+                Passage(marker=marker, title=head.split(" › ")[0], heading="", text=text)
+                for marker, head, text in sorted(self._given)
             ),
         )
 

@@ -240,3 +240,30 @@ def test_the_companys_contact_details_quoted_from_its_documents_are_kept():
     snapshot, _ = snapshot_build(config=_config(min_reply_chars=5))
     reply = _rows(snapshot, "train.jsonl")[0]["messages"][-1]["content"]
     assert reply == "Please write to returns@shop.example [1], not from [EMAIL_1] (0)."
+
+
+def test_an_eval_example_reads_its_passages_question_and_language_back_out_of_the_prompt():
+    from models_ft.evaluation.matrix import NO_DOCUMENTS, EvalExample
+
+    prompt = (
+        "## Customer\n<<<BEGIN CUSTOMER 1111>>>\nName: [CUSTOMER_NAME]\nLanguage: de\n"
+        "<<<END CUSTOMER 1111>>>\n"
+        "## Conversation\n<<<BEGIN CONVERSATION 2222>>>\nSubject: Refund\n\n"
+        "Customer [CUSTOMER_NAME], 2026-01-02 10:00 UTC:\nKann ich mein Geld zurück?\n"
+        "<<<END CONVERSATION 2222>>>\n"
+        "## Policy documents\n<<<BEGIN DOCUMENTS 3333>>>\n[1] Refunds › Monthly\nRefunds within 14 days.\n\n"
+        "[2] Limits\nUp to 500 EUR.\n<<<END DOCUMENTS 3333>>>"
+    )
+    example = EvalExample(1, (PromptMessage("system", "rules"), PromptMessage("user", prompt)), "Hallo")
+    assert example.passages == {1: "Refunds within 14 days.", 2: "Up to 500 EUR."}
+    facts = example.facts()
+    assert (facts.customer_name, facts.language, facts.question) == (
+        "[CUSTOMER_NAME]",
+        "de",
+        "Kann ich mein Geld zurück?",
+    )
+    assert [(p.marker, p.title) for p in facts.passages] == [(1, "Refunds"), (2, "Limits")]
+    emptied = example.without_retrieval()[-1].content
+    assert NO_DOCUMENTS in emptied
+    assert "Refunds within 14 days" not in emptied
+    assert "<<<END DOCUMENTS 3333>>>" in emptied
