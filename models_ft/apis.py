@@ -50,12 +50,16 @@ class SnapshotOutput(serializers.ModelSerializer):
 
 class RunOutput(serializers.ModelSerializer):
     adapter = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    loss = serializers.SerializerMethodField(help_text="The latest step's loss.")
     base_model_label = serializers.SerializerMethodField(
         help_text="Set when the base model is the locally trained demo model: say so in the UI."
     )
 
     def get_base_model_label(self, run: TrainingRun) -> str | None:
         return demo_label(run.base_model)
+
+    def get_loss(self, run: TrainingRun) -> float | None:
+        return float(run.losses[-1][1]) if run.losses else None
 
     class Meta:
         model = TrainingRun
@@ -86,12 +90,17 @@ class RunOutput(serializers.ModelSerializer):
 
 
 class AdapterOutput(serializers.ModelSerializer):
+    dataset_hash = serializers.CharField(source="snapshot.content_hash", read_only=True)
+    is_active = serializers.SerializerMethodField(help_text="Whether drafts are generated with it now.")
     base_model_label = serializers.SerializerMethodField(
         help_text="Set when the base model is the locally trained demo model: say so in the UI."
     )
 
     def get_base_model_label(self, adapter: Adapter) -> str | None:
         return demo_label(adapter.base_model)
+
+    def get_is_active(self, adapter: Adapter) -> bool:
+        return adapter.status == Adapter.Status.ACTIVE
 
     class Meta:
         model = Adapter
@@ -119,7 +128,7 @@ class EvaluationOutput(serializers.ModelSerializer):
 
     class Meta:
         model = EvaluationMatrix
-        fields = ["id", "snapshot", "candidate", "rows", "examples", "seconds", "created_at"]
+        fields = ["id", "snapshot", "candidate", "rows", "perplexity", "examples", "seconds", "created_at"]
 
 
 class EventOutput(serializers.ModelSerializer):
@@ -242,13 +251,13 @@ class AdapterListApi(_Admin, generics.ListAPIView):
     """The adapter registry, newest first; `is_active` marks the one drafts are generated with."""
 
     serializer_class = AdapterOutput
-    queryset = Adapter.objects.all()
+    queryset = Adapter.objects.select_related("snapshot")
     filter_backends: list[Any] = []
 
 
 class AdapterDetailApi(_Admin, generics.RetrieveAPIView):
     serializer_class = AdapterOutput
-    queryset = Adapter.objects.all()
+    queryset = Adapter.objects.select_related("snapshot")
 
 
 class AdapterPromoteApi(_Admin, APIView):

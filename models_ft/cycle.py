@@ -52,7 +52,8 @@ def matrix_store(*, snapshot: DatasetSnapshot, candidate: Adapter | None, matrix
     stored = EvaluationMatrix.objects.create(
         snapshot=snapshot,
         candidate=candidate,
-        rows=[*(r.as_dict() for r in matrix.rows), {"perplexity": matrix.perplexity}],
+        rows=[r.as_dict() for r in matrix.rows],
+        perplexity=matrix.perplexity,
         examples=matrix.examples,
         seconds=round(matrix.seconds, 1),
     )

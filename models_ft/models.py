@@ -117,7 +117,6 @@ class TrainingRun(models.Model):
     )
     step = models.PositiveIntegerField(default=0)
     total_steps = models.PositiveIntegerField(default=0)
-    loss = models.FloatField(null=True, blank=True)
     learning_rate = models.FloatField(null=True, blank=True)
     tokens_per_second = models.FloatField(null=True, blank=True)
     peak_memory_mb = models.FloatField(null=True, blank=True)
@@ -155,19 +154,22 @@ class Adapter(models.Model):
     run = models.OneToOneField(
         TrainingRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="adapter"
     )
-    dataset_hash = models.CharField(max_length=64)
     config = models.JSONField(default=dict)
     metrics = models.JSONField(default=dict, blank=True, help_text="Its evaluation, as the matrix stored it.")
     folder = models.CharField(max_length=300, help_text="Relative to ADAPTER_STORE.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CANDIDATE)
-    is_active = models.BooleanField(null=True, default=None, editable=False)
     promoted_by = models.CharField(max_length=150, blank=True)
     promoted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["is_active"], name="models_ft_one_active_adapter")]
+        # One active adapter at most: the database refuses a second.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=models.Q(status="active"), name="models_ft_one_active_adapter"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Adapter {self.name} ({self.status})"
@@ -209,6 +211,9 @@ class EvaluationMatrix(models.Model):
         Adapter, on_delete=models.SET_NULL, null=True, blank=True, related_name="evaluations"
     )
     rows = models.JSONField(default=list, help_text='[{"model", "retrieval", "scores": {...}}, ...]')
+    perplexity = models.JSONField(
+        default=dict, help_text='Perplexity on general text by model: {"base": ..., "candidate": ...}.'
+    )
     examples = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0.0)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)

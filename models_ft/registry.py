@@ -1,5 +1,5 @@
 """The adapter registry: every trained adapter is copied under ADAPTER_STORE/<name>/ and never written again;
-which one drafts replies is a row flag (`Adapter.is_active`, unique), switched in one transaction. Promotion
+which one drafts replies is its status (`active`, one at most), switched in one transaction. Promotion
 and roll-back are events with who, when and why.
 
 Workers read the active adapter through `active_adapter()`, cached for a few seconds per process, so a
@@ -61,7 +61,6 @@ def adapter_register(*, run: TrainingRun, adapter_dir: Path) -> Adapter:
         base_revision=run.base_revision,
         snapshot=run.snapshot,
         run=run,
-        dataset_hash=run.snapshot.content_hash,
         config=run.config,
         folder=name,
     )
@@ -73,14 +72,14 @@ def adapter_promote(*, adapter: Adapter, by: str, reason: str = "", details: dic
         raise DomainError(f"The files of adapter {adapter.name} are missing from the store.")
     with transaction.atomic():
         adapter = Adapter.objects.select_for_update().get(pk=adapter.pk)
-        if adapter.is_active:
+        if adapter.status == Adapter.Status.ACTIVE:
             raise Conflict(f"Adapter {adapter.name} is already active.", code="already_active")
-        previous = Adapter.objects.select_for_update().filter(is_active=True).first()
+        previous = Adapter.objects.select_for_update().filter(status=Adapter.Status.ACTIVE).first()
         if previous is not None:
-            Adapter.objects.filter(pk=previous.pk).update(is_active=None, status=Adapter.Status.RETIRED)
+            Adapter.objects.filter(pk=previous.pk).update(status=Adapter.Status.RETIRED)
         now = timezone.now()
         Adapter.objects.filter(pk=adapter.pk).update(
-            is_active=True, status=Adapter.Status.ACTIVE, promoted_by=by, promoted_at=now
+            status=Adapter.Status.ACTIVE, promoted_by=by, promoted_at=now
         )
         AdapterEvent.objects.create(
             action=AdapterEvent.Action.PROMOTED,
@@ -99,7 +98,7 @@ def adapter_rollback(*, by: str, reason: str = "") -> Adapter | None:
     """Go back to the adapter that was active before the current one (None: back to the bare base model
     when no adapter was active before)."""
     with transaction.atomic():
-        current = Adapter.objects.select_for_update().filter(is_active=True).first()
+        current = Adapter.objects.select_for_update().filter(status=Adapter.Status.ACTIVE).first()
         if current is None:
             raise Conflict("No adapter is active: there is nothing to roll back.", code="nothing_active")
         promoted = (
@@ -108,9 +107,9 @@ def adapter_rollback(*, by: str, reason: str = "") -> Adapter | None:
             .first()
         )
         before = promoted.previous if promoted is not None else None
-        Adapter.objects.filter(pk=current.pk).update(is_active=None, status=Adapter.Status.RETIRED)
+        Adapter.objects.filter(pk=current.pk).update(status=Adapter.Status.RETIRED)
         if before is not None:
-            Adapter.objects.filter(pk=before.pk).update(is_active=True, status=Adapter.Status.ACTIVE)
+            Adapter.objects.filter(pk=before.pk).update(status=Adapter.Status.ACTIVE)
         AdapterEvent.objects.create(
             action=AdapterEvent.Action.ROLLED_BACK,
             adapter=before,
@@ -135,7 +134,11 @@ def active_adapter() -> ActiveAdapter | None:
         now = time.monotonic()
         if _cached is not None and now - _cached[0] < ACTIVE_CACHE_SECONDS:
             return _cached[1]
-        row = Adapter.objects.filter(is_active=True).values("name", "folder", "base_model").first()
+        row = (
+            Adapter.objects.filter(status=Adapter.Status.ACTIVE)
+            .values("name", "folder", "base_model")
+            .first()
+        )
         found = (
             ActiveAdapter(
                 name=row["name"],

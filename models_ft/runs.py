@@ -146,7 +146,6 @@ def run_execute(*, run_id: int) -> Adapter | None:
         TrainingRun.objects.filter(pk=run_id).update(
             step=p.step,
             total_steps=p.total_steps,
-            loss=p.loss,
             learning_rate=p.learning_rate,
             tokens_per_second=p.tokens_per_second,
             heartbeat_at=timezone.now(),
@@ -186,7 +185,6 @@ def run_execute(*, run_id: int) -> Adapter | None:
     TrainingRun.objects.filter(pk=run_id).update(
         step=result.steps,
         total_steps=result.steps,
-        loss=result.final_loss,
         tokens_per_second=result.tokens_per_second,
         peak_memory_mb=result.peak_memory_mb,
         losses=[[s, loss] for s, loss in result.losses],

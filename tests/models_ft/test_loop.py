@@ -94,7 +94,7 @@ def test_a_run_trains_registers_a_candidate_and_the_registry_switches_adapters(d
     assert run.losses
     assert run.tokens_per_second > 0
     assert run.peak_memory_mb > 0
-    assert (first.status, first.dataset_hash, first.base_model) == (
+    assert (first.status, first.snapshot.content_hash, first.base_model) == (
         "candidate",
         snapshot.content_hash,
         demo_model,
@@ -112,7 +112,6 @@ def test_a_run_trains_registers_a_candidate_and_the_registry_switches_adapters(d
     adapter_promote(adapter=second, by="ana")
     first.refresh_from_db()
     assert first.status == "retired"
-    assert first.is_active is None
     assert active_adapter().name == second.name
     with pytest.raises(Conflict, match="already active"):
         adapter_promote(adapter=second, by="ana")
@@ -172,7 +171,7 @@ def test_the_cycle_skips_without_new_examples_and_otherwise_runs_end_to_end(demo
     summary = result.as_dict()
     assert set(summary) == {"snapshot", "run", "adapter", "matrix", "decision", "reason"}
     stored = EvaluationMatrix.objects.get(pk=summary["matrix"])
-    models = {(r["model"], r["retrieval"]) for r in stored.rows if "model" in r}
+    models = {(r["model"], r["retrieval"]) for r in stored.rows}
     assert models == {
         ("base", True),
         ("base", False),
@@ -180,7 +179,8 @@ def test_the_cycle_skips_without_new_examples_and_otherwise_runs_end_to_end(demo
         ("candidate", False),
         ("extractive", True),
     }
-    assert all(0.0 <= r["scores"]["chrf"] <= 1.0 for r in stored.rows if "model" in r)
+    assert all(0.0 <= r["scores"]["chrf"] <= 1.0 for r in stored.rows)
+    assert set(stored.perplexity) == {"base", "candidate"}
     event = AdapterEvent.objects.order_by("-id").first()
     assert event.reason == result.reason
     assert event.action == ("promoted" if result.decision == "promoted" else "kept")

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         if adapter is None:
             raise CommandError(f"Run {run.pk} {run.status}: {run.error}")
         self.stdout.write(
-            f"Adapter {adapter.name} saved (loss {run.losses[0][1] if run.losses else '?'} -> {run.loss}, "
+            f"Adapter {adapter.name} saved (loss {run.losses[0][1]} -> {run.losses[-1][1]}, "
             f"{run.tokens_per_second or 0:.0f} tokens/s)."
         )
         if run.status != TrainingRun.Status.SUCCEEDED:
