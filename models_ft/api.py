@@ -50,15 +50,18 @@ def _backend() -> str:
 
 
 def active_adapter() -> str | None:
-    """The name of the adapter drafts are generated with, or None for the bare model: the settings'
-    (GENERATION_ADAPTER, or the folder GENERATION_ADAPTER_PATH names for the local backend) when set, else
-    the registry's active adapter. The local backend names an adapter by its folder."""
+    """The name of the adapter drafts are generated with, or None for the bare model: GENERATION_ADAPTER
+    when set, else, for the local backend, the folder of the adapter it loads (`local.configured`, which
+    takes the registry's active adapter only when it was trained on GENERATION_MODEL), else the registry's
+    active adapter. Raises GenerationError when the local backend is misconfigured."""
     name = str(settings.GENERATION_ADAPTER or "").strip()
     if name:
         return name
-    path = str(settings.GENERATION_ADAPTER_PATH or "").strip()
-    if path and _backend() == "local":
-        return Path(path).name or path
+    if _backend() == "local":
+        from .serving import local
+
+        path = local.configured().adapter_path
+        return (Path(path).name or path) if path else None
     from .registry import active_adapter as registry_active
 
     active = registry_active()

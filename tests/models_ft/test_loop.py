@@ -332,3 +332,18 @@ def test_a_run_asked_for_while_the_broker_is_down_is_a_clear_503(admin_api, demo
     assert response.status_code == 503
     assert "task queue cannot be reached" in response.json()["detail"]
     assert TrainingRun.objects.get().status == "cancelled"
+
+
+def test_the_local_backend_names_only_an_adapter_it_loads(demo_model, settings, tmp_path):
+    adapter = run_execute(run_id=run_create(snapshot=_snapshot(), config=QUICK).pk)
+    adapter_promote(adapter=adapter, by="ana")
+    settings.GENERATION_BACKEND = "local"
+    settings.GENERATION_ADAPTER, settings.GENERATION_ADAPTER_PATH = "", ""
+    settings.GENERATION_MODEL = demo_model
+    assert models_api.backend_info().adapter == adapter.name
+    # Trained on another base model: the local backend does not load it, and does not claim it.
+    settings.GENERATION_MODEL = str(tmp_path / "another-model")
+    assert local.configured().adapter_path == ""
+    assert models_api.backend_info().adapter is None
+    settings.GENERATION_BACKEND = "openai"
+    assert models_api.backend_info().adapter == adapter.name
