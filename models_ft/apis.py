@@ -219,7 +219,7 @@ class RunListApi(_Admin, generics.ListAPIView):
         )
         try:
             current_app.send_task(
-                "console.training_run", args=[run.pk], queue="training", retry_policy={"max_retries": 1}
+                "models_ft.train_run", args=[run.pk], queue="training", retry_policy={"max_retries": 1}
             )
         except BrokerError as exc:
             run_cancel(run=run)  # nobody would ever start it

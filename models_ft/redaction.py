@@ -214,9 +214,3 @@ def public_contacts(texts: Iterable[str]) -> frozenset[str]:
         found.update(m.group().lower() for m in _EMAIL.finditer(text))
         found.update(_digits(m.group()) for m in _PHONE.finditer(text) if 8 <= len(_digits(m.group())) <= 15)
     return frozenset(found)
-
-
-def redact_all(texts: list[str], person: Person, keep: frozenset[str] = frozenset()) -> list[str]:
-    """The texts of one example, redacted with one redactor (consistent placeholders across them)."""
-    redactor = Redactor(person=person, keep=keep)
-    return [redactor(text) for text in texts]

@@ -65,7 +65,6 @@ CELERY_TASK_ROUTES = {
     # Long and not urgent: away from the draft workers.
     "console.examples_backfill": {"queue": "training"},
     "console.finetune_cycle": {"queue": "training"},
-    "console.training_run": {"queue": "training"},
     "console.demo_model_build": {"queue": "training"},
     "knowledge.*": {"queue": "embeddings"},
     "console.*": {"queue": "inference"},

@@ -78,15 +78,6 @@ def finetune_cycle(force: bool = False) -> dict[str, Any]:
     return result.as_dict()
 
 
-@shared_task(name="console.training_run", acks_late=True, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 60)
-def training_run(run_id: int) -> str | None:
-    """Train a queued run (asked for over the API) on the `training` workers; the adapter's name."""
-    from models_ft.runs import run_execute
-
-    adapter = run_execute(run_id=run_id)
-    return adapter.name if adapter is not None else None
-
-
 @shared_task(name="console.demo_model_build", acks_late=True, soft_time_limit=3600, time_limit=3660)
 def demo_model_build() -> str:
     """Build the demo base model at BASE_MODEL when nothing is there yet (queued by the demo seed, on the

@@ -11,7 +11,6 @@ from models_ft.redaction import (
     iban_valid,
     luhn_valid,
     public_contacts,
-    redact_all,
 )
 
 DANA = Person(name="Dana Whitfield", email="dana.w@harlow.example", phone="+44 7700 900123")
@@ -81,16 +80,12 @@ def test_a_name_that_is_also_a_word_is_replaced_only_as_written():
 
 
 def test_placeholders_are_consistent_across_the_texts_of_one_example_and_fresh_for_the_next():
-    prompt, reply = redact_all(
-        [
-            "From a@x.example and b@x.example, card 4111111111111111",
-            "Thanks b@x.example; card 4111111111111111",
-        ],
-        DANA,
-    )
+    redact = Redactor(person=DANA)
+    prompt = redact("From a@x.example and b@x.example, card 4111111111111111")
+    reply = redact("Thanks b@x.example; card 4111111111111111")
     assert prompt == "From [EMAIL_1] and [EMAIL_2], card [CARD_1]"
     assert reply == "Thanks [EMAIL_2]; card [CARD_1]"
-    assert redact_all(["b@x.example"], DANA) == ["[EMAIL_1]"]
+    assert Redactor(person=DANA)("b@x.example") == "[EMAIL_1]"
 
 
 def test_checksums():
