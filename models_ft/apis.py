@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import current_app
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import generics, serializers, status
@@ -241,9 +241,7 @@ class RunCancelApi(_Admin, APIView):
 
     @extend_schema(request=None, responses=RunOutput)
     def post(self, request: Request, pk: int) -> Response:
-        run = TrainingRun.objects.filter(pk=pk).first()
-        if run is None:
-            raise Http404
+        run = get_object_or_404(TrainingRun, pk=pk)
         return Response(RunOutput(run_cancel(run=run)).data)
 
 
@@ -265,9 +263,7 @@ class AdapterPromoteApi(_Admin, APIView):
 
     @extend_schema(request=ReasonInput, responses=AdapterOutput)
     def post(self, request: Request, pk: int) -> Response:
-        adapter = Adapter.objects.filter(pk=pk).first()
-        if adapter is None:
-            raise Http404
+        adapter = get_object_or_404(Adapter, pk=pk)
         data = ReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         promoted = adapter_promote(
@@ -332,9 +328,7 @@ class ExampleRejectApi(_Admin, APIView):
 
     @extend_schema(request=RejectInput, responses=ExampleOutput)
     def post(self, request: Request, pk: int) -> Response:
-        example = TrainingExample.objects.filter(pk=pk).first()
-        if example is None:
-            raise Http404
+        example = get_object_or_404(TrainingExample, pk=pk)
         data = RejectInput(data=request.data)
         data.is_valid(raise_exception=True)
         example.rejected = data.validated_data["rejected"]
