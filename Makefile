@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt typecheck migrate seed shell worker bench clean
+.PHONY: help install frontend browser run test lint fmt typecheck migrate seed shell worker bench clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,12 +28,30 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 
 install: $(VENV)/.installed ## create the virtualenv and install everything (torch CPU first, then the app)
 
-run: install ## start everything: embedded Postgres+pgvector and Redis, migrations, demo data, workers, beat, web
+# The web console: npm packages from the lock file, TypeScript types from the API's OpenAPI schema, a Vite build
+# into frontend/dist that Django serves.
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+frontend: install frontend/node_modules/.installed ## build the web console (schema -> TypeScript types -> Vite build)
+	$(PY) manage.py spectacular --file frontend/openapi.json
+	cd frontend && npm run --silent build
+
+# The browser tests drive Debian's chromium; install it when it is missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests…"; \
+	  $(SUDO) apt-get install -y --no-install-recommends chromium || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }; }
+
+run: frontend ## start everything: embedded Postgres+pgvector and Redis, migrations, demo data, workers, beat, web
 	$(PY) -m support.run
 
-test: install ## run every test (lint, types, then pytest against real Postgres+pgvector, Redis and a Celery worker)
+test: frontend browser ## every test: lint, types, Vitest, then pytest (real Postgres+pgvector, Redis, Celery, Chromium)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy support knowledge models_ft
+	cd frontend && npx vitest run
 	$(PY) -m pytest
 
 lint: install ## ruff lint and format check

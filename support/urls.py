@@ -1,18 +1,19 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from knowledge import apis as knowledge
 from models_ft import apis as training
 from support.console import apis as console
 from support.core import apis as core
-from support.core.views import landing
+from support.core.views import console as web_console
 from support.customers import apis as customers
 from support.tickets import apis as tickets
 
 api_v1 = [
     path("health", core.HealthApi.as_view(), name="health"),
     path("me", core.MeApi.as_view(), name="me"),
+    path("auth/session", core.SessionApi.as_view(), name="session"),
     path("api-keys", core.ApiKeyListApi.as_view(), name="api-keys"),
     path("api-keys/<int:pk>", core.ApiKeyDetailApi.as_view(), name="api-key"),
     path("organizations", customers.OrganizationListApi.as_view(), name="organizations"),
@@ -72,11 +73,13 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", landing, name="landing"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(api_v1)),
+    # Every other address belongs to the web console, which routes in the browser.
+    path("", web_console, name="landing"),
+    re_path(r"^(?:login|tickets|knowledge|models)(?:/.*)?$", web_console, name="console"),
 ]
 
 handler400 = "support.core.errors.handler400"

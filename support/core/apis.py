@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.middleware.csrf import get_token
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import roles
+from .errors import DomainError
 from .health import health_check
 from .models import ApiKey
 from .permissions import request_scopes
@@ -32,36 +37,102 @@ class HealthApi(APIView):
         return Response(health.as_dict(), status=200 if health.ok else 503)
 
 
+def _me(request: Request) -> dict[str, Any]:
+    user = request.user
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "name": user.get_full_name() or user.get_username(),
+        "roles": sorted(roles.user_roles(user)),
+        "scopes": sorted(request_scopes(request)),
+        "teams": [{"id": t.pk, "name": t.name, "slug": t.slug} for t in user.teams.all()],
+    }
+
+
+class TeamRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class MeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    scopes = serializers.ListField(child=serializers.CharField())
+    teams = TeamRef(many=True)
+
+
 class MeApi(APIView):
     """Who the caller is: user, roles, scopes and teams."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        responses=inline_serializer(
-            "Me",
-            {
-                "id": serializers.IntegerField(),
-                "username": serializers.CharField(),
-                "name": serializers.CharField(),
-                "roles": serializers.ListField(child=serializers.CharField()),
-                "scopes": serializers.ListField(child=serializers.CharField()),
-                "teams": serializers.ListField(child=serializers.DictField()),
-            },
-        )
-    )
+    @extend_schema(responses=MeOutput)
     def get(self, request: Request) -> Response:
-        user = request.user
-        return Response(
-            {
-                "id": user.pk,
-                "username": user.get_username(),
-                "name": user.get_full_name() or user.get_username(),
-                "roles": sorted(roles.user_roles(user)),
-                "scopes": sorted(request_scopes(request)),
-                "teams": [{"id": t.pk, "name": t.name, "slug": t.slug} for t in user.teams.all()],
-            }
+        return Response(_me(request))
+
+
+class SessionOutput(serializers.Serializer):
+    authenticated = serializers.BooleanField()
+    user = MeOutput(allow_null=True)
+    csrf_token = serializers.CharField(help_text="Send it back as the X-CSRFToken header on writes.")
+
+
+class SessionInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=200, trim_whitespace=False)
+
+
+def _session(request: Request, status_code: int = 200) -> Response:
+    authenticated = bool(request.user and request.user.is_authenticated)
+    body = {
+        "authenticated": authenticated,
+        "user": _me(request) if authenticated else None,
+        "csrf_token": get_token(request),
+    }
+    return Response(body, status=status_code)
+
+
+@method_decorator(ensure_csrf_cookie, name="get")
+@method_decorator(csrf_protect, name="post")
+class SessionApi(APIView):
+    """The browser's session: who is signed in (and the CSRF token for writes), sign in, sign out.
+
+    Signing in is the one endpoint open to anonymous callers; it is CSRF-protected like every session write.
+    """
+
+    permission_classes = [AllowAny]
+    authentication_classes = [SessionAuthentication]
+
+    @extend_schema(responses=SessionOutput, auth=[])
+    def get(self, request: Request) -> Response:
+        return _session(request)
+
+    @extend_schema(
+        request=SessionInput,
+        responses={200: SessionOutput, 400: OpenApiResponse(description="Wrong username or password")},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = SessionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
         )
+        if user is None or not user.is_active:
+            raise DomainError("Wrong username or password.", code="login_failed")
+        login(request._request, user)
+        request.user = user
+        return _session(request)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request) -> Response:
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ApiKeyOutput(serializers.ModelSerializer):

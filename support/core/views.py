@@ -1,11 +1,25 @@
-"""The landing page, until the web console arrives."""
+"""The web console: the built front end's page for every console address, or a page saying how to build it."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+FRONTEND_INDEX = Path(settings.BASE_DIR) / "frontend" / "dist" / "index.html"
 
 
-def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "landing.html", {"demo": settings.DEBUG})
+@ensure_csrf_cookie
+def console(request: HttpRequest) -> HttpResponse:
+    """The single page of the front end; it routes in the browser and reads everything from the API."""
+    try:
+        page = FRONTEND_INDEX.read_bytes()
+    except FileNotFoundError:
+        return render(request, "landing.html", {"demo": settings.DEBUG}, status=503)
+    response = HttpResponse(page, content_type="text/html; charset=utf-8")
+    # The page names its hashed assets: it must be fetched again after every build.
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,3 @@
+export function TicketPage() {
+  return <div className="page"><h1>Ticket</h1></div>;
+}

@@ -1,0 +1,3 @@
+export function KnowledgeRoutes() {
+  return <div className="page"><h1>Knowledge</h1></div>;
+}

@@ -1,0 +1,3 @@
+export function ModelsDashboard() {
+  return <div className="page"><h1>Models</h1></div>;
+}
