@@ -31,6 +31,7 @@ api_v1 = [
     path("tickets", tickets.TicketListApi.as_view(), name="tickets"),
     path("tickets/<int:pk>", tickets.TicketDetailApi.as_view(), name="ticket"),
     path("tickets/<int:pk>/messages", tickets.TicketMessageListApi.as_view(), name="ticket-messages"),
+    path("tickets/<int:pk>/read", tickets.TicketReadApi.as_view(), name="ticket-read"),
     path("knowledge/documents", knowledge.DocumentListApi.as_view(), name="documents"),
     path("knowledge/documents/upload", knowledge.DocumentUploadApi.as_view(), name="documents-upload"),
     path("knowledge/documents/<int:pk>", knowledge.DocumentDetailApi.as_view(), name="document"),

@@ -6,11 +6,13 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from support.core import roles
 from support.customers.models import Customer, Product
@@ -35,10 +37,11 @@ class UserRef(serializers.Serializer):
 
 class TeamOutput(serializers.ModelSerializer):
     products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    members = UserRef(many=True, read_only=True, help_text="Who can be assigned the team's tickets.")
 
     class Meta:
         model = Team
-        fields = ["id", "name", "slug", "is_default", "products"]
+        fields = ["id", "name", "slug", "is_default", "products", "members"]
 
 
 class CustomerRef(serializers.ModelSerializer):
@@ -57,6 +60,9 @@ class TicketOutput(serializers.ModelSerializer):
     products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     message_count = serializers.IntegerField(read_only=True, default=0)
     last_message_at = serializers.DateTimeField(read_only=True, default=None)
+    unread = serializers.SerializerMethodField(
+        help_text="The customer wrote since you last opened the ticket (POST .../read marks it read)."
+    )
     allowed_transitions = serializers.SerializerMethodField()
 
     class Meta:
@@ -81,12 +87,16 @@ class TicketOutput(serializers.ModelSerializer):
             "external_id",
             "message_count",
             "last_message_at",
+            "unread",
             "created_at",
             "updated_at",
         ]
 
     def get_team(self, ticket: Ticket) -> dict[str, Any]:
         return {"id": ticket.team_id, "name": ticket.team.name, "slug": ticket.team.slug}
+
+    def get_unread(self, ticket: Ticket) -> bool:
+        return selectors.unread(ticket)
 
     def get_allowed_transitions(self, ticket: Ticket) -> list[str]:
         return sorted(TRANSITIONS[ticket.status])
@@ -239,7 +249,9 @@ class TeamListApi(_Scoped, generics.ListAPIView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Team.objects.none()
-        return selectors.team_list_for_user(user=self.request.user).prefetch_related("products")
+        return selectors.team_list_for_user(user=self.request.user).prefetch_related(
+            "products", Prefetch("members", queryset=User.objects.filter(is_active=True).order_by("username"))
+        )
 
 
 class TicketListApi(_Scoped, generics.ListAPIView):
@@ -299,8 +311,6 @@ class TicketMessageListApi(_Scoped, generics.ListAPIView):
     def _ticket(self) -> Ticket:
         ticket = selectors.ticket_scope_for_user(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
         if ticket is None:
-            from django.http import Http404
-
             raise Http404
         return ticket
 
@@ -324,3 +334,17 @@ class TicketMessageListApi(_Scoped, generics.ListAPIView):
             ticket=ticket, message=services.MessageInput(author_user=author_user, **fields)
         )
         return Response(MessageOutput(message).data, status=status.HTTP_201_CREATED)
+
+
+class TicketReadApi(_Scoped, APIView):
+    """Mark the ticket read by the caller: it stops showing as unread until the customer writes again."""
+
+    write_scope = roles.TICKETS_READ
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, pk: int) -> Response:
+        ticket = selectors.ticket_scope_for_user(user=request.user).filter(pk=pk).first()
+        if ticket is None:
+            raise Http404
+        services.ticket_mark_read(ticket=ticket, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

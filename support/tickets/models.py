@@ -137,3 +137,17 @@ class TicketMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_kind} on {self.ticket_id}"
+
+
+class TicketRead(models.Model):
+    """When a user last opened a ticket: a customer message after that makes the ticket unread for them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "ticket"], name="ticket_read_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.ticket_id}"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
 from support.core import roles
 
-from .models import Team, Ticket, TicketMessage
+from .models import Team, Ticket, TicketMessage, TicketRead
 
 
 def _ticket_rule(user: Any) -> str:
@@ -48,7 +48,8 @@ def ticket_visible_sql(*, user: Any, alias: str = "t") -> tuple[str, list[Any]]:
 
 def ticket_list_for_user(*, user: Any) -> QuerySet[Ticket]:
     """The tickets the user may see (`ticket_scope_for_user`), newest first, with what a ticket list shows:
-    customer, team and assignee, products, message count and time of the last message."""
+    customer, team and assignee, products, message count, time of the last message, and when the user last
+    read it and the customer last wrote (a ticket is unread when the second is later)."""
     return (
         ticket_scope_for_user(user=user)
         .select_related("customer", "customer__organization", "customer__plan", "team", "assignee")
@@ -56,6 +57,12 @@ def ticket_list_for_user(*, user: Any) -> QuerySet[Ticket]:
         .annotate(
             message_count=Count("messages", distinct=True),
             last_message_at=Max("messages__created_at"),
+            last_customer_message_at=Max(
+                "messages__created_at", filter=Q(messages__author_kind=TicketMessage.AuthorKind.CUSTOMER)
+            ),
+            read_at=Subquery(
+                TicketRead.objects.filter(ticket=OuterRef("pk"), user_id=user.pk).values("read_at")[:1]
+            ),
         )
         .order_by("-created_at", "-id")
     )
@@ -64,6 +71,13 @@ def ticket_list_for_user(*, user: Any) -> QuerySet[Ticket]:
 def ticket_messages(*, ticket: Ticket, include_internal: bool = True) -> QuerySet[TicketMessage]:
     messages = ticket.messages.select_related("author_user")
     return messages if include_internal else messages.filter(public=True)
+
+
+def unread(ticket: Ticket) -> bool:
+    """Whether the customer wrote since the user (of `ticket_list_for_user`) last read the ticket."""
+    last = getattr(ticket, "last_customer_message_at", None)
+    seen = getattr(ticket, "read_at", None)
+    return last is not None and (seen is None or last > seen)
 
 
 def team_list_for_user(*, user: Any) -> QuerySet[Team]:

@@ -16,7 +16,7 @@ from support.core import roles
 from support.core.errors import Conflict, DomainError
 from support.customers.models import Customer, Product
 
-from .models import TRANSITIONS, Team, Ticket, TicketMessage
+from .models import TRANSITIONS, Team, Ticket, TicketMessage, TicketRead
 
 
 @dataclass(frozen=True)
@@ -260,3 +260,8 @@ def message_add(*, ticket: Ticket, message: MessageInput, reopen: bool = True) -
         ):
             ticket_change_status(ticket=ticket, status=Ticket.Status.OPEN)
     return created
+
+
+def ticket_mark_read(*, ticket: Ticket, user: Any, at: datetime | None = None) -> None:
+    """Remember that `user` has read `ticket` up to now (the console calls it when the ticket is opened)."""
+    TicketRead.objects.update_or_create(user=user, ticket=ticket, defaults={"read_at": at or timezone.now()})

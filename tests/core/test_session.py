@@ -1,0 +1,84 @@
+"""The browser's session endpoint: sign in with CSRF protection, who is signed in, sign out."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _client() -> APIClient:
+    return APIClient(enforce_csrf_checks=True)
+
+
+def test_anonymous_session_hands_out_a_csrf_token_and_no_user():
+    client = _client()
+    body = client.get("/api/v1/auth/session").json()
+    assert body["authenticated"] is False
+    assert body["user"] is None
+    assert body["csrf_token"]
+    assert "csrftoken" in client.cookies
+
+
+def test_sign_in_needs_the_csrf_token_then_returns_the_user_with_roles_and_a_fresh_token(agent):
+    agent.set_password("pw-123456")
+    agent.save()
+    client = _client()
+    token = client.get("/api/v1/auth/session").json()["csrf_token"]
+    refused = client.post(
+        "/api/v1/auth/session", {"username": agent.username, "password": "pw-123456"}, format="json"
+    )
+    assert refused.status_code == 403
+    signed = client.post(
+        "/api/v1/auth/session",
+        {"username": agent.username, "password": "pw-123456"},
+        format="json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert signed.status_code == 200, signed.content
+    body = signed.json()
+    assert body["authenticated"] is True
+    assert body["user"]["username"] == agent.username
+    assert body["user"]["roles"] == ["agent"]
+    assert "assist" in body["user"]["scopes"]
+    assert client.get("/api/v1/me").status_code == 200
+    # Signing out needs the new token too, then the session is gone.
+    fresh = body["csrf_token"]
+    assert client.delete("/api/v1/auth/session").status_code == 403
+    assert client.delete("/api/v1/auth/session", HTTP_X_CSRFTOKEN=fresh).status_code == 204
+    assert client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"username": "nobody", "password": "x"}, "Wrong username or password."),
+        ({"username": "", "password": ""}, None),
+        ({"username": ["a"], "password": 3}, None),
+    ],
+)
+def test_bad_sign_ins_are_400_with_a_message(payload, message):
+    client = APIClient()
+    response = client.post("/api/v1/auth/session", payload, format="json")
+    assert response.status_code == 400
+    if message:
+        assert response.json()["detail"] == message
+
+
+def test_an_inactive_user_cannot_sign_in():
+    user = factories.user(is_active=False)
+    user.set_password("pw-123456")
+    user.save()
+    response = APIClient().post(
+        "/api/v1/auth/session", {"username": user.username, "password": "pw-123456"}, format="json"
+    )
+    assert response.status_code == 400
+
+
+def test_the_console_page_is_served_at_its_addresses_or_says_how_to_build_it(client):
+    for path in ("/", "/tickets/12", "/knowledge/search", "/models", "/login"):
+        response = client.get(path)
+        assert response.status_code in (200, 503)
+        assert b"Openbook" in response.content
+    assert client.get("/nothing-here").status_code == 404
