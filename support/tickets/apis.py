@@ -8,7 +8,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -53,9 +53,15 @@ class CustomerRef(serializers.ModelSerializer):
         fields = ["id", "name", "email", "plan", "organization"]
 
 
+class TicketTeam(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+
 class TicketOutput(serializers.ModelSerializer):
     customer = CustomerRef(read_only=True)
-    team = serializers.SerializerMethodField()
+    team = TicketTeam(read_only=True)
     assignee = UserRef(read_only=True, allow_null=True)
     products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     message_count = serializers.IntegerField(read_only=True, default=0)
@@ -91,9 +97,6 @@ class TicketOutput(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def get_team(self, ticket: Ticket) -> dict[str, Any]:
-        return {"id": ticket.team_id, "name": ticket.team.name, "slug": ticket.team.slug}
 
     def get_unread(self, ticket: Ticket) -> bool:
         return selectors.unread(ticket)
@@ -319,11 +322,7 @@ class TicketMessageListApi(_Scoped, generics.ListAPIView):
             return TicketMessage.objects.none()
         return selectors.ticket_messages(ticket=self._ticket())
 
-    @extend_schema(
-        parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH)],
-        request=MessageInput,
-        responses={201: MessageOutput},
-    )
+    @extend_schema(request=MessageInput, responses={201: MessageOutput})
     def post(self, request: Request, pk: int) -> Response:
         ticket = self._ticket()
         data = MessageInput(data=request.data)

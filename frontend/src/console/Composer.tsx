@@ -1,0 +1,75 @@
+// The reply box: the agent's own words or an inserted draft, sent as a public reply or an internal note.
+import { useRef, type FormEvent } from "react";
+import { ErrorMessage } from "../ui/status";
+import { useShortcut } from "../ui/shortcuts";
+import { useSendReply, type Suggestion } from "./api";
+import { DraftView } from "./DraftView";
+
+export type ReplyState = { text: string; suggestion: number | null; internal: boolean };
+
+type Props = {
+  ticket: number;
+  reply: ReplyState;
+  setReply: (reply: ReplyState) => void;
+  draft: Suggestion | undefined;
+  closed: boolean;
+};
+
+export function Composer({ ticket, reply, setReply, draft, closed }: Props) {
+  const send = useSendReply(ticket);
+  const box = useRef<HTMLTextAreaElement>(null);
+  const fromDraft = reply.suggestion !== null && draft?.id === reply.suggestion;
+
+  function submit(event?: FormEvent) {
+    event?.preventDefault();
+    if (!reply.text.trim() || send.isPending) return;
+    send.mutate(reply, { onSuccess: () => setReply({ text: "", suggestion: null, internal: false }) });
+  }
+  useShortcut("mod+Enter", () => submit());
+  useShortcut("r", () => box.current?.focus());
+
+  return (
+    <form className="card composer" onSubmit={submit} aria-labelledby="composer-title">
+      <div className="composer-head">
+        <h2 id="composer-title">{reply.internal ? "Internal note" : "Reply"}</h2>
+        <label className="inline">
+          <input type="checkbox" checked={reply.internal} onChange={(e) => setReply({ ...reply, internal: e.target.checked })} />
+          Internal note (the customer never sees it)
+        </label>
+      </div>
+      <label className="visually-hidden" htmlFor={`reply-${ticket}`}>
+        {reply.internal ? "Internal note" : "Reply to the customer"}
+      </label>
+      <textarea
+        id={`reply-${ticket}`}
+        ref={box}
+        rows={8}
+        value={reply.text}
+        disabled={closed}
+        placeholder={closed ? "This ticket is closed." : "Write a reply, or insert the draft (i). Press r to come here."}
+        onChange={(e) => setReply({ ...reply, text: e.target.value })}
+        className={reply.internal ? "note-input" : undefined}
+      />
+      {fromDraft && draft && /\[\d+\]/.test(reply.text) && (
+        <details className="composer-preview">
+          <summary>Preview with citations</summary>
+          <DraftView text={reply.text} citations={draft.citations} flags={draft.flags} />
+        </details>
+      )}
+      {send.isError && <ErrorMessage error={send.error} />}
+      <div className="composer-actions">
+        {fromDraft && (
+          <span className="hint">
+            From draft #{reply.suggestion}: your edits are recorded to improve drafts.{" "}
+            <button type="button" className="button small" onClick={() => setReply({ ...reply, suggestion: null })}>
+              Detach
+            </button>
+          </span>
+        )}
+        <button type="submit" className="button primary" disabled={!reply.text.trim() || send.isPending || closed} aria-keyshortcuts="Control+Enter">
+          {send.isPending ? "Sending…" : reply.internal ? "Add note" : "Send reply"} <kbd>Ctrl+Enter</kbd>
+        </button>
+      </div>
+    </form>
+  );
+}

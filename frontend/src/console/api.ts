@@ -1,0 +1,195 @@
+// What the agent console reads and writes, as react-query hooks over the typed client.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, unwrap, type Schemas } from "../api/client";
+
+export type Ticket = Schemas["TicketOutput"];
+export type Message = Schemas["MessageOutput"];
+export type Suggestion = Schemas["SuggestionOutput"];
+export type Citation = Schemas["CitationOutput"];
+export type Flag = Schemas["FlagOutput"];
+export type Precedent = Schemas["PrecedentOutput"];
+export type TicketStatus = NonNullable<Ticket["status"]>;
+export type Priority = NonNullable<Ticket["priority"]>;
+
+export const STATUSES: TicketStatus[] = ["new", "open", "pending", "on_hold", "solved", "closed"];
+export const PRIORITIES: Priority[] = ["urgent", "high", "normal", "low"];
+/** How soon an SLA deadline counts as "breach soon". */
+export const SLA_SOON_MINUTES = 60;
+
+/** The queue refreshes itself this often, so new tickets appear without a reload. */
+export const QUEUE_REFRESH_MS = 5_000;
+/** An open ticket's conversation refreshes this often (a new customer message makes a draft stale). */
+export const CONVERSATION_REFRESH_MS = 4_000;
+
+export type QueueFilters = {
+  status: TicketStatus[];
+  priority: Priority | "";
+  assignee: string; // "", "me", "none" or a user id
+  tag: string;
+  slaSoon: boolean;
+  search: string;
+  ordering: string;
+};
+
+export const DEFAULT_FILTERS: QueueFilters = {
+  status: ["new", "open", "pending"],
+  priority: "",
+  assignee: "",
+  tag: "",
+  slaSoon: false,
+  search: "",
+  ordering: "sla_due_at",
+};
+
+export function queueQuery(filters: QueueFilters, now: Date = new Date()) {
+  const query: Record<string, unknown> = { page_size: 100, ordering: filters.ordering };
+  if (filters.status.length) query.status = filters.status;
+  if (filters.priority) query.priority = [filters.priority];
+  if (filters.assignee) query.assignee = filters.assignee;
+  if (filters.tag.trim()) query.tag = filters.tag.trim();
+  if (filters.search.trim()) query.search = filters.search.trim();
+  if (filters.slaSoon) query.sla_due_before = new Date(now.getTime() + SLA_SOON_MINUTES * 60_000).toISOString();
+  return query;
+}
+
+export function useTickets(filters: QueueFilters) {
+  return useQuery({
+    queryKey: ["tickets", filters],
+    queryFn: () => unwrap(api.GET("/api/v1/tickets", { params: { query: queueQuery(filters) as never } })),
+    refetchInterval: QUEUE_REFRESH_MS,
+    placeholderData: (previous) => previous,
+  });
+}
+
+export function useTicket(id: number) {
+  return useQuery({
+    queryKey: ["ticket", id],
+    queryFn: () => unwrap(api.GET("/api/v1/tickets/{id}", { params: { path: { id } } })),
+    refetchInterval: CONVERSATION_REFRESH_MS,
+  });
+}
+
+export function useMessages(id: number) {
+  return useQuery({
+    queryKey: ["messages", id],
+    queryFn: () => unwrap(api.GET("/api/v1/tickets/{id}/messages", { params: { path: { id }, query: { page_size: 500 } } })),
+    refetchInterval: CONVERSATION_REFRESH_MS,
+  });
+}
+
+export function useTeams() {
+  return useQuery({ queryKey: ["teams"], queryFn: () => unwrap(api.GET("/api/v1/teams")), staleTime: 60_000 });
+}
+
+export function useCustomer(id: number | undefined) {
+  return useQuery({
+    queryKey: ["customer", id],
+    enabled: id !== undefined,
+    queryFn: () => unwrap(api.GET("/api/v1/customers/{id}", { params: { path: { id: id! } } })),
+  });
+}
+
+export function useCustomerTickets(customer: number | undefined) {
+  return useQuery({
+    queryKey: ["tickets", "of-customer", customer],
+    enabled: customer !== undefined,
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/tickets", { params: { query: { customer: customer!, page_size: 6, ordering: "-created_at" } } })),
+  });
+}
+
+export function useActiveIncidents() {
+  return useQuery({
+    queryKey: ["incidents", "active"],
+    queryFn: () => unwrap(api.GET("/api/v1/incidents", { params: { query: { active: true, page_size: 50 } } })),
+    staleTime: 30_000,
+  });
+}
+
+export function useSuggestions(ticket: number) {
+  return useQuery({
+    queryKey: ["suggestions", ticket],
+    queryFn: () => unwrap(api.GET("/api/v1/tickets/{id}/suggestions", { params: { path: { id: ticket }, query: { page_size: 5 } } })),
+  });
+}
+
+export function usePrecedents(ticket: number) {
+  return useQuery({
+    queryKey: ["precedents", ticket],
+    queryFn: () => unwrap(api.GET("/api/v1/tickets/{id}/precedents", { params: { path: { id: ticket }, query: { limit: 5 } } })),
+    staleTime: 60_000,
+  });
+}
+
+export function useVersionNumber(document: number, version: number, enabled: boolean) {
+  return useQuery({
+    queryKey: ["version-number", document, version],
+    enabled,
+    staleTime: Infinity,
+    queryFn: async () => {
+      const versions = await unwrap(
+        api.GET("/api/v1/knowledge/documents/{id}/versions", { params: { path: { id: document }, query: { page_size: 500 } as never } }),
+      );
+      const list = Array.isArray(versions) ? versions : (versions as { results: { id: number; number: number }[] }).results;
+      return list.find((v: { id: number; number: number }) => v.id === version)?.number ?? null;
+    },
+  });
+}
+
+export function useTicketUpdate(id: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Schemas["PatchedTicketUpdateInputRequest"]) =>
+      unwrap(api.PATCH("/api/v1/tickets/{id}", { params: { path: { id } }, body })),
+    onSuccess: (ticket) => {
+      client.setQueryData(["ticket", id], ticket);
+      void client.invalidateQueries({ queryKey: ["tickets"] });
+    },
+  });
+}
+
+export function useMarkRead(id: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/tickets/{id}/read", { params: { path: { id } } })),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ["tickets"] }),
+  });
+}
+
+/** Send the reply: through the draft it came from (so the outcome is recorded), or as a plain message. */
+export function useSendReply(ticket: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ text, internal, suggestion }: { text: string; internal: boolean; suggestion: number | null }) => {
+      if (suggestion !== null && !internal) {
+        return unwrap(api.POST("/api/v1/suggestions/{id}/send", { params: { path: { id: suggestion } }, body: { text } }));
+      }
+      return unwrap(
+        api.POST("/api/v1/tickets/{id}/messages", { params: { path: { id: ticket } }, body: { body: text, public: !internal, author_kind: "agent" } }),
+      );
+    },
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ["messages", ticket] });
+      void client.invalidateQueries({ queryKey: ["ticket", ticket] });
+      void client.invalidateQueries({ queryKey: ["suggestions", ticket] });
+      void client.invalidateQueries({ queryKey: ["tickets"] });
+    },
+  });
+}
+
+export function useFeedback(ticket: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, rating, reason }: { id: number; rating: "up" | "down"; reason: string }) =>
+      unwrap(api.POST("/api/v1/suggestions/{id}/feedback", { params: { path: { id } }, body: { rating, reason } })),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ["suggestions", ticket] }),
+  });
+}
+
+export function requestDraft(ticket: number) {
+  return unwrap(api.POST("/api/v1/tickets/{id}/suggestions", { params: { path: { id: ticket } } }));
+}
+
+export function label(value: string): string {
+  return value.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+}
