@@ -53,6 +53,7 @@ test: frontend browser ## every test: lint, types, Vitest, then pytest (real Pos
 	$(VENV)/bin/mypy support knowledge models_ft
 	cd frontend && npx vitest run
 	$(PY) -m pytest
+	$(PY) -m pytest -m browser tests/e2e
 
 lint: install ## ruff lint and format check
 	$(VENV)/bin/ruff check .

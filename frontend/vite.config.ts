@@ -3,8 +3,8 @@ import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
 // Django serves the built files: the page at every console address, its assets under /static/.
-export default defineConfig({
-  base: "/static/",
+export default defineConfig(({ command }) => ({
+  base: command === "build" ? "/static/" : "/",
   plugins: [react()],
   build: { outDir: "dist", emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 900 },
   server: {
@@ -17,4 +17,4 @@ export default defineConfig({
     css: false,
     restoreMocks: true,
   },
-});
+}));

@@ -39,3 +39,28 @@ describe("sign-in and navigation", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("Your role does not give access to this page.");
   });
 });
+
+describe("signing in", () => {
+  it("takes the user to where they were going once the server accepts the password", async () => {
+    const { ADMINISTRATOR } = await import("./test/server");
+    let signedIn = false;
+    fakeServer(
+      {
+        "GET /api/v1/auth/session": () => ({ body: signedIn ? { authenticated: true, user: ADMINISTRATOR, csrf_token: "t2" } : { authenticated: false, user: null, csrf_token: "t1" } }),
+        "POST /api/v1/auth/session": () => {
+          signedIn = true;
+          return { body: { authenticated: true, user: ADMINISTRATOR, csrf_token: "t2" } };
+        },
+        "GET /api/v1/tickets": { body: { count: 0, next: null, previous: null, results: [] } },
+      },
+      null,
+    );
+    window.history.pushState({}, "", "/tickets");
+    render(<App client={testClient()} />);
+    await userEvent.type(await screen.findByLabelText("Username"), "admin");
+    await userEvent.type(screen.getByLabelText("Password"), "secret");
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByRole("heading", { name: "Tickets" })).toBeInTheDocument();
+    expect(window.location.pathname).toBe("/tickets");
+  });
+});

@@ -1,5 +1,5 @@
 // Who is signed in. The session endpoint also hands out the CSRF token every write sends back.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, type ReactNode } from "react";
 import { api, setCsrfToken, unwrap, whenUnauthenticated, type Schemas } from "./client";
 
@@ -17,6 +17,11 @@ async function fetchSession(): Promise<Schemas["SessionOutput"]> {
   return session;
 }
 
+/** Drop what the previous user saw; the session query itself stays (its observer must keep working). */
+function forgetAllBut(client: QueryClient): void {
+  client.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] });
+}
+
 export function SessionProvider({ children, fallback }: { children: ReactNode; fallback: ReactNode }) {
   const client = useQueryClient();
   const query = useQuery({ queryKey: SESSION_KEY, queryFn: fetchSession, staleTime: Infinity, retry: 1 });
@@ -32,12 +37,12 @@ export function SessionProvider({ children, fallback }: { children: ReactNode; f
     async signIn(username, password) {
       const session = await unwrap(api.POST("/api/v1/auth/session", { body: { username, password } }));
       setCsrfToken(session.csrf_token);
-      client.clear();
+      forgetAllBut(client);
       client.setQueryData(SESSION_KEY, session);
     },
     async signOut() {
       await unwrap(api.DELETE("/api/v1/auth/session"));
-      client.clear();
+      forgetAllBut(client);
       await client.invalidateQueries({ queryKey: SESSION_KEY });
     },
   };
