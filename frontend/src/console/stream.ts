@@ -9,7 +9,14 @@ export type DraftStream = {
   error: string;
 };
 
-export type SourceFactory = (url: string) => Pick<EventSource, "addEventListener" | "close" | "readyState">;
+/** What is used of an EventSource (tests pass a stand-in). */
+export type SourceLike = {
+  addEventListener(name: string, listener: (event: Event) => void): void;
+  close(): void;
+  readonly readyState: number;
+};
+
+export type SourceFactory = (url: string) => SourceLike;
 
 export const browserSource: SourceFactory = (url) => new EventSource(url, { withCredentials: true });
 
