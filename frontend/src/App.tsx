@@ -60,6 +60,11 @@ function Shell({ user, children }: { user: Me; children: ReactNode }) {
           <span title={user.roles.join(", ")}>
             {user.name} <small>({user.roles.map((role) => role.replace("_", " ")).join(", ")})</small>
           </span>
+          {hasScope(user, "admin") && (
+            <a className="topbar-link" href="/api/docs/">
+              API docs
+            </a>
+          )}
           <button type="button" className="button small ghost" onClick={() => signOut().catch(setError)}>
             Sign out
           </button>

@@ -17,10 +17,3 @@ def test_schema_and_docs_need_authentication(api, admin_api):
     docs = admin_api.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
-
-
-def test_landing_page_links_to_docs_and_health(api):
-    page = api.get("/")
-    assert page.status_code == 200
-    assert b"/api/docs/" in page.content
-    assert b"/api/v1/health" in page.content
