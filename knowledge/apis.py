@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.db import transaction
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -15,6 +17,7 @@ from rest_framework.views import APIView
 
 from support.core import roles
 from support.core.errors import DomainError
+from support.core.permissions import request_scopes
 
 from . import ingest, selectors, services
 from .models import Document, DocumentVersion
@@ -58,12 +61,30 @@ class VersionDetailOutput(VersionOutput):
         fields = [*VersionOutput.Meta.fields, "text"]
 
 
+class IndexingOutput(serializers.Serializer):
+    """How far the newest version's indexing has got."""
+
+    version = serializers.IntegerField(allow_null=True, help_text="The newest version's number.")
+    # A plain string in the schema: an enum named after `state` would collide with the version state's.
+    state = serializers.CharField(
+        help_text="empty (no version yet), queued, embedding (embedded of total chunks), active, superseded, "
+        "or failed (see error).",
+    )
+    embedded = serializers.IntegerField(help_text="Chunks with a vector so far.")
+    total = serializers.IntegerField(help_text="Chunks in all.")
+    error = serializers.CharField(allow_null=True, help_text="Why indexing failed; null otherwise.")
+
+
 class DocumentOutput(serializers.ModelSerializer):
     products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     audience_plans = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     audience_organizations = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    owner = serializers.CharField(source="owner.username", default=None, read_only=True)
-    active_version = serializers.IntegerField(source="active_version_id", read_only=True)
+    owner = serializers.CharField(source="owner.username", default=None, read_only=True, allow_null=True)
+    active_version = serializers.IntegerField(source="active_version_id", read_only=True, allow_null=True)
+    active_version_number = serializers.SerializerMethodField(
+        help_text="The number of the version search serves; null until one is indexed."
+    )
+    latest_version = serializers.SerializerMethodField(help_text="The newest version's number.")
     indexing = serializers.SerializerMethodField()
 
     class Meta:
@@ -84,6 +105,8 @@ class DocumentOutput(serializers.ModelSerializer):
             "valid_until",
             "owner",
             "active_version",
+            "active_version_number",
+            "latest_version",
             "indexing",
             "source",
             "external_id",
@@ -91,11 +114,21 @@ class DocumentOutput(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    # `versions` is prefetched newest first (see `_with_versions`): these read it, never the database.
+    def get_active_version_number(self, document: Document) -> int | None:
+        found = [v.number for v in document.versions.all() if v.pk == document.active_version_id]
+        return found[0] if found else None
+
+    def get_latest_version(self, document: Document) -> int | None:
+        versions = document.versions.all()
+        return versions[0].number if versions else None
+
+    @extend_schema_field(IndexingOutput)
     def get_indexing(self, document: Document) -> dict[str, Any]:
         """The newest version's indexing state: queued, embedding (n of m), active, or failed with why."""
         latest = document.versions.all()[0] if document.versions.all() else None
         if latest is None:
-            return {"state": "empty"}
+            return {"version": None, "state": "empty", "embedded": 0, "total": 0, "error": None}
         return {
             "version": latest.number,
             "state": latest.state,
@@ -122,6 +155,13 @@ class DocumentUpdateInput(serializers.Serializer):
     roles = serializers.ListField(child=serializers.ChoiceField(choices=roles.ROLES), required=False)
     valid_from = serializers.DateField(required=False, allow_null=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
+    owner = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Username of a knowledge admin or administrator; null or empty for none.",
+    )
 
 
 class DocumentInput(DocumentUpdateInput):
@@ -145,7 +185,7 @@ class DocumentFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         choices=DocumentVersion.State.choices,
         method="filter_state",
-        help_text="Indexing state of the active or newest version.",
+        help_text="Indexing state of the newest version (what `indexing.state` shows).",
     )
 
     class Meta:
@@ -153,11 +193,23 @@ class DocumentFilter(django_filters.FilterSet):
         fields = ["kind", "status", "audience", "language", "product", "state", "source", "external_id"]
 
     def filter_state(self, queryset: Any, name: str, value: str) -> Any:
-        return queryset.filter(versions__state=value).distinct()
+        return queryset.annotate(latest_state=selectors.document_latest_state()).filter(latest_state=value)
 
 
 def _metadata(data: dict[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in ingest.METADATA_FIELDS if k in data}
+
+
+def _owner(username: str | None) -> Any:
+    """The user a document is given to, by username; None clears the owner."""
+    if not username:
+        return None
+    user = selectors.owner_candidates().filter(username=username).first()
+    if user is None:
+        raise DomainError(
+            f"No knowledge admin or administrator is called {username!r}.", field="owner", code="invalid"
+        )
+    return user
 
 
 def _ingested(result: ingest.IngestResult) -> Document:
@@ -176,7 +228,8 @@ def _with_versions(queryset: Any) -> Any:
         "products",
         "audience_plans",
         "audience_organizations",
-        Prefetch("versions", queryset=DocumentVersion.objects.order_by("-number")),
+        # A list needs each version's state and number, never its text (which can be megabytes).
+        Prefetch("versions", queryset=DocumentVersion.objects.defer("text").order_by("-number")),
     )
 
 
@@ -198,6 +251,7 @@ class DocumentListApi(_KnowledgeScoped, generics.ListAPIView):
         data = DocumentInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
+        owner = _owner(fields.pop("owner")) if "owner" in fields else request.user
         record = ingest.Record(
             title=fields.pop("title"),
             text=fields.pop("text"),
@@ -214,7 +268,10 @@ class DocumentListApi(_KnowledgeScoped, generics.ListAPIView):
             document = _ingested(ingest.record_ingest(record, owner=request.user))
             return Response(DocumentOutput(_with_versions(Document.objects).get(pk=document.pk)).data)
         record.metadata.setdefault("status", Document.Status.DRAFT)
-        document = _ingested(ingest.record_ingest(record, owner=request.user))
+        with transaction.atomic():
+            document = _ingested(ingest.record_ingest(record, owner=request.user))
+            if owner != request.user:
+                services.document_update(document=document, owner=owner)
         return Response(
             DocumentOutput(_with_versions(Document.objects).get(pk=document.pk)).data,
             status=status.HTTP_201_CREATED,
@@ -246,10 +303,15 @@ class DocumentUploadApi(_KnowledgeScoped, APIView):
                     "kind": {"type": "string"},
                     "status": {"type": "string"},
                     "audience": {"type": "string"},
+                    "language": {"type": "string"},
                 },
             }
         },
-        responses={201: UploadOutput(many=True), 400: UploadOutput(many=True)},
+        # Error answers get no list treatment from the schema generator: the array is spelled out.
+        responses={
+            201: UploadOutput(many=True),
+            400: {"type": "array", "items": {"$ref": "#/components/schemas/UploadOutput"}},
+        },
     )
     def post(self, request: Request) -> Response:
         files = request.FILES.getlist("files") or request.FILES.getlist("file")
@@ -290,10 +352,21 @@ class DocumentDetailApi(_KnowledgeScoped, generics.RetrieveAPIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         new_status = fields.pop("status", None)
-        services.document_update(document=document, **ingest.metadata_resolve(_metadata(fields)))
-        if new_status:
-            services.document_set_status(document=document, status=new_status)
+        changes = ingest.metadata_resolve(_metadata(fields))
+        if "owner" in fields:
+            changes["owner"] = _owner(fields["owner"])
+        with transaction.atomic():
+            services.document_update(document=document, **changes)
+            if new_status:
+                services.document_set_status(document=document, status=new_status)
         return Response(DocumentOutput(self.get_queryset().get(pk=document.pk)).data)
+
+
+def _readable_document(request: Request, pk: int) -> Document:
+    document = selectors.documents_for_user(roles=_roles(request)).filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    return document
 
 
 class VersionListApi(_KnowledgeScoped, generics.ListAPIView):
@@ -303,14 +376,7 @@ class VersionListApi(_KnowledgeScoped, generics.ListAPIView):
     pagination_class = None
 
     def _document(self) -> Document:
-        from django.http import Http404
-
-        document = (
-            selectors.documents_for_user(roles=_roles(self.request)).filter(pk=self.kwargs["pk"]).first()
-        )
-        if document is None:
-            raise Http404
-        return document
+        return _readable_document(self.request, self.kwargs["pk"])
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
@@ -340,6 +406,88 @@ class VersionDetailApi(_KnowledgeScoped, generics.RetrieveAPIView):
         from django.shortcuts import get_object_or_404
 
         return get_object_or_404(self.get_queryset(), number=self.kwargs["number"])
+
+
+class RestoreInput(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class VersionRestoreApi(_KnowledgeScoped, APIView):
+    """Store an earlier version's title and text again as the newest version. 201 with the new version, or
+    200 with the newest one when its text is already the same."""
+
+    @extend_schema(request=RestoreInput, responses={201: VersionOutput, 200: VersionOutput})
+    def post(self, request: Request, pk: int, number: int) -> Response:
+        document = _readable_document(request, pk)
+        if not isinstance(request.data, dict):
+            raise DomainError("Send a JSON object.", field="non_field_errors")
+        data = RestoreInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        before = document.versions.order_by("-number").values_list("pk", flat=True).first()
+        version = services.version_restore(
+            document=document, number=number, author=request.user, note=data.validated_data.get("note", "")
+        )
+        return Response(VersionOutput(version).data, status=201 if version.pk != before else 200)
+
+
+class VersionRefOutput(serializers.ModelSerializer):
+    document = serializers.IntegerField(source="document_id")
+
+    class Meta:
+        model = DocumentVersion
+        fields = ["id", "document", "number", "title", "state"]
+
+
+class VersionLookupInput(serializers.Serializer):
+    id = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), min_length=1, max_length=100
+    )
+
+
+class VersionLookupApi(_KnowledgeScoped, APIView):
+    """Versions by id (`?id=3&id=7`, at most 100): which document each belongs to and its number, for
+    linking a search result or a citation to `/knowledge/{document}/versions/{number}`. Ids the caller may
+    not read, or that do not exist, are left out."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("id", int, many=True, required=True, description="Version ids.")],
+        responses=VersionRefOutput(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        data = VersionLookupInput(data={"id": request.query_params.getlist("id")})
+        data.is_valid(raise_exception=True)
+        versions = selectors.version_lookup_for_user(roles=_roles(request), ids=data.validated_data["id"])
+        return Response(VersionRefOutput(versions, many=True).data)
+
+
+class OptionOutput(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+
+
+class OptionsOutput(serializers.Serializer):
+    kinds = OptionOutput(many=True)
+    statuses = OptionOutput(many=True)
+    audiences = OptionOutput(many=True)
+    states = OptionOutput(many=True)
+    roles = OptionOutput(many=True, help_text="Staff roles an internal document can be shown to.")
+    languages = serializers.ListField(child=serializers.CharField(), help_text="Languages in use.")
+    products = OptionOutput(many=True, help_text="Products by code.")
+    plans = OptionOutput(many=True, help_text="Plans by code, lowest tier first.")
+    organizations = OptionOutput(many=True, help_text="Organizations by slug; empty without knowledge:write.")
+    owners = OptionOutput(
+        many=True, help_text="Who may own a document, by username; empty without knowledge:write."
+    )
+
+
+class OptionsApi(_KnowledgeScoped, APIView):
+    """The values a document's metadata and a search's filters take, for forms: kinds, statuses, audiences,
+    roles, languages, products and plans; for editors also organizations and possible owners."""
+
+    @extend_schema(responses=OptionsOutput)
+    def get(self, request: Request) -> Response:
+        can_write = roles.KNOWLEDGE_WRITE in request_scopes(request)
+        return Response(OptionsOutput(selectors.knowledge_options(can_write=can_write)).data)
 
 
 class IndexStatusOutput(serializers.Serializer):

@@ -703,3 +703,89 @@ def index_status(collection: str = "live") -> dict[str, Any]:
         .values_list("refreshed_at", flat=True)
         .first(),
     }
+
+
+def document_latest_state() -> Any:
+    """The newest version's indexing state of each document, as an expression to annotate or filter by."""
+    from django.db.models import OuterRef, Subquery
+
+    from .models import DocumentVersion
+
+    newest = DocumentVersion.objects.filter(document_id=OuterRef("pk")).order_by("-number").values("state")
+    return Subquery(newest[:1])
+
+
+def version_lookup_for_user(*, roles: frozenset[str], ids: Sequence[int]) -> QuerySet[Any]:
+    """The versions with these ids that belong to documents the caller may read (others are left out)."""
+    from .models import DocumentVersion
+
+    return (
+        DocumentVersion.objects.filter(pk__in=list(ids), document__in=documents_for_user(roles=roles))
+        .only("id", "document_id", "number", "title", "state")
+        .order_by("id")
+    )
+
+
+def owner_candidates() -> QuerySet[Any]:
+    """Who may own a document: active staff who can edit the knowledge base."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(groups__name__in=["knowledge_admin", ADMIN_ROLE]) | Q(is_superuser=True))
+        .distinct()
+        .order_by("username")
+    )
+
+
+OPTIONS_ORGANIZATION_LIMIT = 2000
+
+
+def knowledge_options(*, can_write: bool) -> dict[str, Any]:
+    """The choices a document's metadata and a search's filters take: products, plans and the languages in
+    use for every reader; organizations and possible owners only for editors, who need them to set an
+    audience or an owner."""
+    from django.apps import apps
+
+    from .models import DocumentVersion
+
+    product = apps.get_model("customers", "Product")
+    plan = apps.get_model("customers", "Plan")
+    organization = apps.get_model("customers", "Organization")
+    languages = set(Document.objects.filter(collection=LIVE).values_list("language", flat=True).distinct())
+    options: dict[str, Any] = {
+        "kinds": [{"value": v, "label": str(label)} for v, label in Document.Kind.choices],
+        "statuses": [{"value": v, "label": str(label)} for v, label in Document.Status.choices],
+        "audiences": [{"value": v, "label": str(label)} for v, label in Document.Audience.choices],
+        "states": [{"value": v, "label": str(label)} for v, label in DocumentVersion.State.choices],
+        "roles": [
+            {"value": "agent", "label": "Agent"},
+            {"value": "knowledge_admin", "label": "Knowledge admin"},
+            {"value": "integration", "label": "Integration"},
+            {"value": ADMIN_ROLE, "label": "Administrator"},
+        ],
+        "languages": sorted(languages | {"en"}),
+        "products": [
+            {"value": code, "label": name}
+            for code, name in product.objects.order_by("name").values_list("code", "name")
+        ],
+        "plans": [
+            {"value": code, "label": name}
+            for code, name in plan.objects.order_by("rank", "name").values_list("code", "name")
+        ],
+        "organizations": [],
+        "owners": [],
+    }
+    if can_write:
+        options["organizations"] = [
+            {"value": slug, "label": name}
+            for slug, name in organization.objects.order_by("name").values_list("slug", "name")[
+                :OPTIONS_ORGANIZATION_LIMIT
+            ]
+        ]
+        options["owners"] = [
+            {"value": user.username, "label": user.get_full_name() or user.username}
+            for user in owner_candidates()
+        ]
+    return options

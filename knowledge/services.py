@@ -184,6 +184,26 @@ def version_create(
     return version
 
 
+def version_restore(
+    *, document: Document, number: int, author: Any = None, note: str = ""
+) -> DocumentVersion:
+    """Bring back an earlier version's title and text as a new version (history is never rewritten).
+
+    Restoring text identical to the newest version stores nothing and returns that version."""
+    old = document.versions.filter(number=number).first()
+    if old is None:
+        raise DomainError(
+            f"Version {number} does not exist.", field="number", code="not_found", status_code=404
+        )
+    return version_create(
+        document=document,
+        text=old.text,
+        title=old.title,
+        author=author,
+        note=note or f"Restored version {number}",
+    )
+
+
 def _chunks_create(*, version: DocumentVersion) -> None:
     model = active_model()
     pieces = chunk_document(version.title, version.text, chunking_config(), embedding.token_counter(model))

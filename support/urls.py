@@ -43,6 +43,13 @@ api_v1 = [
         knowledge.VersionDetailApi.as_view(),
         name="document-version",
     ),
+    path(
+        "knowledge/documents/<int:pk>/versions/<int:number>/restore",
+        knowledge.VersionRestoreApi.as_view(),
+        name="document-version-restore",
+    ),
+    path("knowledge/versions", knowledge.VersionLookupApi.as_view(), name="knowledge-versions"),
+    path("knowledge/options", knowledge.OptionsApi.as_view(), name="knowledge-options"),
     path("knowledge/search", console.SearchApi.as_view(), name="knowledge-search"),
     path(
         "tickets/<int:pk>/suggestions",
