@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -22,6 +23,7 @@ from .datasets import DatasetError, snapshot_build
 from .models import Adapter, AdapterEvent, DatasetSnapshot, EvaluationMatrix, TrainingExample, TrainingRun
 from .registry import adapter_promote, adapter_rollback
 from .runs import run_cancel, run_create
+from .selectors import evaluation_decisions, evaluation_gate
 from .training.demo_model import demo_label
 
 
@@ -30,7 +32,105 @@ class _Admin:
     write_scope = roles.ADMIN
 
 
+# The JSON columns are served as stored; these describe their shape in the schema (every key optional: an
+# empty object is a valid value of each).
+
+
+class _Counts(serializers.DictField):
+    child = serializers.IntegerField()
+
+
+class SnapshotReplyChars(serializers.Serializer):
+    mean = serializers.FloatField(required=False)
+    median = serializers.FloatField(required=False)
+    max = serializers.IntegerField(required=False)
+
+
+class SnapshotStats(serializers.Serializer):
+    examples = serializers.IntegerField(required=False, help_text="Examples considered.")
+    kept = serializers.IntegerField(required=False, help_text="Examples left after filtering.")
+    left_out = _Counts(required=False, help_text="Examples left out, by why: rejected, too_short, stale...")
+    train = serializers.IntegerField(required=False)
+    eval = serializers.IntegerField(required=False)
+    preference = serializers.IntegerField(required=False)
+    outcomes = _Counts(required=False, help_text="Kept examples by outcome: accepted, edited, rewritten...")
+    backfilled = serializers.IntegerField(required=False)
+    eval_from = serializers.DateTimeField(required=False, allow_null=True)
+    reply_chars = SnapshotReplyChars(required=False)
+    redacted = _Counts(required=False, help_text="Placeholders the redaction put in, by kind.")
+
+
+class MatrixRowOutput(serializers.Serializer):
+    model = serializers.CharField(help_text="base, active, candidate or extractive.")
+    retrieval = serializers.BooleanField()
+    scores = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="Mean scores over the examples: chrf (the primary metric), rouge_l, semantic_similarity, "
+        "citation_validity, grounded_rate, style; null when not measured.",
+    )
+
+
+class _Perplexity(serializers.DictField):
+    child = serializers.FloatField()
+
+
+class AdapterMetrics(serializers.Serializer):
+    rows = MatrixRowOutput(many=True, required=False)
+    perplexity = _Perplexity(required=False)
+    examples = serializers.IntegerField(required=False)
+    seconds = serializers.FloatField(required=False)
+
+
+class EventDetails(serializers.Serializer):
+    snapshot = serializers.CharField(required=False, allow_null=True, help_text="The snapshot's hash.")
+    run = serializers.IntegerField(required=False, allow_null=True)
+    adapter = serializers.CharField(required=False, allow_null=True)
+    matrix = serializers.IntegerField(required=False, allow_null=True, help_text="The evaluation's id.")
+    decision = serializers.CharField(required=False)
+    reason = serializers.CharField(required=False)
+
+
+@extend_schema_field(SnapshotStats)
+class _StatsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(MatrixRowOutput(many=True))
+class _MatrixRowsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(_Perplexity())
+class _PerplexityField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(AdapterMetrics)
+class _MetricsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(EventDetails)
+class _DetailsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class _SettingsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}}
+)
+class _LossCurveField(serializers.JSONField):
+    pass
+
+
 class SnapshotOutput(serializers.ModelSerializer):
+    stats = _StatsField(read_only=True, help_text="What was kept, what was left out and why, lengths.")
+    config = _SettingsField(read_only=True, help_text="The filters and split it was built with.")
+
     class Meta:
         model = DatasetSnapshot
         fields = [
@@ -50,6 +150,9 @@ class SnapshotOutput(serializers.ModelSerializer):
 
 class RunOutput(serializers.ModelSerializer):
     adapter = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    snapshot_hash = serializers.CharField(source="snapshot.content_hash", read_only=True)
+    config = _SettingsField(read_only=True, help_text="The LoraTrainingConfig it trains with.")
+    losses = _LossCurveField(read_only=True, help_text="[[step, loss], ...] for the loss curve.")
     loss = serializers.SerializerMethodField(help_text="The latest step's loss.")
     base_model_label = serializers.SerializerMethodField(
         help_text="Set when the base model is the locally trained demo model: say so in the UI."
@@ -66,6 +169,7 @@ class RunOutput(serializers.ModelSerializer):
         fields = [
             "id",
             "snapshot",
+            "snapshot_hash",
             "base_model",
             "base_model_label",
             "base_revision",
@@ -91,6 +195,8 @@ class RunOutput(serializers.ModelSerializer):
 
 class AdapterOutput(serializers.ModelSerializer):
     dataset_hash = serializers.CharField(source="snapshot.content_hash", read_only=True)
+    config = _SettingsField(read_only=True)
+    metrics = _MetricsField(read_only=True, help_text="Its evaluation, as the matrix stored it.")
     is_active = serializers.SerializerMethodField(help_text="Whether drafts are generated with it now.")
     base_model_label = serializers.SerializerMethodField(
         help_text="Set when the base model is the locally trained demo model: say so in the UI."
@@ -123,21 +229,85 @@ class AdapterOutput(serializers.ModelSerializer):
         ]
 
 
-class EvaluationOutput(serializers.ModelSerializer):
-    candidate = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
-
-    class Meta:
-        model = EvaluationMatrix
-        fields = ["id", "snapshot", "candidate", "rows", "perplexity", "examples", "seconds", "created_at"]
-
-
 class EventOutput(serializers.ModelSerializer):
     adapter = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
     previous = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    details = _DetailsField(read_only=True)
 
     class Meta:
         model = AdapterEvent
         fields = ["id", "action", "adapter", "previous", "reason", "details", "by", "created_at"]
+
+
+class GateCheckOutput(serializers.Serializer):
+    name = serializers.CharField(help_text="chrf, grounding or forgetting.")
+    passed = serializers.BooleanField(allow_null=True, help_text="Null when it could not be measured.")
+    detail = serializers.CharField()
+
+
+class GateOutput(serializers.Serializer):
+    promote = serializers.BooleanField()
+    reason = serializers.CharField()
+    checks = GateCheckOutput(many=True)
+    margin = serializers.FloatField(help_text="FINETUNE_PROMOTE_MARGIN now.")
+    forgetting_limit = serializers.FloatField(help_text="FINETUNE_MAX_PERPLEXITY_RATIO now.")
+
+
+class EvaluationOutput(serializers.ModelSerializer):
+    candidate = serializers.SlugRelatedField(slug_field="name", read_only=True, allow_null=True)
+    snapshot_hash = serializers.CharField(source="snapshot.content_hash", read_only=True)
+    rows = _MatrixRowsField(read_only=True)
+    perplexity = _PerplexityField(
+        read_only=True,
+        help_text="Perplexity on general text by model (base, active, candidate): lower is better.",
+    )
+    decision = serializers.SerializerMethodField(
+        help_text="The nightly cycle's decision on this matrix (promoted or kept), with its reason; null "
+        "when it was evaluated by hand."
+    )
+    gate = serializers.SerializerMethodField(
+        help_text="What the promotion gate says of this matrix with the current settings, every check with "
+        "what it found; null when the matrix has no candidate to judge."
+    )
+
+    @extend_schema_field(EventOutput(allow_null=True))
+    def get_decision(self, matrix: EvaluationMatrix) -> dict[str, Any] | None:
+        decisions = self.context.get("decisions")
+        if decisions is None:
+            decisions = evaluation_decisions([matrix.pk])
+        event = decisions.get(matrix.pk)
+        return EventOutput(event).data if event is not None else None
+
+    @extend_schema_field(GateOutput(allow_null=True))
+    def get_gate(self, matrix: EvaluationMatrix) -> dict[str, Any] | None:
+        decision = evaluation_gate(matrix)
+        if decision is None or not decision.checks:
+            return None
+        return GateOutput(
+            {
+                "promote": decision.promote,
+                "reason": decision.reason,
+                "checks": decision.checks,
+                "margin": settings.FINETUNE_PROMOTE_MARGIN,
+                "forgetting_limit": settings.FINETUNE_MAX_PERPLEXITY_RATIO,
+            }
+        ).data
+
+    class Meta:
+        model = EvaluationMatrix
+        fields = [
+            "id",
+            "snapshot",
+            "snapshot_hash",
+            "candidate",
+            "rows",
+            "perplexity",
+            "examples",
+            "seconds",
+            "decision",
+            "gate",
+            "created_at",
+        ]
 
 
 class ExampleOutput(serializers.ModelSerializer):
@@ -161,7 +331,9 @@ class ExampleOutput(serializers.ModelSerializer):
 
 
 class RunInput(serializers.Serializer):
-    snapshot = serializers.IntegerField(required=False, help_text="Snapshot id (default: the newest).")
+    snapshot = serializers.IntegerField(
+        required=False, min_value=1, help_text="Snapshot id (default: the newest)."
+    )
     config = serializers.DictField(required=False, help_text="LoraTrainingConfig fields.")
 
 
@@ -202,7 +374,7 @@ class RunListApi(_Admin, generics.ListAPIView):
     while another is queued or running)."""
 
     serializer_class = RunOutput
-    queryset = TrainingRun.objects.select_related("adapter")
+    queryset = TrainingRun.objects.select_related("adapter", "snapshot")
     filter_backends: list[Any] = []
 
     @extend_schema(request=RunInput, responses={202: RunOutput})
@@ -233,7 +405,7 @@ class RunListApi(_Admin, generics.ListAPIView):
 
 class RunDetailApi(_Admin, generics.RetrieveAPIView):
     serializer_class = RunOutput
-    queryset = TrainingRun.objects.select_related("adapter")
+    queryset = TrainingRun.objects.select_related("adapter", "snapshot")
 
 
 class RunCancelApi(_Admin, APIView):
@@ -284,16 +456,25 @@ class AdapterRollbackApi(_Admin, APIView):
 
 
 class EvaluationListApi(_Admin, generics.ListAPIView):
-    """Evaluation matrices, newest first."""
+    """Evaluation matrices, newest first, each with the cycle's decision on it and the promotion gate's
+    checks."""
 
     serializer_class = EvaluationOutput
-    queryset = EvaluationMatrix.objects.select_related("candidate")
+    queryset = EvaluationMatrix.objects.select_related("candidate", "snapshot")
     filter_backends: list[Any] = []
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        matrices = list(page if page is not None else self.get_queryset())
+        # One query for the decisions of the whole page.
+        context = {**self.get_serializer_context(), "decisions": evaluation_decisions(m.pk for m in matrices)}
+        data = EvaluationOutput(matrices, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
 
 class EvaluationDetailApi(_Admin, generics.RetrieveAPIView):
     serializer_class = EvaluationOutput
-    queryset = EvaluationMatrix.objects.select_related("candidate")
+    queryset = EvaluationMatrix.objects.select_related("candidate", "snapshot")
 
 
 class EventListApi(_Admin, generics.ListAPIView):

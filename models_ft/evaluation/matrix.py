@@ -294,9 +294,83 @@ def matrix_table(matrix: Matrix) -> str:
 
 
 @dataclass(frozen=True)
+class GateCheck:
+    """One condition of the promotion gate; `passed` is None when it could not be measured (no block)."""
+
+    name: str  # chrf, grounding, forgetting
+    passed: bool | None
+    detail: str
+
+
+@dataclass(frozen=True)
 class Decision:
     promote: bool
     reason: str
+    checks: tuple[GateCheck, ...] = ()
+
+
+def _incumbent(matrix: Matrix) -> tuple[str, MatrixRow | None]:
+    """What the candidate must beat: the active adapter, or the base model when none was active."""
+    name = "active" if matrix.row("active") is not None else "base"
+    return name, matrix.row(name)
+
+
+def _chrf(row: MatrixRow | None) -> float:
+    return (row.scores.get("chrf") or 0.0) if row is not None else 0.0
+
+
+def gate_checks(
+    matrix: Matrix, *, margin: float, grounding_tolerance: float = 0.02, forgetting_limit: float = 1.5
+) -> tuple[GateCheck, ...]:
+    """Every condition of the promotion gate (see `decide`), each with what it found; empty when the matrix
+    has no candidate or nothing to compare it with."""
+    candidate = matrix.row("candidate")
+    incumbent_name, incumbent = _incumbent(matrix)
+    if candidate is None or incumbent is None:
+        return ()
+    ours, theirs = _chrf(candidate), _chrf(incumbent)
+    if ours < theirs + margin:
+        chrf = GateCheck(
+            "chrf",
+            False,
+            f"The candidate's chrF {ours:.4f} does not beat the {incumbent_name} model's {theirs:.4f} "
+            f"by {margin}.",
+        )
+    else:
+        chrf = GateCheck(
+            "chrf",
+            True,
+            f"chrF {ours:.4f} beats the {incumbent_name} model's {theirs:.4f} by at least {margin}.",
+        )
+    grounded, was = candidate.scores.get("grounded_rate"), incumbent.scores.get("grounded_rate")
+    if grounded is None or was is None:
+        grounding = GateCheck("grounding", None, "The grounded-sentence rate was not measured.")
+    elif grounded < was - grounding_tolerance:
+        grounding = GateCheck("grounding", False, f"Grounding regressed: {grounded:.4f} against {was:.4f}.")
+    else:
+        grounding = GateCheck(
+            "grounding",
+            True,
+            f"Grounded-sentence rate {grounded:.4f} against the {incumbent_name} model's {was:.4f}: no "
+            f"regression beyond {grounding_tolerance}.",
+        )
+    base_ppl, ppl = matrix.perplexity.get("base"), matrix.perplexity.get("candidate")
+    if not (base_ppl and ppl):
+        forgetting = GateCheck("forgetting", None, "Perplexity on general text was not measured.")
+    elif ppl > base_ppl * forgetting_limit:
+        forgetting = GateCheck(
+            "forgetting",
+            False,
+            f"It forgot general language: perplexity {ppl} against the base model's {base_ppl}.",
+        )
+    else:
+        forgetting = GateCheck(
+            "forgetting",
+            True,
+            f"Perplexity on general text {ppl} against the base model's {base_ppl}: "
+            f"within {forgetting_limit}x.",
+        )
+    return (chrf, grounding, forgetting)
 
 
 def decide(
@@ -304,29 +378,21 @@ def decide(
 ) -> Decision:
     """Promote the candidate only if, with retrieval, it beats the active model (or the base model when no
     adapter is active) on chrF by `margin`, its grounded-sentence rate does not fall by more than
-    `grounding_tolerance`, and its perplexity on general text stays within `forgetting_limit` x the base's."""
-    candidate = matrix.row("candidate")
-    incumbent_name = "active" if matrix.row("active") is not None else "base"
-    incumbent = matrix.row(incumbent_name)
-    if candidate is None or incumbent is None:
+    `grounding_tolerance`, and its perplexity on general text stays within `forgetting_limit` x the base's.
+    The reason is the first condition that fails; `checks` holds all of them."""
+    checks = gate_checks(
+        matrix, margin=margin, grounding_tolerance=grounding_tolerance, forgetting_limit=forgetting_limit
+    )
+    if not checks:
         return Decision(False, "No candidate to judge.")
-    ours, theirs = candidate.scores.get("chrf") or 0.0, incumbent.scores.get("chrf") or 0.0
-    if ours < theirs + margin:
-        return Decision(
-            False,
-            f"The candidate's chrF {ours:.4f} does not beat the {incumbent_name} model's {theirs:.4f} "
-            f"by {margin}.",
-        )
-    grounded, was = candidate.scores.get("grounded_rate"), incumbent.scores.get("grounded_rate")
-    if grounded is not None and was is not None and grounded < was - grounding_tolerance:
-        return Decision(False, f"Grounding regressed: {grounded:.4f} against {was:.4f}.")
-    base_ppl, ppl = matrix.perplexity.get("base"), matrix.perplexity.get("candidate")
-    if base_ppl and ppl and ppl > base_ppl * forgetting_limit:
-        return Decision(
-            False, f"It forgot general language: perplexity {ppl} against the base model's {base_ppl}."
-        )
+    failed = next((check for check in checks if check.passed is False), None)
+    if failed is not None:
+        return Decision(False, failed.detail, checks)
+    incumbent_name, incumbent = _incumbent(matrix)
+    ours, theirs = _chrf(matrix.row("candidate")), _chrf(incumbent)
     return Decision(
         True,
         f"chrF {ours:.4f} against the {incumbent_name} model's {theirs:.4f}, with no regression in grounding "
         "or forgetting.",
+        checks,
     )

@@ -51,6 +51,14 @@ class TrainingCancelled(Exception):
         self.step = step
 
 
+def _check_type(name: str, value: Any, expected: type) -> None:
+    """A setting must have its default's type (a whole number is a fine float; true is not a number)."""
+    allowed: tuple[type, ...] = (int, float) if expected is float else (expected,)
+    if (isinstance(value, bool) and expected is not bool) or not isinstance(value, allowed):
+        kind = {int: "a whole number", float: "a number", str: "a string"}.get(expected, expected.__name__)
+        raise TrainingError(f"Invalid training configuration: {name} must be {kind}, not {value!r}.")
+
+
 @dataclass(frozen=True)
 class LoraTrainingConfig:
     rank: int = 8
@@ -94,7 +102,13 @@ class LoraTrainingConfig:
             raise TrainingError(f"Unknown training settings: {', '.join(unknown)}.")
         values = dict(values)
         if "target_modules" in values:
-            values["target_modules"] = tuple(values["target_modules"])
+            modules = values["target_modules"]
+            if not isinstance(modules, list | tuple) or not all(isinstance(m, str) for m in modules):
+                raise TrainingError("Invalid training configuration: target_modules must be a list of names.")
+            values["target_modules"] = tuple(modules)
+        for item in fields(cls):
+            if item.name in values and item.name != "target_modules":
+                _check_type(item.name, values[item.name], type(item.default))
         try:
             return cls(**values)
         except TypeError as exc:

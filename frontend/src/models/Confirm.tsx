@@ -1,0 +1,74 @@
+// A confirmation step shown in place, before an action that changes what drafts replies: it says what will
+// happen, asks for an optional reason (recorded with the event), and shows the server's answer on failure.
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { ErrorMessage } from "../ui/status";
+
+type Props = {
+  title: string;
+  children: ReactNode;
+  /** Ask for a reason to record with the event. */
+  askReason?: boolean;
+  confirmLabel?: string;
+  cancelLabel?: string;
+  busy: boolean;
+  error: unknown;
+  onConfirm: (reason: string) => void;
+  onCancel: () => void;
+};
+
+export function Confirm({ title, children, askReason = false, confirmLabel = "Confirm", cancelLabel = "Cancel", busy, error, onConfirm, onCancel }: Props) {
+  const titleId = useId();
+  const bodyId = useId();
+  const reasonId = useId();
+  const [reason, setReason] = useState("");
+  const panel = useRef<HTMLFormElement>(null);
+
+  useEffect(() => {
+    // Focus moves into the panel, and back to what opened it when it closes.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    panel.current?.querySelector<HTMLElement>("input, button[type=submit]")?.focus();
+    return () => {
+      if (opener?.isConnected) opener.focus();
+    };
+  }, []);
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!busy) onConfirm(reason.trim());
+  }
+
+  return (
+    <form
+      ref={panel}
+      className="confirm card"
+      role="alertdialog"
+      aria-labelledby={titleId}
+      aria-describedby={bodyId}
+      onSubmit={submit}
+      onKeyDown={(event) => {
+        if (event.key === "Escape" && !busy) {
+          event.preventDefault();
+          onCancel();
+        }
+      }}
+    >
+      <h3 id={titleId}>{title}</h3>
+      <div id={bodyId}>{children}</div>
+      {askReason && (
+        <label htmlFor={reasonId}>
+          Reason (optional, recorded in the decisions log)
+          <input id={reasonId} value={reason} maxLength={2000} onChange={(e) => setReason(e.target.value)} disabled={busy} />
+        </label>
+      )}
+      {error ? <ErrorMessage error={error} /> : null}
+      <div className="confirm-actions">
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? "Working…" : confirmLabel}
+        </button>
+        <button type="button" className="button" onClick={onCancel} disabled={busy}>
+          {cancelLabel}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,63 @@
+// How the models dashboard writes numbers, times, hashes and the names of statuses and metrics.
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+export function formatWhen(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "—" : dateTime.format(date);
+}
+
+/** "1 min 5 s", "2 h 3 min": how long from `from` to `to` (now when `to` is empty). */
+export function formatDuration(from: string | null | undefined, to?: string | null, now = Date.now()): string {
+  if (!from) return "—";
+  const start = new Date(from).getTime();
+  const end = to ? new Date(to).getTime() : now;
+  if (Number.isNaN(start) || Number.isNaN(end)) return "—";
+  const seconds = Math.max(0, Math.round((end - start) / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+export function formatNumber(value: number | null | undefined, digits = 0): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "—";
+  return value.toLocaleString(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A loss or score, with as many decimals as make it readable. */
+export function formatScore(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "—";
+  return Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(4);
+}
+
+/** An axis label: short, without trailing zeros. */
+export function formatTick(value: number): string {
+  if (value === 0) return "0";
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1000) return value.toLocaleString(undefined, { maximumFractionDigits: 0 });
+  if (magnitude >= 10) return String(Number(value.toFixed(1)));
+  if (magnitude >= 1) return String(Number(value.toFixed(2)));
+  return String(Number(value.toPrecision(2)));
+}
+
+export function shortHash(hash: string | null | undefined): string {
+  return hash ? hash.slice(0, 12) : "—";
+}
+
+export function humanize(key: string): string {
+  const text = key.replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** The base model's folder or hub id, shortened to its last part. */
+export function modelName(path: string): string {
+  const parts = path.split("/").filter(Boolean);
+  return parts.length ? parts[parts.length - 1] : path;
+}
+
+export function who(by: string | undefined): string {
+  if (!by) return "—";
+  return by === "schedule" ? "Nightly cycle" : by;
+}
