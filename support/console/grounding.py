@@ -68,6 +68,12 @@ def _tidy(text: str) -> str:
     return text.strip()
 
 
+def customer_copy(text: str) -> str:
+    """The reply as the customer gets it: citation markers are for the agent (and for training), not for
+    the customer, so they are taken out."""
+    return _tidy(_MARKER.sub("", text)) if _MARKER.search(text) else text
+
+
 def _remove_unknown_markers(text: str, known: set[int]) -> tuple[str, list[GroundingFlag]]:
     flags: list[GroundingFlag] = []
 

@@ -29,7 +29,7 @@ from support.tickets.models import Ticket, TicketMessage
 from . import streams
 from .context import NO_CUSTOMER_MESSAGE, ticket_context_assemble
 from .contracts import TicketContext
-from .grounding import draft_ground
+from .grounding import customer_copy, draft_ground
 from .models import Suggestion
 from .prompts import draft_facts, prompt_messages
 
@@ -264,7 +264,7 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str) -> Suggesti
             ticket=suggestion.ticket,
             message=ticket_services.MessageInput(
                 author_kind=TicketMessage.AuthorKind.AGENT,
-                body=text,
+                body=customer_copy(text),
                 public=True,
                 author_user=user,
                 author_name=user.get_full_name() or user.get_username(),

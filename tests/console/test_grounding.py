@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from support.console.contracts import Citation, GroundingFlag
-from support.console.grounding import draft_ground, sentences
+from support.console.grounding import customer_copy, draft_ground, sentences
 from tests.console.values import cited_passage
 
 REFUNDS = (
@@ -123,3 +123,9 @@ def test_sentences_keep_markers_written_after_the_full_stop_and_decimals_whole()
         "Credits apply [2].",
         "Thanks!",
     ]
+
+
+def test_the_customer_copy_leaves_citation_markers_out():
+    copy = customer_copy("Refunds take 5 days [1]. Ask us [1, 2]!\nThanks")
+    assert copy == "Refunds take 5 days. Ask us!\nThanks"
+    assert customer_copy("No markers here.") == "No markers here."

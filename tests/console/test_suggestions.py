@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from models_ft.models import TrainingExample
-from support.console import services, streams
+from support.console import grounding, services, streams
 from support.console.models import Suggestion
 from support.customers.models import Customer
 from tests import factories
@@ -130,7 +130,11 @@ def test_sending_the_draft_as_is_is_accepted_and_becomes_a_training_example(team
     body = response.json()
     assert (body["outcome"], body["edit_distance"]) == ("accepted", 0)
     reply = ticket.messages.order_by("-created_at", "-id").first()
-    assert (reply.author_kind, reply.public, reply.body) == ("agent", True, suggestion.text)
+    assert "[1]" in suggestion.text
+    # The customer's copy leaves the citation markers out; the example keeps them (drafts should cite).
+    assert (reply.author_kind, reply.public) == ("agent", True)
+    assert reply.body == grounding.customer_copy(suggestion.text)
+    assert "[1]" not in reply.body
     example = TrainingExample.objects.get()
     assert example.messages == suggestion.prompt_messages
     assert (example.draft, example.sent, example.outcome) == (suggestion.text, suggestion.text, "accepted")
