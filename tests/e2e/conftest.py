@@ -124,13 +124,16 @@ def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iter
     context.set_default_timeout(20_000)
     tab = context.new_page()
     errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("pageerror", lambda error: errors.append(f"{error}\n{error.stack}"))
+    tab.on("console", lambda m: m.type == "error" and errors.append(m.text))
     yield tab
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(SCREENSHOTS / f"FAILED-{request.node.name}.png"), full_page=True)
     context.close()
+    if errors:
+        (SCREENSHOTS / f"ERRORS-{request.node.name}.txt").write_text("\n\n".join(errors))
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 

@@ -60,7 +60,8 @@ def test_an_agent_drafts_checks_edits_and_sends_a_reply(page, celery_worker, tea
     assert len(seen[0]) < len(seen[-1])
     draft = Suggestion.objects.get(ticket=ticket)
     assert draft.status == "ready"
-    assert draft.citations and draft.citations[0]["document_id"] == document.pk
+    assert draft.citations
+    assert draft.citations[0]["document_id"] == document.pk
     screenshot(page, "agent-draft")
 
     page.locator(".citation").first.hover()
@@ -88,5 +89,8 @@ def test_an_agent_drafts_checks_edits_and_sends_a_reply(page, celery_worker, tea
     assert sent.sent_at is not None
     assert sent.outcome == "edited"
     reply = TicketMessage.objects.filter(ticket=ticket, author_kind="agent").get()
-    assert reply.public and reply.body.endswith("We are glad to help.")
+    assert reply.public
+    assert reply.body.endswith("We are glad to help.")
+    assert "[1]" not in reply.body, "citation markers are for the agent, not the customer"
+    assert "[1]" in sent.sent_text
     assert reply.author_user == agent

@@ -60,7 +60,8 @@ export function Composer({ ticket, reply, setReply, draft, closed }: Props) {
       <div className="composer-actions">
         {fromDraft && (
           <span className="hint">
-            From draft #{reply.suggestion}: your edits are recorded to improve drafts.{" "}
+            From draft #{reply.suggestion}: the customer gets it without the citation markers; your edits are
+            recorded to improve drafts.{" "}
             <button type="button" className="button small" onClick={() => setReply({ ...reply, suggestion: null })}>
               Detach
             </button>

@@ -24,7 +24,11 @@ import { ShortcutHelp } from "./ShortcutHelp";
 function Conversation({ messages }: { messages: readonly Message[] }) {
   const end = useRef<HTMLLIElement>(null);
   const count = messages.length;
-  useEffect(() => end.current?.scrollIntoView?.({ block: "nearest" }), [count]);
+  useEffect(() => {
+    // Braces matter: newer browsers return a promise from scrollIntoView, which React would take for a
+    // cleanup function.
+    end.current?.scrollIntoView?.({ block: "nearest" });
+  }, [count]);
   if (!messages.length) return <p className="hint">No messages yet.</p>;
   return (
     <ol className="conversation" aria-label="Conversation">
