@@ -7,7 +7,7 @@ import { draftPieces, flagLabel, inTextFlags, type Piece } from "./draft";
 export function CitationMarker({ marker, citation }: { marker: number; citation: Citation | undefined }) {
   const [open, setOpen] = useState(false);
   const id = useId();
-  const number = useVersionNumber(citation?.document_id ?? 0, citation?.version_id ?? 0, open && !!citation);
+  const number = useVersionNumber(citation?.version_id ?? 0, open && !!citation);
   if (!citation) {
     return (
       <mark className="flag flag-unknown_marker" title="This marker names no retrieved passage">

@@ -62,7 +62,8 @@ describe("ticket page", () => {
       ...BASE,
       "GET /api/v1/tickets/77/suggestions": () => ({ body: page(drafted ? [suggestion()] : []) }),
       "POST /api/v1/tickets/77/suggestions": () => ({ status: 202, body: suggestion({ status: "pending", text: "", citations: [], flags: [] }) }),
-      "GET /api/v1/knowledge/documents/4/versions": { body: page([{ id: 40, number: 3 }]) },
+      "GET /api/v1/knowledge/versions": (_request, url) =>
+        url.searchParams.get("id") === "40" ? { body: [{ id: 40, document: 4, number: 3, title: "Adding users" }] } : { body: [] },
       "POST /api/v1/suggestions/9/send": { body: suggestion({ sent_at: "2026-11-21T12:00:00Z", outcome: "edited" }) },
     });
     renderAt(<TicketPage />, { path: "/tickets/77", route: "/tickets/:id" });

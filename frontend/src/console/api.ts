@@ -121,17 +121,15 @@ export function usePrecedents(ticket: number) {
   });
 }
 
-export function useVersionNumber(document: number, version: number, enabled: boolean) {
+/** The number of a cited version (citations carry its id), looked up when its card opens. */
+export function useVersionNumber(version: number, enabled: boolean) {
   return useQuery({
-    queryKey: ["version-number", document, version],
+    queryKey: ["version-number", version],
     enabled,
     staleTime: Infinity,
     queryFn: async () => {
-      const versions = await unwrap(
-        api.GET("/api/v1/knowledge/documents/{id}/versions", { params: { path: { id: document }, query: { page_size: 500 } as never } }),
-      );
-      const list = Array.isArray(versions) ? versions : (versions as { results: { id: number; number: number }[] }).results;
-      return list.find((v: { id: number; number: number }) => v.id === version)?.number ?? null;
+      const refs = await unwrap(api.GET("/api/v1/knowledge/versions", { params: { query: { id: [version] } } }));
+      return refs.find((ref) => ref.id === version)?.number ?? null;
     },
   });
 }
