@@ -21,10 +21,6 @@ import pytest
 from models_ft.contracts import DOCUMENTS_SECTION
 from support.core.views import FRONTEND_INDEX
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still plain
-# synchronous calls between browser steps.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -108,6 +104,10 @@ def browser() -> Iterator[Any]:
 
     if not FRONTEND_INDEX.exists():
         pytest.fail(f"The front end is not built ({FRONTEND_INDEX} is missing): run `make frontend`.")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between browser
+    # steps are still plain synchronous calls. Only while the browser tests run (never in a subprocess
+    # that checks the deployment settings).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         try:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -115,6 +115,7 @@ def browser() -> Iterator[Any]:
             pytest.fail(f"Chromium ({CHROMIUM}) did not start: {exc}. `make browser` installs it.")
         yield chromium
         chromium.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
@@ -152,8 +153,8 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign out").wait_for()
 
 
-def screenshot(page: Any, name: str) -> Path:
+def screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=full_page)
     return path

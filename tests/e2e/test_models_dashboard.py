@@ -52,5 +52,4 @@ def test_an_administrator_sees_the_run_the_matrix_and_the_decision(page, demo_mo
     expect(matrix.get_by_role("rowheader", name=re.compile("extractive"))).to_be_visible()
     expect(page.get_by_text(result.reason).first).to_be_visible()
     screenshot(page, "models-dashboard")
-    page.get_by_role("heading", name="Evaluation matrix").scroll_into_view_if_needed()
-    screenshot(page, "models-matrix")
+    screenshot(page, "models-dashboard-full", full_page=True)
