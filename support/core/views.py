@@ -12,11 +12,22 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 FRONTEND_INDEX = Path(settings.BASE_DIR) / "frontend" / "dist" / "index.html"
 
 
+def _index_page() -> bytes:
+    """The built page: in production the collected copy (a deployment may ship only STATIC_ROOT), else the
+    build folder, so a rebuild shows at once."""
+    collected = Path(settings.STATIC_ROOT) / "index.html"
+    places = [FRONTEND_INDEX] if settings.DEBUG else [collected, FRONTEND_INDEX]
+    for place in places:
+        if place.exists():
+            return place.read_bytes()
+    raise FileNotFoundError(FRONTEND_INDEX)
+
+
 @ensure_csrf_cookie
 def console(request: HttpRequest) -> HttpResponse:
     """The single page of the front end; it routes in the browser and reads everything from the API."""
     try:
-        page = FRONTEND_INDEX.read_bytes()
+        page = _index_page()
     except FileNotFoundError:
         return render(request, "landing.html", {"demo": settings.DEBUG}, status=503)
     response = HttpResponse(page, content_type="text/html; charset=utf-8")

@@ -82,3 +82,13 @@ def test_the_console_page_is_served_at_its_addresses_or_says_how_to_build_it(cli
         assert response.status_code in (200, 503)
         assert b"Openbook" in response.content
     assert client.get("/nothing-here").status_code == 404
+
+
+def test_in_production_the_collected_page_is_served(client, settings, tmp_path):
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "index.html").write_text("<!doctype html><title>Openbook collected</title>")
+    response = client.get("/tickets/3")
+    assert response.status_code == 200
+    assert response.content == b"<!doctype html><title>Openbook collected</title>"
+    assert response["Cache-Control"] == "no-cache"
