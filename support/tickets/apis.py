@@ -117,6 +117,8 @@ class MessageOutput(serializers.ModelSerializer):
             return message.author_name
         if message.author_user is not None:
             return message.author_user.get_full_name() or message.author_user.get_username()
+        if message.author_kind == TicketMessage.AuthorKind.CUSTOMER:
+            return message.ticket.customer.name
         return message.author_kind
 
 

@@ -69,7 +69,7 @@ def ticket_list_for_user(*, user: Any) -> QuerySet[Ticket]:
 
 
 def ticket_messages(*, ticket: Ticket, include_internal: bool = True) -> QuerySet[TicketMessage]:
-    messages = ticket.messages.select_related("author_user")
+    messages = ticket.messages.select_related("author_user", "ticket__customer")
     return messages if include_internal else messages.filter(public=True)
 
 

@@ -126,3 +126,10 @@ def test_list_query_count_does_not_grow_with_tickets(agent_api, team, django_ass
         factories.ticket(team=team, products=[factories.product()])
     with django_assert_max_num_queries(8):
         assert agent_api.get("/api/v1/tickets").status_code == 200
+
+
+def test_a_customer_message_without_an_author_name_is_signed_with_the_customers_name(agent_api, team):
+    ticket = factories.ticket(team=team, customer_=factories.customer(name="Dana Whitfield"))
+    factories.message(ticket, body="Hello?")
+    messages = agent_api.get(f"/api/v1/tickets/{ticket.pk}/messages").json()["results"]
+    assert [m["author"] for m in messages] == ["Dana Whitfield"]
