@@ -1,29 +1,40 @@
 // The reply box: the agent's own words or an inserted draft, sent as a public reply or an internal note.
-import { useRef, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { ErrorMessage } from "../ui/status";
 import { useShortcut } from "../ui/shortcuts";
-import { useSendReply, type Suggestion } from "./api";
+import { label, useSendReply, useTicketUpdate, type Suggestion, type Ticket, type TicketStatus } from "./api";
 import { DraftView } from "./DraftView";
 
 export type ReplyState = { text: string; suggestion: number | null; internal: boolean };
 
 type Props = {
-  ticket: number;
+  ticket: Ticket;
   reply: ReplyState;
   setReply: (reply: ReplyState) => void;
   draft: Suggestion | undefined;
-  closed: boolean;
 };
 
-export function Composer({ ticket, reply, setReply, draft, closed }: Props) {
+export function Composer({ ticket: current, reply, setReply, draft }: Props) {
+  const ticket = current.id;
+  const closed = current.status === "closed";
   const send = useSendReply(ticket);
+  const update = useTicketUpdate(ticket);
+  const [then, setThen] = useState<TicketStatus | "">("");
   const box = useRef<HTMLTextAreaElement>(null);
   const fromDraft = reply.suggestion !== null && draft?.id === reply.suggestion;
+  const next = (current.allowed_transitions ?? []) as TicketStatus[];
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
     if (!reply.text.trim() || send.isPending) return;
-    send.mutate(reply, { onSuccess: () => setReply({ text: "", suggestion: null, internal: false }) });
+    send.mutate(reply, {
+      onSuccess: () => {
+        setReply({ text: "", suggestion: null, internal: false });
+        // "Send and set pending": the status changes only once the reply is stored.
+        if (then && next.includes(then)) update.mutate({ status: then as never });
+        setThen("");
+      },
+    });
   }
   useShortcut("mod+Enter", () => submit());
   useShortcut("r", () => box.current?.focus());
@@ -57,6 +68,7 @@ export function Composer({ ticket, reply, setReply, draft, closed }: Props) {
         </details>
       )}
       {send.isError && <ErrorMessage error={send.error} />}
+      {update.isError && <ErrorMessage error={update.error} />}
       <div className="composer-actions">
         {fromDraft && (
           <span className="hint">
@@ -66,6 +78,19 @@ export function Composer({ ticket, reply, setReply, draft, closed }: Props) {
               Detach
             </button>
           </span>
+        )}
+        {next.length > 0 && (
+          <label className="inline">
+            then
+            <select aria-label="Status after sending" value={then} onChange={(e) => setThen(e.target.value as TicketStatus | "")}>
+              <option value="">keep {label(current.status ?? "new").toLowerCase()}</option>
+              {next.map((status) => (
+                <option key={status} value={status}>
+                  set {label(status).toLowerCase()}
+                </option>
+              ))}
+            </select>
+          </label>
         )}
         <button type="submit" className="button primary" disabled={!reply.text.trim() || send.isPending || closed} aria-keyshortcuts="Control+Enter">
           {send.isPending ? "Sending…" : reply.internal ? "Add note" : "Send reply"} <kbd>Ctrl+Enter</kbd>

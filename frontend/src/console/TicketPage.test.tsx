@@ -122,6 +122,22 @@ describe("ticket page", () => {
     );
   });
 
+  it("sets the status chosen for after sending, once the reply is stored", async () => {
+    const server = fakeServer({
+      ...BASE,
+      "GET /api/v1/tickets/77/suggestions": { body: page([]) },
+      "POST /api/v1/tickets/77/messages": { status: 201, body: message({ id: 6, author_kind: "agent" }) },
+      "PATCH /api/v1/tickets/77": { body: ticket({ status: "pending" }) },
+    });
+    renderAt(<TicketPage />, { path: "/tickets/77", route: "/tickets/:id" });
+    await userEvent.type(await screen.findByRole("textbox", { name: "Reply to the customer" }), "Done, see you.");
+    await userEvent.selectOptions(screen.getByLabelText("Status after sending"), "pending");
+    await userEvent.click(screen.getByRole("button", { name: /Send reply/ }));
+    await waitFor(() => expect(server.requests.find((r) => r.method === "PATCH")?.body).toEqual({ status: "pending" }));
+    const order = server.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
+    expect(order.indexOf("POST /api/v1/tickets/77/messages")).toBeLessThan(order.indexOf("PATCH /api/v1/tickets/77"));
+  });
+
   it("rates a draft with a reason", async () => {
     const server = fakeServer({
       ...BASE,

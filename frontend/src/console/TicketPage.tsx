@@ -151,7 +151,7 @@ export function TicketPage() {
             <Conversation messages={messages.data.results} />
           )}
         </section>
-        <Composer ticket={id} reply={reply} setReply={setReply} draft={draft} closed={t.status === "closed"} />
+        <Composer ticket={t} reply={reply} setReply={setReply} draft={draft} />
         <ShortcutHelp />
       </section>
       <AssistPanel
