@@ -1,15 +1,18 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useState, type ReactNode } from "react";
+import { lazy, Suspense, useState, type ReactNode } from "react";
 import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation } from "react-router-dom";
 import { ApiError } from "./api/client";
 import { hasScope, SessionProvider, useSession, type Me } from "./api/session";
 import { TicketPage } from "./console/TicketPage";
 import { TicketQueue } from "./console/TicketQueue";
-import { KnowledgeRoutes } from "./knowledge/KnowledgeRoutes";
-import { ModelsDashboard } from "./models/ModelsDashboard";
 import { SignIn } from "./SignIn";
 import { ErrorBoundary, ErrorMessage, Loading } from "./ui/status";
 import { useShortcut } from "./ui/shortcuts";
+
+// The knowledge pages (Markdown, sanitising, diffs) and the models dashboard load when first opened: an
+// agent's console does not wait for them.
+const KnowledgeRoutes = lazy(() => import("./knowledge/KnowledgeRoutes").then((m) => ({ default: m.KnowledgeRoutes })));
+const ModelsDashboard = lazy(() => import("./models/ModelsDashboard").then((m) => ({ default: m.ModelsDashboard })));
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -72,7 +75,9 @@ function Shell({ user, children }: { user: Me; children: ReactNode }) {
       </header>
       {error ? <ErrorMessage error={error} /> : null}
       <main id="main" tabIndex={-1}>
-        <ErrorBoundary>{children}</ErrorBoundary>
+        <ErrorBoundary>
+          <Suspense fallback={<Loading label="Opening the page…" />}>{children}</Suspense>
+        </ErrorBoundary>
       </main>
     </div>
   );
