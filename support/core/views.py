@@ -13,14 +13,12 @@ FRONTEND_INDEX = Path(settings.BASE_DIR) / "frontend" / "dist" / "index.html"
 
 
 def _index_page() -> bytes:
-    """The built page: in production the collected copy (a deployment may ship only STATIC_ROOT), else the
-    build folder, so a rebuild shows at once."""
-    collected = Path(settings.STATIC_ROOT) / "index.html"
-    places = [FRONTEND_INDEX] if settings.DEBUG else [collected, FRONTEND_INDEX]
-    for place in places:
-        if place.exists():
-            return place.read_bytes()
-    raise FileNotFoundError(FRONTEND_INDEX)
+    """The built page: the newer of the build folder's and the collected copy (a deployment may ship only
+    STATIC_ROOT; on a developer's machine a rebuild must show at once, whatever was collected before)."""
+    places = [p for p in (FRONTEND_INDEX, Path(settings.STATIC_ROOT) / "index.html") if p.exists()]
+    if not places:
+        raise FileNotFoundError(FRONTEND_INDEX)
+    return max(places, key=lambda place: place.stat().st_mtime).read_bytes()
 
 
 @ensure_csrf_cookie

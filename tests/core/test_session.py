@@ -1,5 +1,7 @@
 """The browser's session endpoint: sign in with CSRF protection, who is signed in, sign out."""
 
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -84,11 +86,21 @@ def test_the_console_page_is_served_at_its_addresses_or_says_how_to_build_it(cli
     assert client.get("/nothing-here").status_code == 404
 
 
-def test_in_production_the_collected_page_is_served(client, settings, tmp_path):
-    settings.DEBUG = False
-    settings.STATIC_ROOT = tmp_path
-    (tmp_path / "index.html").write_text("<!doctype html><title>Openbook collected</title>")
+def test_the_newest_built_page_is_served_collected_or_not(client, settings, tmp_path, monkeypatch):
+    from support.core import views
+
+    build = tmp_path / "dist"
+    build.mkdir()
+    monkeypatch.setattr(views, "FRONTEND_INDEX", build / "index.html")
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
+    collected = settings.STATIC_ROOT / "index.html"
+    collected.write_text("<title>Openbook collected</title>")
+    # A deployment that ships only the collected files.
+    assert client.get("/tickets/3").content == b"<title>Openbook collected</title>"
+    # A rebuild after the last collectstatic wins.
+    views.FRONTEND_INDEX.write_text("<title>Openbook rebuilt</title>")
+    os.utime(collected, (1, 1))
     response = client.get("/tickets/3")
-    assert response.status_code == 200
-    assert response.content == b"<!doctype html><title>Openbook collected</title>"
+    assert response.content == b"<title>Openbook rebuilt</title>"
     assert response["Cache-Control"] == "no-cache"
