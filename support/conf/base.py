@@ -107,6 +107,12 @@ MAX_REQUEST_BYTES = env_int(
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50, minimum=1, maximum=500, help="Default page size of API lists.")
+SIGN_IN_ATTEMPTS_PER_MINUTE = env_int(
+    "SIGN_IN_ATTEMPTS_PER_MINUTE",
+    10,
+    minimum=1,
+    help="Sign-in attempts one address may make per minute; more get 429.",
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -125,6 +131,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "support.core.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"sign_in": f"{SIGN_IN_ATTEMPTS_PER_MINUTE}/min"},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -27,6 +27,10 @@ CACHES = {
     }
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests sign in often from one address; the throttle's own test sets a low rate.
+from .settings import REST_FRAMEWORK  # noqa: E402
+
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"sign_in": "1000/min"}}
 # The test process loads the embedding model anyway (fixtures are embedded in-process), so searches embed
 # their query here too. Tests of the worker round trip, the web's path, ask for QUERY_EMBEDDING="worker".
 QUERY_EMBEDDING = "local"

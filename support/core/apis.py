@@ -14,6 +14,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from . import roles
@@ -95,6 +96,18 @@ def _session(request: Request, status_code: int = 200) -> Response:
     return Response(body, status=status_code)
 
 
+class SignInThrottle(SimpleRateThrottle):
+    """Sign-in attempts per client address (SIGN_IN_ATTEMPTS_PER_MINUTE): password guessing gets 429. Reading
+    the session is not counted."""
+
+    scope = "sign_in"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if request.method != "POST":
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 @method_decorator(ensure_csrf_cookie, name="get")
 @method_decorator(csrf_protect, name="post")
 class SessionApi(APIView):
@@ -105,6 +118,7 @@ class SessionApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = [SessionAuthentication]
+    throttle_classes = [SignInThrottle]
 
     @extend_schema(responses=SessionOutput, auth=[])
     def get(self, request: Request) -> Response:
@@ -112,7 +126,11 @@ class SessionApi(APIView):
 
     @extend_schema(
         request=SessionInput,
-        responses={200: SessionOutput, 400: OpenApiResponse(description="Wrong username or password")},
+        responses={
+            200: SessionOutput,
+            400: OpenApiResponse(description="Wrong username or password"),
+            429: OpenApiResponse(description="Too many attempts from this address; wait a minute"),
+        },
         auth=[],
     )
     def post(self, request: Request) -> Response:
