@@ -19,16 +19,20 @@ describe("ticket queue", () => {
   });
 
   it("sends the filters to the API and keeps them in the address", async () => {
-    const server = fakeServer({ "GET /api/v1/tickets": { body: page([]) } });
+    const server = fakeServer({
+      "GET /api/v1/tickets": { body: page([]) },
+      "GET /api/v1/teams": { body: [{ id: 1, name: "Billing", slug: "billing", is_default: false, products: [], members: [{ id: 8, username: "sam", name: "Sam Colleague" }] }] },
+    });
     renderAt(<TicketQueue />, { path: "/tickets" });
     expect(await screen.findByText("No ticket matches these filters.")).toBeInTheDocument();
+    await screen.findByRole("option", { name: "Sam Colleague" });
     await userEvent.selectOptions(screen.getByLabelText("Priority"), "urgent");
     await userEvent.click(screen.getByLabelText("SLA breach soon"));
-    await userEvent.selectOptions(screen.getByLabelText("Assignee"), "me");
+    await userEvent.selectOptions(screen.getByLabelText("Assignee"), "Sam Colleague");
     await waitFor(() => {
       const last = new URLSearchParams(server.requests.filter((r) => r.path === "/api/v1/tickets").at(-1)!.search);
       expect(last.get("priority")).toBe("urgent");
-      expect(last.get("assignee")).toBe("me");
+      expect(last.get("assignee")).toBe("8");
       expect(last.getAll("status")).toEqual(["new", "open", "pending"]);
       expect(last.get("sla_due_before")).toMatch(/^\d{4}-\d\d-\d\dT/);
     });

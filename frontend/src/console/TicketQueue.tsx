@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { Empty, ErrorMessage, Loading } from "../ui/status";
 import { useShortcut } from "../ui/shortcuts";
-import { DEFAULT_FILTERS, label, PRIORITIES, STATUSES, useTickets, type Priority, type QueueFilters, type TicketStatus } from "./api";
+import { DEFAULT_FILTERS, label, PRIORITIES, STATUSES, useTeams, useTickets, type Priority, type QueueFilters, type TicketStatus } from "./api";
 import { PriorityBadge, SlaBadge, StatusBadge } from "./badges";
 import { ShortcutHelp } from "./ShortcutHelp";
 
@@ -64,6 +64,10 @@ export function TicketQueue() {
   const filters = filtersFrom(params);
   const [search, setSearch] = useState(filters.search);
   const tickets = useTickets(filters);
+  const teams = useTeams();
+  const colleagues = [...new Map((teams.data ?? []).flatMap((team) => team.members).map((m) => [m.id, m])).values()].sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
   const navigate = useNavigate();
   const searchBox = useRef<HTMLInputElement>(null);
   const [selected, setSelected] = useState(0);
@@ -132,6 +136,13 @@ export function TicketQueue() {
             <option value="">Anyone</option>
             <option value="me">Me</option>
             <option value="none">Unassigned</option>
+            {colleagues.length > 0 && (
+              <optgroup label="Colleagues">
+                {colleagues.map((member) => (
+                  <option key={member.id} value={String(member.id)}>{member.name}</option>
+                ))}
+              </optgroup>
+            )}
           </select>
         </label>
         <label>
