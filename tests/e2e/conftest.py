@@ -153,8 +153,27 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign out").wait_for()
 
 
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessibility_problems(page: Any) -> list[str]:
+    """What axe-core (the accessibility rules engine, from the front end's dev dependencies) finds serious
+    or critical on the page as it is now: unlabelled controls, missing names, too little contrast..."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
+            .filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map(n => n.target).join(', ')})`)"""
+    )
+    return list(found)
+
+
 def screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:
+    """Save the screen under var/screenshots, after checking it has no serious accessibility problem."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
+    problems = accessibility_problems(page)
+    assert not problems, f"{name}: accessibility problems:\n" + "\n".join(problems)
     return path

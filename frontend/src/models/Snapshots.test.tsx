@@ -27,7 +27,7 @@ describe("dataset snapshots", () => {
     expect(within(rows[1]).getAllByRole("cell").slice(1, 4).map((c) => c.textContent)).toEqual(["40", "10", "4"]);
     expect(rows[2]).toHaveTextContent("withdrawn");
 
-    const details = within(rows[1]).getByRole("button", { name: "Statistics of snapshot 3f9a0c2b7d4e" });
+    const details = within(rows[1]).getByRole("button", { name: "Details: statistics of snapshot 3f9a0c2b7d4e" });
     await userEvent.click(details);
     expect(details).toHaveAttribute("aria-expanded", "true");
     expect(region).toHaveTextContent("30 accepted, 16 edited, 4 rewritten");

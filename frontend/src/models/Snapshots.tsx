@@ -121,7 +121,7 @@ function SnapshotTable({ snapshots }: { snapshots: Snapshot[] }) {
                       className="button small"
                       aria-expanded={expanded}
                       aria-controls={expanded ? detailsId : undefined}
-                      aria-label={`Statistics of snapshot ${shortHash(snapshot.content_hash)}`}
+                      aria-label={`${expanded ? "Hide" : "Details"}: statistics of snapshot ${shortHash(snapshot.content_hash)}`}
                       onClick={() => setOpen(expanded ? null : snapshot.id)}
                     >
                       {expanded ? "Hide" : "Details"}
