@@ -31,6 +31,9 @@ install: $(VENV)/.installed ## create the virtualenv and install everything (tor
 # The web console: npm packages from the lock file, TypeScript types from the API's OpenAPI schema, a Vite build
 # into frontend/dist that Django serves.
 frontend/node_modules/.installed: frontend/package-lock.json
+	@command -v npm >/dev/null || { echo "The web console needs Node.js 20.19 or newer with npm (https://nodejs.org)." >&2; exit 1; }
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' || \
+	  { echo "The web console needs Node.js 20.19 or newer; this is $$(node --version)." >&2; exit 1; }
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
