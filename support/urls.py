@@ -8,6 +8,7 @@ from support.console import apis as console
 from support.core import apis as core
 from support.core.views import console as web_console
 from support.customers import apis as customers
+from support.integrations import apis as integrations
 from support.tickets import apis as tickets
 
 api_v1 = [
@@ -78,6 +79,9 @@ api_v1 = [
     path("training/evaluations/<int:pk>", training.EvaluationDetailApi.as_view(), name="training-evaluation"),
     path("training/events", training.EventListApi.as_view(), name="training-events"),
     path("knowledge/index", knowledge.IndexStatusApi.as_view(), name="knowledge-index"),
+    path("integrations/sources", integrations.SourceListApi.as_view(), name="integration-sources"),
+    path("integrations/deliveries", integrations.DeliveryListApi.as_view(), name="integration-deliveries"),
+    path("integrations/<slug:source>/events", integrations.EventApi.as_view(), name="integration-events"),
 ]
 
 urlpatterns = [

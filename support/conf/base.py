@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "support.customers",
     "support.tickets",
     "support.console",
+    "support.integrations",
     "knowledge",
     "models_ft",
 ]
@@ -160,6 +161,8 @@ SPECTACULAR_SETTINGS = {
         "TrainingRunStatusEnum": "models_ft.models.TrainingRun.Status",
         "AdapterStatusEnum": "models_ft.models.Adapter.Status",
         "AdapterEventActionEnum": "models_ft.models.AdapterEvent.Action",
+        "InboundDeliveryStatusEnum": "support.integrations.models.InboundDelivery.Status",
+        "IntegrationSourceKindEnum": "support.integrations.models.IntegrationSource.Kind",
     },
 }
 

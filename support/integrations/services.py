@@ -1,0 +1,202 @@
+"""Receiving events from ticketing systems: sources and their secrets, signatures, and deliveries applied
+exactly once, all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from support.core.errors import Conflict, DomainError
+from support.customers.models import Customer
+from support.customers.services import customer_update, customer_upsert
+from support.tickets import services as tickets
+from support.tickets.models import Ticket, TicketMessage
+
+from .models import InboundDelivery, IntegrationSource
+
+# A signed request older (or further in the future) than this is refused: a captured request cannot be
+# replayed later under a fresh delivery id.
+TIMESTAMP_TOLERANCE_SECONDS = 300
+SIGNATURE_PREFIX = "sha256="
+
+
+def source_create(
+    *, name: str, slug: str = "", kind: str = IntegrationSource.Kind.GENERIC
+) -> tuple[IntegrationSource, str]:
+    """A new source and its signing secret (returned here, shown once by the caller)."""
+    slug = slugify(slug or name)[:40]
+    if not slug:
+        raise DomainError("The source needs a name made of letters or digits.", field="name")
+    if slug in ("openbook",):
+        raise DomainError("'openbook' names Openbook's own records; choose another name.", field="slug")
+    if IntegrationSource.objects.filter(slug=slug).exists():
+        raise Conflict(f"An integration source named {slug!r} already exists.", field="slug")
+    secret = secrets.token_urlsafe(32)
+    try:
+        source = IntegrationSource.objects.create(name=name, slug=slug, kind=kind, secret=secret)
+    except IntegrityError:
+        raise Conflict(f"An integration source named {slug!r} already exists.", field="slug") from None
+    return source, secret
+
+
+def signature(*, secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`, as senders compute it."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return SIGNATURE_PREFIX + digest
+
+
+class SignatureError(DomainError):
+    status_code = 401
+    code = "bad_signature"
+
+
+def signature_check(*, source: IntegrationSource, timestamp: str, signature_header: str, body: bytes) -> None:
+    """Raise SignatureError unless the request was signed with the source's secret in the last 5 minutes."""
+    if not timestamp or not signature_header:
+        raise SignatureError("Signed requests carry X-Openbook-Timestamp and X-Openbook-Signature headers.")
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        raise SignatureError("X-Openbook-Timestamp must be Unix seconds.")
+    if abs(time.time() - int(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS:
+        raise SignatureError("The request's timestamp is more than 5 minutes away from now; sign it again.")
+    expected = signature(secret=source.secret, timestamp=timestamp, body=body)
+    # Constant time: how much of a guess matched must not show in how long the answer takes.
+    if not hmac.compare_digest(expected.encode(), signature_header.strip().lower().encode()):
+        raise SignatureError("The signature does not match this source's secret.")
+
+
+@dataclass(frozen=True)
+class Received:
+    delivery: InboundDelivery
+    replay: bool
+
+
+def delivery_receive(*, source: IntegrationSource, delivery_id: str, event: dict[str, Any]) -> Received:
+    """Apply a validated event once per delivery id. A replay of a processed delivery changes nothing; a
+    delivery that failed (nothing was written) is applied again. Concurrent copies of one delivery wait on
+    its row, so exactly one applies it."""
+    failure: DomainError | None = None
+    with transaction.atomic():
+        delivery = _claim(source=source, delivery_id=delivery_id, event_type=event["type"])
+        if delivery.status == InboundDelivery.Status.PROCESSED:
+            return Received(delivery=delivery, replay=True)
+        try:
+            with transaction.atomic():
+                ticket, customer = _apply(source=source, event=event)
+        except DomainError as exc:
+            # The event's writes are rolled back; the failure itself is kept, for the sender to retry.
+            failure = exc
+            delivery.status, delivery.error = InboundDelivery.Status.FAILED, exc.message
+            delivery.save(update_fields=["status", "error", "attempts"])
+        else:
+            delivery.status, delivery.error = InboundDelivery.Status.PROCESSED, ""
+            delivery.ticket, delivery.customer = ticket, customer
+            delivery.processed_at = timezone.now()
+            delivery.save(update_fields=["status", "error", "attempts", "ticket", "customer", "processed_at"])
+    if failure is not None:
+        raise failure
+    return Received(delivery=delivery, replay=False)
+
+
+def _claim(*, source: IntegrationSource, delivery_id: str, event_type: str) -> InboundDelivery:
+    """The delivery's row, locked for this transaction (created if new)."""
+    found = InboundDelivery.objects.select_for_update().filter(source=source, delivery_id=delivery_id).first()
+    if found is not None:
+        if found.status != InboundDelivery.Status.PROCESSED:
+            found.attempts += 1
+        return found
+    try:
+        with transaction.atomic():
+            return InboundDelivery.objects.create(
+                source=source,
+                delivery_id=delivery_id,
+                event_type=event_type,
+                status=InboundDelivery.Status.FAILED,
+                error="Not applied yet.",
+            )
+    except IntegrityError:
+        # Another copy of this delivery inserted the row first; its transaction has ended by now.
+        found = InboundDelivery.objects.select_for_update().get(source=source, delivery_id=delivery_id)
+        if found.status != InboundDelivery.Status.PROCESSED:
+            found.attempts += 1
+        return found
+
+
+def _customer(*, source: IntegrationSource, data: dict[str, Any]) -> Customer:
+    existing = Customer.objects.filter(source=source.slug, external_id=data["external_id"]).first()
+    fields = {k: v for k, v in data.items() if k in ("name", "phone", "language") and v is not None}
+    if existing is not None:
+        if "email" in data:
+            fields["email"] = data["email"]
+        return customer_update(customer=existing, **fields) if fields else existing
+    if "email" not in data:
+        raise Conflict(
+            f"Customer {data['external_id']!r} is new to Openbook: send their e-mail address.",
+            field="customer.email",
+            code="unknown_customer",
+        )
+    fields.setdefault("name", data["email"].split("@")[0])
+    customer, _ = customer_upsert(
+        source=source.slug, external_id=data["external_id"], email=data["email"], **fields
+    )
+    return customer
+
+
+def _messages(data: dict[str, Any]) -> list[tickets.MessageInput]:
+    kinds = {"customer": TicketMessage.AuthorKind.CUSTOMER, "agent": TicketMessage.AuthorKind.AGENT}
+    return [
+        tickets.MessageInput(
+            author_kind=kinds.get(m["author"], TicketMessage.AuthorKind.SYSTEM),
+            body=m["body"],
+            public=m["public"],
+            author_name=m.get("author_name", ""),
+            created_at=m.get("created_at"),
+            external_id=m["external_id"],
+        )
+        for m in data.get("messages", [])
+    ]
+
+
+def _apply(*, source: IntegrationSource, event: dict[str, Any]) -> tuple[Ticket | None, Customer | None]:
+    kind = event["type"]
+    if kind == "customer.upserted":
+        return None, _customer(source=source, data=event["customer"])
+    data = event["ticket"]
+    ticket = Ticket.objects.filter(source=source.slug, external_id=data["external_id"]).first()
+    customer = _customer(source=source, data=data["customer"]) if "customer" in data else None
+    if ticket is None:
+        if kind == "message.added" or customer is None or "subject" not in data:
+            # Out of order (an update before the create): nothing is written and the sender may retry.
+            raise Conflict(
+                f"Ticket {data['external_id']!r} is not known yet: send ticket.created (or a ticket.updated "
+                "with its subject and customer) first.",
+                code="unknown_ticket",
+            )
+        ticket, _ = tickets.ticket_create(
+            subject=data["subject"],
+            customer=customer,
+            priority=data.get("priority", Ticket.Priority.NORMAL),
+            tags=data.get("tags", ()),
+            channel=Ticket.Channel.API,
+            messages=_messages(data),
+            source=source.slug,
+            external_id=data["external_id"],
+        )
+        if data.get("status") and data["status"] != ticket.status:
+            tickets.ticket_change_status(ticket=ticket, status=data["status"])
+        return ticket, customer
+    changes = {name: data[name] for name in ("subject", "priority", "tags") if name in data}
+    if changes:
+        ticket = tickets.ticket_update(ticket=ticket, **changes)
+    for message in _messages(data):
+        tickets.message_add(ticket=ticket, message=message)
+    if data.get("status") and data["status"] != Ticket.objects.get(pk=ticket.pk).status:
+        tickets.ticket_change_status(ticket=Ticket.objects.get(pk=ticket.pk), status=data["status"])
+    return Ticket.objects.get(pk=ticket.pk), customer
