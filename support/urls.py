@@ -82,6 +82,11 @@ api_v1 = [
     path("integrations/sources", integrations.SourceListApi.as_view(), name="integration-sources"),
     path("integrations/deliveries", integrations.DeliveryListApi.as_view(), name="integration-deliveries"),
     path("integrations/<slug:source>/events", integrations.EventApi.as_view(), name="integration-events"),
+    path(
+        "integrations/<slug:source>/tickets/<str:external_id>/drafts",
+        integrations.TicketDraftApi.as_view(),
+        name="integration-ticket-drafts",
+    ),
 ]
 
 urlpatterns = [

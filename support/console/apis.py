@@ -273,18 +273,24 @@ class TicketSuggestionListApi(_Assist, generics.ListAPIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         wait = _wait_seconds(request)
-        ticket = _visible_ticket(request, pk)
-        suggestion = services.suggestion_request(ticket=ticket, user=request.user)
-        if not wait:
-            # Just created, so pending and not stale: no need to read it back.
-            return Response(SuggestionOutput(suggestion).data, status=status.HTTP_202_ACCEPTED)
-        streams.finished_wait(suggestion.pk, wait)
-        found = _visible_suggestion(request, suggestion.pk)
-        finished = found.status in (Suggestion.Status.READY, Suggestion.Status.FAILED)
-        return Response(
-            SuggestionOutput(found).data,
-            status=status.HTTP_200_OK if finished else status.HTTP_202_ACCEPTED,
-        )
+        return draft_response(request, _visible_ticket(request, pk), wait=wait)
+
+
+def draft_response(request: Request, ticket: Ticket, *, wait: float | None = None) -> Response:
+    """Ask for a draft of `ticket` (one the caller may see) and answer as POST .../suggestions does: 202 with
+    the pending draft, or, with `?wait=N`, 200 with the finished one (202 if still running after N s)."""
+    wait = _wait_seconds(request) if wait is None else wait
+    suggestion = services.suggestion_request(ticket=ticket, user=request.user)
+    if not wait:
+        # Just created, so pending and not stale: no need to read it back.
+        return Response(SuggestionOutput(suggestion).data, status=status.HTTP_202_ACCEPTED)
+    streams.finished_wait(suggestion.pk, wait)
+    found = _visible_suggestion(request, suggestion.pk)
+    finished = found.status in (Suggestion.Status.READY, Suggestion.Status.FAILED)
+    return Response(
+        SuggestionOutput(found).data,
+        status=status.HTTP_200_OK if finished else status.HTTP_202_ACCEPTED,
+    )
 
 
 def _wait_seconds(request: Request) -> float:
@@ -390,6 +396,14 @@ def _done_data(suggestion: Suggestion) -> dict[str, Any]:
 
 class SendInput(serializers.Serializer):
     text = StrictCharField(max_length=services.MAX_REPLY_CHARS, trim_whitespace=False)
+    external_id = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For a reply sent from another ticketing tool: its message id there. The reply is recorded "
+        "once, whether this report or that tool's message.added event arrives first.",
+    )
 
 
 class SuggestionSendApi(_Assist, APIView):
@@ -403,7 +417,7 @@ class SuggestionSendApi(_Assist, APIView):
         suggestion = _visible_suggestion(request, pk)
         data = SendInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.suggestion_send(suggestion=suggestion, user=request.user, text=data.validated_data["text"])
+        services.suggestion_send(suggestion=suggestion, user=request.user, **data.validated_data)
         return Response(SuggestionOutput(_visible_suggestion(request, pk)).data)
 
 

@@ -243,9 +243,12 @@ def send_outcome(*, draft: str, sent: str, distance: int) -> str:
 MAX_REPLY_CHARS = 20_000
 
 
-def suggestion_send(*, suggestion: Suggestion, user: Any, text: str) -> Suggestion:
+def suggestion_send(*, suggestion: Suggestion, user: Any, text: str, external_id: str = "") -> Suggestion:
     """Post the agent's final reply to the ticket, record how far it moved from the draft, and hand the
-    pair (with the exact prompt) to training as an example when the customer agreed to training."""
+    pair (with the exact prompt) to training as an example when the customer agreed to training.
+
+    `external_id` names a reply already sent from another ticketing tool: the message is recorded once,
+    whichever of this report and that tool's own event arrives first."""
     if not text.strip():
         raise DomainError("The reply is empty.", field="text")
     if len(text) > MAX_REPLY_CHARS:
@@ -268,6 +271,7 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str) -> Suggesti
                 public=True,
                 author_user=user,
                 author_name=user.get_full_name() or user.get_username(),
+                external_id=external_id,
             ),
         )
         distance = word_edit_distance(suggestion.text, text)

@@ -13,8 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from support.console.apis import SuggestionOutput, draft_response
 from support.core import roles
 from support.core.errors import DomainError
+from support.tickets.selectors import ticket_scope_for_user
 
 from . import services
 from .events import Event
@@ -200,3 +202,30 @@ class EventApi(APIView):
                 "customer": delivery.customer_id,
             }
         )
+
+
+class TicketDraftApi(APIView):
+    """Ask for a draft of a ticket by its id in the ticketing tool (`source` + `external_id`), for tools
+    whose agents work there. Answers as `POST /api/v1/tickets/{id}/suggestions`: 202 with the pending draft,
+    or with `?wait=N` (seconds, at most 60) the finished one. Report what was finally sent with
+    `POST /api/v1/suggestions/{id}/send` and that tool's message id as `external_id`."""
+
+    read_scope = roles.ASSIST
+    write_scope = roles.ASSIST
+
+    @extend_schema(
+        parameters=[OpenApiParameter("wait", int, description="Seconds to wait for the draft (0-60).")],
+        request=None,
+        responses={
+            202: SuggestionOutput,
+            200: SuggestionOutput,
+            404: OpenApiResponse(description="No such ticket (or not one the caller may see)"),
+        },
+    )
+    def post(self, request: Request, source: str, external_id: str) -> Response:
+        ticket = (
+            ticket_scope_for_user(user=request.user).filter(source=source, external_id=external_id).first()
+        )
+        if ticket is None:
+            raise Http404
+        return draft_response(request, ticket)
