@@ -400,7 +400,6 @@ class SendInput(serializers.Serializer):
         max_length=200,
         required=False,
         allow_blank=True,
-        default="",
         help_text="For a reply sent from another ticketing tool: its message id there. The reply is recorded "
         "once, whether this report or that tool's message.added event arrives first.",
     )
