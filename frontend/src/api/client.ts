@@ -5,6 +5,8 @@ import type { components, paths } from "./schema";
 
 export type Schemas = components["schemas"];
 
+const UNREACHABLE = "The server could not be reached. Check your connection.";
+
 export class ApiError extends Error {
   status: number;
   code: string;
@@ -35,14 +37,14 @@ function cookie(name: string): string {
   return match ? decodeURIComponent(match.slice(name.length + 1)) : "";
 }
 
-export function csrfHeader(): Record<string, string> {
+function csrfHeader(): Record<string, string> {
   return { "X-CSRFToken": csrfToken || cookie("csrftoken") };
 }
 
 const csrf: Middleware = {
   onRequest({ request }) {
     if (!["GET", "HEAD", "OPTIONS"].includes(request.method)) {
-      request.headers.set("X-CSRFToken", csrfToken || cookie("csrftoken"));
+      for (const [name, value] of Object.entries(csrfHeader())) request.headers.set(name, value);
     }
     return request;
   },
@@ -66,7 +68,7 @@ export function errorFrom(status: number, body: unknown): ApiError {
     if (first && (!detail || detail === "Invalid input.")) message = `${first[0]}: ${first[1].join(" ")}`;
     return new ApiError(status, message, typeof code === "string" ? code : "error", fields);
   }
-  if (status === 0) return new ApiError(0, "The server could not be reached. Check your connection.");
+  if (status === 0) return new ApiError(0, UNREACHABLE);
   return new ApiError(status, `The server answered ${status}.`);
 }
 
@@ -79,7 +81,7 @@ export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
     result = await call;
   } catch (error) {
     if (error instanceof ApiError) throw error;
-    throw new ApiError(0, "The server could not be reached. Check your connection.");
+    throw new ApiError(0, UNREACHABLE);
   }
   if (result.response.ok) return result.data as T;
   const failure = errorFrom(result.response.status, result.error);
@@ -89,15 +91,14 @@ export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
   throw failure;
 }
 
-/** Upload with multipart form data (openapi-fetch sends JSON). */
-export async function postForm<T>(url: string, form: FormData): Promise<T> {
+/** Post multipart form data (openapi-fetch sends JSON) with the CSRF header: the status and the decoded
+ * body, whatever the status, for callers whose error answers carry results (an upload's per-file list). */
+export async function postForm(url: string, form: FormData): Promise<{ status: number; body: unknown }> {
   let response: Response;
   try {
-    response = await fetch(url, { method: "POST", body: form, credentials: "same-origin", headers: csrfHeader() });
+    response = await globalThis.fetch(url, { method: "POST", body: form, credentials: "same-origin", headers: csrfHeader() });
   } catch {
-    throw new ApiError(0, "The server could not be reached. Check your connection.");
+    throw new ApiError(0, UNREACHABLE);
   }
-  const body = await response.json().catch(() => null);
-  if (!response.ok) throw errorFrom(response.status, body);
-  return body as T;
+  return { status: response.status, body: await response.json().catch(() => null) };
 }

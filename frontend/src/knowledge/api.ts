@@ -1,6 +1,6 @@
 // The knowledge API as react-query hooks: documents, versions, options, uploads and search.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, ApiError, csrfHeader, errorFrom, unwrap, type Schemas } from "../api/client";
+import { api, ApiError, errorFrom, postForm, unwrap, type Schemas } from "../api/client";
 import { hasScope, useSession } from "../api/session";
 
 export type KnowledgeDocument = Schemas["DocumentOutput"];
@@ -188,17 +188,11 @@ export async function uploadFile(file: File, meta: UploadMeta = {}): Promise<Upl
   const form = new FormData();
   form.append("files", file, file.name);
   for (const [name, value] of Object.entries(meta)) if (value) form.append(name, value);
-  let response: Response;
-  try {
-    response = await globalThis.fetch(UPLOAD_URL, { method: "POST", body: form, credentials: "same-origin", headers: csrfHeader() });
-  } catch {
-    throw new ApiError(0, "The server could not be reached. Check your connection.");
-  }
-  const body: unknown = await response.json().catch(() => null);
+  const { status, body } = await postForm(UPLOAD_URL, form);
   // Per-file results come back as a list, with 201 if the file was stored and 400 if it was not.
   if (Array.isArray(body) && body.length > 0) return body[0] as UploadResult;
-  if (response.status === 413) throw new ApiError(413, "The file is larger than the server accepts.", "too_large");
-  throw errorFrom(response.ok ? 500 : response.status, body);
+  if (status === 413) throw new ApiError(413, "The file is larger than the server accepts.", "too_large");
+  throw errorFrom(status < 400 ? 500 : status, body);
 }
 
 // --- search ---------------------------------------------------------------------------------------------
