@@ -1,4 +1,5 @@
 // What we know of the customer: profile, plan, organization, products, recent tickets, incidents on their products.
+import { formatDay } from "../ui/format";
 import { Link } from "react-router-dom";
 import { QueryState } from "../ui/status";
 import { label, useActiveIncidents, useCustomer, useCustomerTickets, type Ticket } from "./api";
@@ -43,7 +44,7 @@ export function CustomerPanel({ ticket }: { ticket: Ticket }) {
                       <div key={s.id}>
                         {s.plan} · {s.status}
                         {s.seats ? ` · ${s.seats} seats` : ""}
-                        {s.renews_at ? ` · renews ${new Date(s.renews_at).toLocaleDateString()}` : ""}
+                        {s.renews_at ? ` · renews ${formatDay(s.renews_at)}` : ""}
                       </div>
                     ))}
                   </dd>
@@ -84,7 +85,7 @@ export function CustomerPanel({ ticket }: { ticket: Ticket }) {
                 {others.map((t) => (
                   <li key={t.id}>
                     <Link to={`/tickets/${t.id}`}>{t.subject}</Link> <StatusBadge status={t.status} />
-                    <div className="hint">{new Date(t.created_at ?? "").toLocaleDateString()}</div>
+                    <div className="hint">{formatDay(t.created_at)}</div>
                   </li>
                 ))}
               </ul>

@@ -1,13 +1,16 @@
 // A draft rendered for review: citation markers that show their passage, and flagged spans highlighted.
 import { useId, useState } from "react";
 import { Link } from "react-router-dom";
-import { useVersionNumber, type Citation, type Flag } from "./api";
+import { useVersionRefs } from "../knowledge/api";
+import { type Citation, type Flag } from "./api";
 import { draftPieces, flagLabel, inTextFlags, type Piece } from "./draft";
 
 export function CitationMarker({ marker, citation }: { marker: number; citation: Citation | undefined }) {
   const [open, setOpen] = useState(false);
   const id = useId();
-  const number = useVersionNumber(citation?.version_id ?? 0, open && !!citation);
+  // Citations carry the version's id; its number (for the version's page) is looked up when the card opens.
+  const refs = useVersionRefs(open && citation ? [citation.version_id] : []);
+  const number = citation ? refs.data?.get(citation.version_id)?.number : undefined;
   if (!citation) {
     return (
       <mark className="flag flag-unknown_marker" title="This marker names no retrieved passage">
@@ -15,7 +18,7 @@ export function CitationMarker({ marker, citation }: { marker: number; citation:
       </mark>
     );
   }
-  const href = number.data ? `/knowledge/${citation.document_id}/versions/${number.data}` : `/knowledge/${citation.document_id}`;
+  const href = number ? `/knowledge/${citation.document_id}/versions/${number}` : `/knowledge/${citation.document_id}`;
   return (
     <span className="citation" onMouseEnter={() => setOpen(true)} onMouseLeave={() => setOpen(false)}>
       <button
@@ -41,7 +44,7 @@ export function CitationMarker({ marker, citation }: { marker: number; citation:
           {citation.heading && <span className="hint"> › {citation.heading}</span>}
           {citation.quote && <q className="citation-quote">{citation.quote}</q>}
           <Link to={href} className="citation-open">
-            Open document version{number.data ? ` ${number.data}` : ""}
+            Open document version{number ? ` ${number}` : ""}
           </Link>
         </span>
       )}

@@ -1,4 +1,5 @@
 // One ticket: the conversation, its controls, the reply box, the customer panel and the assist panel.
+import { formatWhen } from "../ui/format";
 import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { ErrorMessage, Loading } from "../ui/status";
@@ -42,7 +43,7 @@ function Conversation({ messages }: { messages: readonly Message[] }) {
                 {kind === "note" ? "Internal note" : kind === "customer" ? "Customer" : kind === "agent" ? "Public reply" : label(kind ?? "")}
               </span>{" "}
               <time dateTime={m.created_at} className="hint">
-                {new Date(m.created_at ?? "").toLocaleString()}
+                {formatWhen(m.created_at)}
               </time>
             </div>
             <div className="message-body">{m.body}</div>

@@ -1,4 +1,5 @@
 // The agent's queue: filters kept in the address, live refresh, unread marks, keyboard navigation.
+import { formatWhen } from "../ui/format";
 import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { Empty, ErrorMessage, Loading } from "../ui/status";
@@ -207,7 +208,7 @@ export function TicketQueue() {
                   <td><PriorityBadge priority={t.priority} /></td>
                   <td><SlaBadge due={t.sla_due_at} status={t.status} /></td>
                   <td>{t.assignee?.name ?? <span className="hint">Unassigned</span>}</td>
-                  <td className="hint">{t.last_message_at ? new Date(t.last_message_at).toLocaleString() : ""}</td>
+                  <td className="hint">{t.last_message_at ? formatWhen(t.last_message_at) : ""}</td>
                 </tr>
               ))}
             </tbody>

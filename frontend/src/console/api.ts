@@ -121,19 +121,6 @@ export function usePrecedents(ticket: number) {
   });
 }
 
-/** The number of a cited version (citations carry its id), looked up when its card opens. */
-export function useVersionNumber(version: number, enabled: boolean) {
-  return useQuery({
-    queryKey: ["version-number", version],
-    enabled,
-    staleTime: Infinity,
-    queryFn: async () => {
-      const refs = await unwrap(api.GET("/api/v1/knowledge/versions", { params: { query: { id: [version] } } }));
-      return refs.find((ref) => ref.id === version)?.number ?? null;
-    },
-  });
-}
-
 export function useTicketUpdate(id: number) {
   const client = useQueryClient();
   return useMutation({
@@ -188,6 +175,4 @@ export function requestDraft(ticket: number) {
   return unwrap(api.POST("/api/v1/tickets/{id}/suggestions", { params: { path: { id: ticket } } }));
 }
 
-export function label(value: string): string {
-  return value.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
-}
+export { humanize as label } from "../ui/format";

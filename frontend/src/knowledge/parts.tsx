@@ -1,4 +1,5 @@
 // Small pieces the knowledge pages share: indexing state, status badge, field errors, dates, paging.
+import { formatDay, formatWhen } from "../ui/format";
 import { useDeferredValue, useEffect, useId, useMemo, useState, type ReactNode } from "react";
 import { ApiError } from "../api/client";
 import type { Indexing, Option, Status } from "./api";
@@ -99,11 +100,7 @@ export function FormError({ error }: { error: unknown }) {
   );
 }
 
-export function formatDate(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
+export { formatWhen as formatDate } from "../ui/format";
 
 /** A day, with the full time as a tooltip: for tables, where a time would only crowd the column. */
 export function Day({ iso }: { iso: string | null | undefined }) {
@@ -111,8 +108,8 @@ export function Day({ iso }: { iso: string | null | undefined }) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return <>{iso}</>;
   return (
-    <time dateTime={iso} title={formatDate(iso)}>
-      {date.toLocaleDateString(undefined, { dateStyle: "medium" })}
+    <time dateTime={iso} title={formatWhen(iso)}>
+      {formatDay(iso)}
     </time>
   );
 }

@@ -1,12 +1,6 @@
 // How the models dashboard writes numbers, times, hashes and the names of statuses and metrics.
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-
-export function formatWhen(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? "—" : dateTime.format(date);
-}
+export { formatWhen, humanize } from "../ui/format";
 
 /** "1 min 5 s", "2 h 3 min": how long from `from` to `to` (now when `to` is empty). */
 export function formatDuration(from: string | null | undefined, to?: string | null, now = Date.now()): string {
@@ -44,11 +38,6 @@ export function formatTick(value: number): string {
 
 export function shortHash(hash: string | null | undefined): string {
   return hash ? hash.slice(0, 12) : "—";
-}
-
-export function humanize(key: string): string {
-  const text = key.replace(/_/g, " ");
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** The base model's folder or hub id, shortened to its last part. */
