@@ -106,27 +106,25 @@ def delivery_receive(*, source: IntegrationSource, delivery_id: str, event: dict
 
 
 def _claim(*, source: IntegrationSource, delivery_id: str, event_type: str) -> InboundDelivery:
-    """The delivery's row, locked for this transaction (created if new)."""
+    """The delivery's row, locked for this transaction: created if new, else counted as one more attempt
+    unless it was processed already."""
     found = InboundDelivery.objects.select_for_update().filter(source=source, delivery_id=delivery_id).first()
-    if found is not None:
-        if found.status != InboundDelivery.Status.PROCESSED:
-            found.attempts += 1
-        return found
-    try:
-        with transaction.atomic():
-            return InboundDelivery.objects.create(
-                source=source,
-                delivery_id=delivery_id,
-                event_type=event_type,
-                status=InboundDelivery.Status.FAILED,
-                error="Not applied yet.",
-            )
-    except IntegrityError:
-        # Another copy of this delivery inserted the row first; its transaction has ended by now.
-        found = InboundDelivery.objects.select_for_update().get(source=source, delivery_id=delivery_id)
-        if found.status != InboundDelivery.Status.PROCESSED:
-            found.attempts += 1
-        return found
+    if found is None:
+        try:
+            with transaction.atomic():
+                return InboundDelivery.objects.create(
+                    source=source,
+                    delivery_id=delivery_id,
+                    event_type=event_type,
+                    status=InboundDelivery.Status.FAILED,
+                    error="Not applied yet.",
+                )
+        except IntegrityError:
+            # Another copy of this delivery inserted the row first; its transaction has ended by now.
+            found = InboundDelivery.objects.select_for_update().get(source=source, delivery_id=delivery_id)
+    if found.status != InboundDelivery.Status.PROCESSED:
+        found.attempts += 1
+    return found
 
 
 def _customer(*, source: IntegrationSource, data: dict[str, Any]) -> Customer:
@@ -189,14 +187,15 @@ def _apply(*, source: IntegrationSource, event: dict[str, Any]) -> tuple[Ticket 
             source=source.slug,
             external_id=data["external_id"],
         )
-        if data.get("status") and data["status"] != ticket.status:
-            tickets.ticket_change_status(ticket=ticket, status=data["status"])
+        if data.get("status"):
+            ticket = tickets.ticket_change_status(ticket=ticket, status=data["status"])
         return ticket, customer
     changes = {name: data[name] for name in ("subject", "priority", "tags") if name in data}
     if changes:
         ticket = tickets.ticket_update(ticket=ticket, **changes)
     for message in _messages(data):
         tickets.message_add(ticket=ticket, message=message)
-    if data.get("status") and data["status"] != Ticket.objects.get(pk=ticket.pk).status:
-        tickets.ticket_change_status(ticket=Ticket.objects.get(pk=ticket.pk), status=data["status"])
-    return Ticket.objects.get(pk=ticket.pk), customer
+    if data.get("status"):
+        # A customer's message may have reopened it; the change says the same when already there.
+        ticket = tickets.ticket_change_status(ticket=ticket, status=data["status"])
+    return ticket, customer
