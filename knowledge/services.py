@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from support.core.errors import Conflict, DomainError
 
-from . import embedding
+from . import embedding, events
 from .chunking import ChunkingConfig, chunk_document, embedding_text
 from .models import (
     LIVE,
@@ -181,6 +181,9 @@ def version_create(
             from .tasks import embed_version
 
             transaction.on_commit(lambda: embed_version.apply_async(args=[version.pk], queue="embeddings"))
+        if document.status == Document.Status.PUBLISHED:
+            reason = "new_version" if latest is not None else "published"
+            events.document_published(document=document, version=version, reason=reason)
     return version
 
 
@@ -409,8 +412,12 @@ def document_set_status(*, document: Document, status: str) -> Document:
         raise DomainError(f"Unknown status {status!r}.", field="status")
     if status == Document.Status.PUBLISHED and not document.versions.exists():
         raise DomainError("A document without text cannot be published.", field="status")
-    Document.objects.filter(pk=document.pk).update(status=status, updated_at=timezone.now())
-    document.refresh_from_db()
+    with transaction.atomic():
+        previous = Document.objects.select_for_update().values_list("status", flat=True).get(pk=document.pk)
+        Document.objects.filter(pk=document.pk).update(status=status, updated_at=timezone.now())
+        document.refresh_from_db()
+        if status == Document.Status.PUBLISHED and previous != status:
+            events.document_published(document=document, version=None, reason="published")
     return document
 
 

@@ -13,11 +13,13 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from support.core import events
 from support.core.errors import Conflict, DomainError
 
 from .models import Adapter, AdapterEvent, TrainingRun
@@ -89,9 +91,27 @@ def adapter_promote(*, adapter: Adapter, by: str, reason: str = "", details: dic
             details=details or {},
             by=by,
         )
+        events.event_publish(
+            events.ADAPTER_PROMOTED,
+            lambda: adapter_event_data(adapter=adapter, previous=previous, action="promoted", by=by),
+        )
     _forget_cached()
     adapter.refresh_from_db()
     return adapter
+
+
+def adapter_event_data(
+    *, adapter: Adapter | None, previous: Adapter | None, action: str, by: str
+) -> dict[str, Any]:
+    """What `adapter.promoted` tells subscribers: the adapter drafts now use (None: the bare base model,
+    after rolling back past the first one) and the one it replaced."""
+
+    def ref(item: Adapter | None) -> dict[str, Any] | None:
+        if item is None:
+            return None
+        return {"id": item.pk, "name": item.name, "base_model": item.base_model, "metrics": item.metrics}
+
+    return {"adapter": ref(adapter), "previous": ref(previous), "action": action, "by": by}
 
 
 def adapter_rollback(*, by: str, reason: str = "") -> Adapter | None:
@@ -116,6 +136,10 @@ def adapter_rollback(*, by: str, reason: str = "") -> Adapter | None:
             previous=current,
             reason=reason or f"Rolled back by {by}.",
             by=by,
+        )
+        events.event_publish(
+            events.ADAPTER_PROMOTED,
+            lambda: adapter_event_data(adapter=before, previous=current, action="rolled_back", by=by),
         )
     _forget_cached()
     if before is not None:

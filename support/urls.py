@@ -80,7 +80,29 @@ api_v1 = [
     path("training/events", training.EventListApi.as_view(), name="training-events"),
     path("knowledge/index", knowledge.IndexStatusApi.as_view(), name="knowledge-index"),
     path("integrations/sources", integrations.SourceListApi.as_view(), name="integration-sources"),
+    path("integrations/sources/<int:pk>", integrations.SourceDetailApi.as_view(), name="integration-source"),
     path("integrations/deliveries", integrations.DeliveryListApi.as_view(), name="integration-deliveries"),
+    path("integrations/subscriptions", integrations.SubscriptionListApi.as_view(), name="subscriptions"),
+    path(
+        "integrations/subscriptions/<int:pk>",
+        integrations.SubscriptionDetailApi.as_view(),
+        name="subscription",
+    ),
+    path(
+        "integrations/outbound-deliveries",
+        integrations.OutboundDeliveryListApi.as_view(),
+        name="outbound-deliveries",
+    ),
+    path(
+        "integrations/outbound-deliveries/<int:pk>",
+        integrations.OutboundDeliveryDetailApi.as_view(),
+        name="outbound-delivery",
+    ),
+    path(
+        "integrations/outbound-deliveries/<int:pk>/redeliver",
+        integrations.OutboundRedeliverApi.as_view(),
+        name="outbound-redeliver",
+    ),
     path("integrations/<slug:source>/events", integrations.EventApi.as_view(), name="integration-events"),
     path(
         "integrations/<slug:source>/tickets/<str:external_id>/drafts",

@@ -163,6 +163,8 @@ SPECTACULAR_SETTINGS = {
         "AdapterEventActionEnum": "models_ft.models.AdapterEvent.Action",
         "InboundDeliveryStatusEnum": "support.integrations.models.InboundDelivery.Status",
         "IntegrationSourceKindEnum": "support.integrations.models.IntegrationSource.Kind",
+        "OutboundDeliveryStatusEnum": "support.integrations.models.OutboundDelivery.Status",
+        "EventTypeEnum": "support.core.events.EVENT_TYPES",
     },
 }
 

@@ -3,6 +3,7 @@
 from .base import *  # noqa: F403
 from .celery import *  # noqa: F403
 from .db import *  # noqa: F403
+from .integrations import *  # noqa: F403
 from .llm import *  # noqa: F403
 from .security import *  # noqa: F403
 from .training import *  # noqa: F403

@@ -43,3 +43,8 @@ DATASET_STORE = TEST_FILES_DIR / "datasets"
 ADAPTER_STORE = TEST_FILES_DIR / "adapters"
 TRAINING_RUNS_DIR = TEST_FILES_DIR / "runs"
 BASE_MODEL = str(TEST_FILES_DIR / "demo-model")
+
+# Outbound webhook retries come back within a test's patience (the test worker reads these settings too).
+OUTBOUND_RETRY_SECONDS = 0.3
+OUTBOUND_MAX_ATTEMPTS = 3
+OUTBOUND_TIMEOUT_SECONDS = 3.0

@@ -19,10 +19,11 @@ from django.utils import timezone
 
 from models_ft import api as models_api
 from models_ft.contracts import GenerationError, GenerationRequest, PromptMessage
-from support.core import roles
+from support.core import events, roles
 from support.core.db import fields_update, model_columns, model_from_row
 from support.core.errors import Conflict, DomainError
 from support.customers.models import Customer
+from support.tickets import events as ticket_events
 from support.tickets import services as ticket_services
 from support.tickets.models import Ticket, TicketMessage
 
@@ -212,7 +213,26 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     rest = [("token", {"text": "".join(pieces[relayed:])})] if relayed < len(pieces) else []
     done = {"text": suggestion.text, "citations": suggestion.citations, "flags": suggestion.flags}
     streams.events_append(suggestion_id, [*rest, ("done", done)])
+    events.event_publish(events.SUGGESTION_READY, lambda: suggestion_ready_data(suggestion))
     return suggestion
+
+
+def suggestion_ready_data(suggestion: Suggestion) -> dict[str, Any]:
+    """What `suggestion.ready` tells subscribers: the draft, its citations and flags, and its ticket."""
+    ticket = Ticket.objects.select_related("team", "assignee").get(pk=suggestion.ticket_id)
+    return {
+        "ticket": ticket_events.ticket_data(ticket),
+        "suggestion": {
+            "id": suggestion.pk,
+            "text": suggestion.text,
+            "citations": suggestion.citations,
+            "flags": suggestion.flags,
+            "backend": suggestion.backend,
+            "model": suggestion.model,
+            "adapter": suggestion.adapter,
+            "send_url": f"/api/v1/suggestions/{suggestion.pk}/send",
+        },
+    }
 
 
 _WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
@@ -273,6 +293,7 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str, external_id
                 author_name=user.get_full_name() or user.get_username(),
                 external_id=external_id,
             ),
+            announce=False,
         )
         distance = word_edit_distance(suggestion.text, text)
         outcome = send_outcome(draft=suggestion.text, sent=text, distance=distance)
@@ -308,6 +329,17 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str, external_id
                 "outcome",
                 "example_id",
             ]
+        )
+        ticket_events.reply_sent(
+            message=message,
+            extra={
+                "suggestion": {
+                    "id": suggestion.pk,
+                    "outcome": outcome,
+                    "edit_distance": distance,
+                    "sent_by": user.get_username(),
+                }
+            },
         )
     return suggestion
 

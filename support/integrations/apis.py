@@ -1,4 +1,5 @@
-"""Integration endpoints: the signed inbound event webhook, and the sources administrators manage."""
+"""Integration endpoints: the signed inbound event webhook and the sources administrators manage; outbound
+subscriptions and their deliveries."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from rest_framework.views import APIView
 from support.console.apis import SuggestionOutput, draft_response
 from support.core import roles
 from support.core.errors import DomainError
+from support.core.events import EVENT_TYPES
 from support.tickets.selectors import ticket_scope_for_user
 
-from . import services
+from . import outbound, services
+from .adapters import ADAPTERS
 from .events import Event
-from .models import InboundDelivery, IntegrationSource
+from .models import InboundDelivery, IntegrationSource, OutboundAttempt, OutboundDelivery, WebhookSubscription
 
 
 class SourceOutput(serializers.ModelSerializer):
@@ -44,6 +47,24 @@ class SourceCreated(SourceOutput):
 class SourceInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.SlugField(max_length=40, required=False, help_text="Default: made from the name.")
+    kind = serializers.ChoiceField(
+        choices=IntegrationSource.Kind.choices,
+        default=IntegrationSource.Kind.GENERIC,
+        help_text="What its webhooks look like: generic signed events, Zendesk's or Freshdesk's.",
+    )
+    secret = serializers.CharField(
+        min_length=16,
+        max_length=128,
+        required=False,
+        help_text="The secret it signs with when the system makes its own (a Zendesk webhook's signing "
+        "secret). Default: a new random one, answered once.",
+    )
+
+
+class SourceUpdate(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False)
+    active = serializers.BooleanField(required=False)
+    secret = serializers.CharField(min_length=16, max_length=128, required=False)
 
 
 class SourceListApi(generics.ListAPIView):
@@ -66,6 +87,23 @@ class SourceListApi(generics.ListAPIView):
         body: dict[str, Any] = dict(SourceOutput(source).data)
         body["secret"] = secret
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class SourceDetailApi(generics.RetrieveAPIView):
+    """One integration source. PATCH renames it, switches it off (its events get 404) or on, or sets a new
+    secret (rotation: requests signed with the old one are refused from then on)."""
+
+    read_scope = roles.ADMIN
+    write_scope = roles.ADMIN
+    serializer_class = SourceOutput
+    queryset = IntegrationSource.objects.all()
+
+    @extend_schema(request=SourceUpdate, responses={200: SourceOutput})
+    def patch(self, request: Request, pk: int) -> Response:
+        source = self.get_object()
+        data = SourceUpdate(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(SourceOutput(services.source_update(source=source, **data.validated_data)).data)
 
 
 class DeliveryOutput(serializers.ModelSerializer):
@@ -114,18 +152,21 @@ class ReceivedOutput(serializers.Serializer):
     customer = serializers.IntegerField(allow_null=True)
 
 
-def _header(request: Request, name: str) -> str:
-    return (request.headers.get(name) or "").strip()
-
-
 class EventApi(APIView):
-    """Receive an event from the ticketing system `source`, signed with the source's secret.
+    """Receive an event from the ticketing system `source`, authenticated with the source's secret.
 
-    Headers: `X-Openbook-Delivery` (a unique id per delivery), `X-Openbook-Timestamp` (Unix seconds, within
-    5 minutes of now) and `X-Openbook-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw
-    body)>`. Each delivery id is applied once: a replay answers 200 with `replay: true` and changes nothing.
-    An event is applied whole or not at all; one that cannot be applied yet (an update to a ticket not
-    created yet) answers 409, is recorded as failed, and may be delivered again."""
+    A `generic` source signs with `X-Openbook-Delivery` (a unique id per delivery), `X-Openbook-Timestamp`
+    (Unix seconds, within 5 minutes of now) and `X-Openbook-Signature: sha256=<hex HMAC-SHA256(secret,
+    timestamp + "." + raw body)>`. A `zendesk` source takes Zendesk's signed webhooks as they come
+    (`X-Zendesk-Webhook-Signature`, `X-Zendesk-Webhook-Signature-Timestamp`; event-subscription payloads
+    such as `zen:event-type:ticket.created`). A `freshdesk` source takes an automation rule's webhook with
+    the secret in `X-Openbook-Token` (or basic auth). Zendesk and Freshdesk sources accept the generic format
+    as well.
+
+    Each delivery id is applied once: a replay answers 200 with `replay: true` and changes nothing. An event
+    is applied whole or not at all; one that cannot be applied yet (an update to a ticket not created yet)
+    answers 409, is recorded as failed, and may be delivered again. One that carries nothing Openbook keeps
+    (an agent's profile) is recorded as `ignored` and answered 200."""
 
     authentication_classes: list[Any] = []  # the signature is the authentication
     permission_classes = [AllowAny]
@@ -133,9 +174,20 @@ class EventApi(APIView):
     @extend_schema(
         auth=[],
         parameters=[
-            OpenApiParameter("X-Openbook-Delivery", str, OpenApiParameter.HEADER, required=True),
-            OpenApiParameter("X-Openbook-Timestamp", str, OpenApiParameter.HEADER, required=True),
-            OpenApiParameter("X-Openbook-Signature", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter(
+                "X-Openbook-Delivery", str, OpenApiParameter.HEADER, description="generic sources: required"
+            ),
+            OpenApiParameter(
+                "X-Openbook-Timestamp", str, OpenApiParameter.HEADER, description="generic sources: required"
+            ),
+            OpenApiParameter(
+                "X-Openbook-Signature", str, OpenApiParameter.HEADER, description="generic sources: required"
+            ),
+            OpenApiParameter("X-Zendesk-Webhook-Signature", str, OpenApiParameter.HEADER),
+            OpenApiParameter("X-Zendesk-Webhook-Signature-Timestamp", str, OpenApiParameter.HEADER),
+            OpenApiParameter(
+                "X-Openbook-Token", str, OpenApiParameter.HEADER, description="freshdesk sources"
+            ),
         ],
         request=Event,
         responses={
@@ -173,25 +225,24 @@ class EventApi(APIView):
         found = IntegrationSource.objects.filter(slug=source, active=True).first()
         if found is None:
             raise Http404
+        adapter = ADAPTERS[found.kind]
         body = request.body  # the raw bytes, as signed
-        services.signature_check(
-            source=found,
-            timestamp=_header(request, "X-Openbook-Timestamp"),
-            signature_header=_header(request, "X-Openbook-Signature"),
-            body=body,
-        )
-        delivery_id = _header(request, "X-Openbook-Delivery")
-        if not delivery_id or len(delivery_id) > 200:
-            raise DomainError("X-Openbook-Delivery must carry the delivery's id (at most 200 characters).")
+        adapter.authenticate(source=found, headers=request.headers, body=body)
         try:
             payload = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise DomainError("The body is not valid JSON.", code="parse_error") from None
-        event = Event(data=payload)
-        event.is_valid(raise_exception=True)
-        received = services.delivery_receive(
-            source=found, delivery_id=delivery_id, event=event.validated_data
-        )
+        inbound = adapter.translate(headers=request.headers, body=body, payload=payload)
+        if inbound.event is None:
+            received = services.delivery_ignore(
+                source=found, delivery_id=inbound.delivery_id, event_type=inbound.event_type
+            )
+        else:
+            event = Event(data=inbound.event)
+            event.is_valid(raise_exception=True)
+            received = services.delivery_receive(
+                source=found, delivery_id=inbound.delivery_id, event=event.validated_data
+            )
         delivery = received.delivery
         return Response(
             {
@@ -229,3 +280,183 @@ class TicketDraftApi(APIView):
         if ticket is None:
             raise Http404
         return draft_response(request, ticket)
+
+
+# --- outbound -----------------------------------------------------------------------------------------------
+
+
+class WebhookSubscriptionOutput(serializers.ModelSerializer):
+    source = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_TYPES))
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "name", "url", "events", "active", "source", "created_at", "updated_at"]
+
+
+class WebhookSubscriptionCreated(WebhookSubscriptionOutput):
+    secret = serializers.CharField(read_only=True, help_text="The signing secret. Shown once; store it now.")
+
+    class Meta(WebhookSubscriptionOutput.Meta):
+        fields = [*WebhookSubscriptionOutput.Meta.fields, "secret"]
+
+
+class WebhookSubscriptionInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENT_TYPES), min_length=1, max_length=len(EVENT_TYPES)
+    )
+    secret = serializers.CharField(
+        min_length=16,
+        max_length=128,
+        required=False,
+        help_text="The key deliveries are signed with (default: a new random one, answered once).",
+    )
+    source = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=IntegrationSource.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The integration source behind this address: changes it sent are not echoed back to it.",
+    )
+    active = serializers.BooleanField(default=True)
+
+
+class WebhookSubscriptionUpdate(WebhookSubscriptionInput):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, partial=True, **kwargs)
+
+
+SUBSCRIPTION_EXAMPLE = OpenApiExample(
+    "A ticketing tool's endpoint",
+    request_only=True,
+    value={
+        "name": "Helpdesk sync",
+        "url": "https://desk.example.com/hooks/openbook",
+        "events": ["suggestion.ready", "reply.sent"],
+        "source": "zendesk",
+    },
+)
+
+
+class SubscriptionListApi(generics.ListAPIView):
+    """Outbound subscriptions (administrators): an address that receives the events it names, each signed
+    like inbound events (`X-Openbook-Delivery`, `X-Openbook-Timestamp`, `X-Openbook-Signature`, plus
+    `X-Openbook-Event`). POST creates one and answers with its secret, once."""
+
+    read_scope = roles.ADMIN
+    write_scope = roles.ADMIN
+    serializer_class = WebhookSubscriptionOutput
+    queryset = WebhookSubscription.objects.select_related("source")
+    filterset_fields = ["active"]
+    search_fields = ["name", "url"]
+
+    @extend_schema(
+        request=WebhookSubscriptionInput,
+        responses={201: WebhookSubscriptionCreated},
+        examples=[SUBSCRIPTION_EXAMPLE],
+    )
+    def post(self, request: Request) -> Response:
+        data = WebhookSubscriptionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription, secret = outbound.subscription_create(created_by=request.user, **data.validated_data)
+        body: dict[str, Any] = dict(WebhookSubscriptionOutput(subscription).data)
+        body["secret"] = secret
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class SubscriptionDetailApi(generics.RetrieveAPIView):
+    """One subscription. PATCH changes it (a new `secret` takes effect from the next attempt); DELETE
+    removes it with its delivery history."""
+
+    read_scope = roles.ADMIN
+    write_scope = roles.ADMIN
+    serializer_class = WebhookSubscriptionOutput
+    queryset = WebhookSubscription.objects.select_related("source")
+
+    @extend_schema(request=WebhookSubscriptionUpdate, responses={200: WebhookSubscriptionOutput})
+    def patch(self, request: Request, pk: int) -> Response:
+        subscription = self.get_object()
+        data = WebhookSubscriptionUpdate(data=request.data)
+        data.is_valid(raise_exception=True)
+        subscription = outbound.subscription_update(subscription=subscription, **data.validated_data)
+        return Response(WebhookSubscriptionOutput(subscription).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        self.get_object().delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AttemptOutput(serializers.ModelSerializer):
+    class Meta:
+        model = OutboundAttempt
+        fields = ["number", "at", "status_code", "error", "duration_ms", "response_body"]
+
+
+class OutboundDeliveryOutput(serializers.ModelSerializer):
+    subscription = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = OutboundDelivery
+        fields = [
+            "id",
+            "subscription",
+            "delivery_id",
+            "event_id",
+            "event_type",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+            "created_at",
+            "delivered_at",
+        ]
+
+
+class OutboundDeliveryDetail(OutboundDeliveryOutput):
+    payload = serializers.JSONField(help_text="The body sent: `{id, type, occurred_at, data}`.")
+    attempt_log = AttemptOutput(many=True, read_only=True, help_text="Every attempt, oldest first.")
+
+    class Meta(OutboundDeliveryOutput.Meta):
+        fields = [*OutboundDeliveryOutput.Meta.fields, "payload", "attempt_log"]
+
+
+class OutboundDeliveryListApi(generics.ListAPIView):
+    """Events sent (or being sent) to subscriptions, newest first, with their status (`pending`, `sending`,
+    `retrying`, `delivered`, `dead`) and the receiver's last answer (administrators)."""
+
+    read_scope = roles.ADMIN
+    serializer_class = OutboundDeliveryOutput
+    queryset = OutboundDelivery.objects.all()
+    filterset_fields = ["subscription", "status", "event_type", "event_id"]
+    search_fields: list[str] = []
+    ordering_fields = ["created_at", "next_attempt_at"]
+
+
+class OutboundDeliveryDetailApi(generics.RetrieveAPIView):
+    """One outbound delivery with its body and every attempt."""
+
+    read_scope = roles.ADMIN
+    serializer_class = OutboundDeliveryDetail
+    queryset = OutboundDelivery.objects.prefetch_related("attempt_log")
+
+
+class OutboundRedeliverApi(APIView):
+    """Send a delivery again now with a fresh round of attempts (same delivery id). Dead deliveries come
+    back this way; 409 while a worker is sending it."""
+
+    read_scope = roles.ADMIN
+    write_scope = roles.ADMIN
+
+    @extend_schema(
+        request=None, responses={202: OutboundDeliveryOutput, 409: OpenApiResponse(description="Being sent")}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        found = OutboundDelivery.objects.filter(pk=pk).first()
+        if found is None:
+            raise Http404
+        delivery = outbound.delivery_redeliver(delivery=found)
+        return Response(OutboundDeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)

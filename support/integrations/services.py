@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from support.core.errors import Conflict, DomainError
+from support.core.events import event_origin
 from support.customers.models import Customer
 from support.customers.services import customer_update, customer_upsert
 from support.tickets import services as tickets
@@ -28,18 +29,28 @@ TIMESTAMP_TOLERANCE_SECONDS = 300
 SIGNATURE_PREFIX = "sha256="
 
 
+# Slugs that name Openbook's own records or its own addresses under /api/v1/integrations/.
+RESERVED_SLUGS = frozenset({"openbook", "sources", "deliveries", "subscriptions", "outbound-deliveries"})
+MIN_SECRET_LENGTH = 16
+
+
 def source_create(
-    *, name: str, slug: str = "", kind: str = IntegrationSource.Kind.GENERIC
+    *, name: str, slug: str = "", kind: str = IntegrationSource.Kind.GENERIC, secret: str = ""
 ) -> tuple[IntegrationSource, str]:
-    """A new source and its signing secret (returned here, shown once by the caller)."""
+    """A new source and its secret: the one given (a Zendesk webhook's signing secret is made by Zendesk),
+    or a new random one. Returned here, shown once by the caller."""
     slug = slugify(slug or name)[:40]
     if not slug:
         raise DomainError("The source needs a name made of letters or digits.", field="name")
-    if slug in ("openbook",):
-        raise DomainError("'openbook' names Openbook's own records; choose another name.", field="slug")
+    if slug in RESERVED_SLUGS:
+        raise DomainError(f"{slug!r} is reserved by Openbook; choose another name.", field="slug")
+    if kind not in IntegrationSource.Kind.values:
+        raise DomainError(f"Unknown kind {kind!r}.", field="kind")
+    if secret and len(secret) < MIN_SECRET_LENGTH:
+        raise DomainError(f"A secret needs at least {MIN_SECRET_LENGTH} characters.", field="secret")
     if IntegrationSource.objects.filter(slug=slug).exists():
         raise Conflict(f"An integration source named {slug!r} already exists.", field="slug")
-    secret = secrets.token_urlsafe(32)
+    secret = secret or secrets.token_urlsafe(32)
     try:
         source = IntegrationSource.objects.create(name=name, slug=slug, kind=kind, secret=secret)
     except IntegrityError:
@@ -72,6 +83,19 @@ def signature_check(*, source: IntegrationSource, timestamp: str, signature_head
         raise SignatureError("The signature does not match this source's secret.")
 
 
+def source_update(*, source: IntegrationSource, **fields: Any) -> IntegrationSource:
+    """Rename a source, switch it off or on, or give it a new secret (from the next request on)."""
+    unknown = set(fields) - {"name", "active", "secret"}
+    if unknown:
+        raise DomainError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    if "secret" in fields and len(fields["secret"]) < MIN_SECRET_LENGTH:
+        raise DomainError(f"A secret needs at least {MIN_SECRET_LENGTH} characters.", field="secret")
+    for name, value in fields.items():
+        setattr(source, name, value)
+    source.save()
+    return source
+
+
 @dataclass(frozen=True)
 class Received:
     delivery: InboundDelivery
@@ -85,10 +109,11 @@ def delivery_receive(*, source: IntegrationSource, delivery_id: str, event: dict
     failure: DomainError | None = None
     with transaction.atomic():
         delivery = _claim(source=source, delivery_id=delivery_id, event_type=event["type"])
-        if delivery.status == InboundDelivery.Status.PROCESSED:
+        if delivery.status in (InboundDelivery.Status.PROCESSED, InboundDelivery.Status.IGNORED):
             return Received(delivery=delivery, replay=True)
         try:
-            with transaction.atomic():
+            # Subscribers hear of the change, except this source's own subscription: it made the change.
+            with transaction.atomic(), event_origin(source.slug):
                 ticket, customer = _apply(source=source, event=event)
         except DomainError as exc:
             # The event's writes are rolled back; the failure itself is kept, for the sender to retry.
@@ -103,6 +128,20 @@ def delivery_receive(*, source: IntegrationSource, delivery_id: str, event: dict
     if failure is not None:
         raise failure
     return Received(delivery=delivery, replay=False)
+
+
+def delivery_ignore(*, source: IntegrationSource, delivery_id: str, event_type: str) -> Received:
+    """Record a delivery that carries nothing Openbook keeps, once; answered like a processed one."""
+    delivery, created = InboundDelivery.objects.get_or_create(
+        source=source,
+        delivery_id=delivery_id,
+        defaults={
+            "event_type": event_type[:40],
+            "status": InboundDelivery.Status.IGNORED,
+            "processed_at": timezone.now(),
+        },
+    )
+    return Received(delivery=delivery, replay=not created)
 
 
 def _claim(*, source: IntegrationSource, delivery_id: str, event_type: str) -> InboundDelivery:

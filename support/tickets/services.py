@@ -16,6 +16,7 @@ from support.core import roles
 from support.core.errors import Conflict, DomainError
 from support.customers.models import Customer, Product
 
+from . import events
 from .models import TRANSITIONS, Team, Ticket, TicketMessage, TicketRead
 
 
@@ -185,15 +186,25 @@ def ticket_update(*, ticket: Ticket, products: Sequence[Product] | None = None, 
         changed.append("sla_due_at")
     if changed:
         ticket.save(update_fields=[*changed, "updated_at"])
+    announced = [name for name in changed if name != "sla_due_at"]
     if products is not None:
+        before = set(ticket.products.values_list("pk", flat=True))
         ticket.products.set(products)
+        if before != {p.pk for p in products}:
+            announced.append("products")
     if status is not None and status != ticket.status:
-        ticket = ticket_change_status(ticket=ticket, status=status)
+        ticket = ticket_change_status(ticket=ticket, status=status, announce=False)
+        announced.append("status")
+    if announced:
+        events.ticket_updated(ticket=ticket, changes=announced)
     return ticket
 
 
-def ticket_change_status(*, ticket: Ticket, status: str, at: datetime | None = None) -> Ticket:
-    """Move a ticket along an allowed transition (see `TRANSITIONS`); anything else is a 409."""
+def ticket_change_status(
+    *, ticket: Ticket, status: str, at: datetime | None = None, announce: bool = True
+) -> Ticket:
+    """Move a ticket along an allowed transition (see `TRANSITIONS`); anything else is a 409. Subscribers
+    hear of the change unless `announce` is false (the caller tells them itself)."""
     if status not in Ticket.Status.values:
         raise DomainError(f"Unknown status {status!r}.", field="status")
     with transaction.atomic():
@@ -216,12 +227,17 @@ def ticket_change_status(*, ticket: Ticket, status: str, at: datetime | None = N
             ticket.solved_at = None
             update.append("solved_at")
         ticket.save(update_fields=update)
+        if announce:
+            events.ticket_updated(ticket=ticket, changes=["status"])
     return ticket
 
 
-def message_add(*, ticket: Ticket, message: MessageInput, reopen: bool = True) -> TicketMessage:
+def message_add(
+    *, ticket: Ticket, message: MessageInput, reopen: bool = True, announce: bool = True
+) -> TicketMessage:
     """Add a message. Idempotent on `external_id`. A customer writing to a pending or solved ticket reopens
-    it; a closed ticket takes no more messages. An agent's first public reply stops the SLA clock."""
+    it; a closed ticket takes no more messages. An agent's first public reply stops the SLA clock, and
+    subscribers hear of every public agent reply (unless `announce` is false: the caller tells them)."""
     if message.author_kind not in TicketMessage.AuthorKind.values:
         raise DomainError(f"Unknown author kind {message.author_kind!r}.", field="author_kind")
     if not message.body.strip():
@@ -259,6 +275,8 @@ def message_add(*, ticket: Ticket, message: MessageInput, reopen: bool = True) -
             and ticket.status in (Ticket.Status.PENDING, Ticket.Status.SOLVED, Ticket.Status.ON_HOLD)
         ):
             ticket_change_status(ticket=ticket, status=Ticket.Status.OPEN)
+        if announce and message.author_kind == TicketMessage.AuthorKind.AGENT and message.public:
+            events.reply_sent(message=created)
     return created
 
 

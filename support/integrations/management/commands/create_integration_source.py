@@ -1,13 +1,15 @@
-"""`manage.py create_integration_source NAME [--slug SLUG]` registers a ticketing system and prints its
-signing secret once."""
+"""`manage.py create_integration_source NAME [--slug SLUG] [--kind generic|zendesk|freshdesk] [--secret S]`
+registers a ticketing system and prints its secret once."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from support.core.errors import DomainError
+from support.integrations.models import IntegrationSource
 from support.integrations.services import source_create
 
 
@@ -19,17 +21,34 @@ class Command(BaseCommand):
         parser.add_argument(
             "--slug", default="", help="Its short name in URLs and records (default: made from NAME)."
         )
+        parser.add_argument(
+            "--kind",
+            default=IntegrationSource.Kind.GENERIC,
+            choices=IntegrationSource.Kind.values,
+            help="What its webhooks look like (default: Openbook's generic signed events).",
+        )
+        parser.add_argument(
+            "--secret",
+            default="",
+            help="The secret it signs with, when the system makes its own (Zendesk's signing secret); "
+            "default: a new random one. Better passed as OPENBOOK_SOURCE_SECRET than on the command line.",
+        )
         parser.add_argument("--quiet", action="store_true", help="Print only the secret.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            source, secret = source_create(name=options["name"], slug=options["slug"])
+            source, secret = source_create(
+                name=options["name"],
+                slug=options["slug"],
+                kind=options["kind"],
+                secret=options["secret"] or os.environ.get("OPENBOOK_SOURCE_SECRET", ""),
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from None
         if options["quiet"]:
             self.stdout.write(secret)
             return
-        self.stdout.write(f"Source:  {source.slug}")
+        self.stdout.write(f"Source:  {source.slug} ({source.get_kind_display()})")
         self.stdout.write(f"Events:  POST /api/v1/integrations/{source.slug}/events")
         self.stdout.write(f"Secret:  {secret}")
         self.stdout.write("Store the secret now: it is not shown again.")
