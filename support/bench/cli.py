@@ -19,7 +19,7 @@ from typing import Any
 from .report import Row, as_json, failed, say, table
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-BENCHMARKS = ("quality", "throughput", "latency", "edit", "assist", "training")
+BENCHMARKS = ("quality", "throughput", "latency", "edit", "assist", "training", "integrations")
 
 
 def _only(value: str) -> list[str]:
@@ -91,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "edit": lambda: _edit(options),
         "assist": lambda: _assist(options),
         "training": _training,
+        "integrations": _integrations,
     }
     rows, durations, crashed = run_all(options.only, runs, _row_names)
     sys.stdout.write(table(rows) + "\n")
@@ -165,8 +166,10 @@ def _database_create(database: dict[str, Any], server_database: str, name: str) 
 
 
 def _row_names(name: str) -> list[str]:
-    from . import assist, edit, latency, quality, throughput, training
+    from . import assist, edit, integrations, latency, quality, throughput, training
 
+    if name == "integrations":
+        return list(integrations.ROWS)
     if name == "assist":
         return list(assist.ROWS)
     if name == "training":
@@ -214,6 +217,12 @@ def _training() -> list[Row]:
     from . import training
 
     return training.run()
+
+
+def _integrations() -> list[Row]:
+    from . import integrations
+
+    return integrations.run()
 
 
 def _duration(seconds: float) -> str:

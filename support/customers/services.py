@@ -43,11 +43,17 @@ def customer_create(
     external_id: str = "",
     **fields: Any,
 ) -> Customer:
+    if Customer.objects.filter(email__iexact=str(fields.get("email", "")).strip()).exists():
+        raise Conflict("A customer with this e-mail address already exists.", field="email")
+    return _customer_insert(source=source, external_id=external_id, products=products, **fields)
+
+
+def _customer_insert(
+    *, source: str, external_id: str, products: Iterable[Product] | None = None, **fields: Any
+) -> Customer:
     customer = Customer(source=source, external_id=external_id)
     _apply(customer, fields, CUSTOMER_FIELDS)
     customer.email = customer.email.strip()
-    if Customer.objects.filter(email__iexact=customer.email).exists():
-        raise Conflict("A customer with this e-mail address already exists.", field="email")
     try:
         with transaction.atomic():
             customer.save()
@@ -63,8 +69,9 @@ def customer_update(
 ) -> Customer:
     if "email" in fields:
         fields["email"] = fields["email"].strip()
+        changes_address = fields["email"].lower() != customer.email.lower()
         clash = Customer.objects.filter(email__iexact=fields["email"]).exclude(pk=customer.pk)
-        if clash.exists():
+        if changes_address and clash.exists():
             raise Conflict("Another customer has this e-mail address.", field="email")
     consented = customer.training_consent
     changed = _apply(customer, fields, CUSTOMER_FIELDS)
@@ -100,7 +107,8 @@ def customer_erase(*, customer: Customer) -> Customer:
 
 
 def customer_upsert(*, source: str, external_id: str, email: str, **fields: Any) -> tuple[Customer, bool]:
-    """Find a customer by `source`+`external_id` (or else e-mail) and update it, or create one.
+    """Find a customer by `source`+`external_id` (or else e-mail) and update it, or create one (named after
+    the e-mail address when no name is given).
 
     Returns the customer and whether it was created.
     """
@@ -110,7 +118,8 @@ def customer_upsert(*, source: str, external_id: str, email: str, **fields: Any)
     if existing is None:
         existing = Customer.objects.filter(email__iexact=email.strip()).first()
     if existing is None:
-        return customer_create(source=source, external_id=external_id, email=email, **fields), True
+        fields.setdefault("name", email.strip().split("@")[0])
+        return _customer_insert(source=source, external_id=external_id, email=email, **fields), True
     if external_id and not existing.external_id:
         existing.source, existing.external_id = source, external_id
         existing.save(update_fields=["source", "external_id", "updated_at"])

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -27,6 +27,7 @@ from .models import InboundDelivery, IntegrationSource
 # replayed later under a fresh delivery id.
 TIMESTAMP_TOLERANCE_SECONDS = 300
 SIGNATURE_PREFIX = "sha256="
+NOT_APPLIED = "Not applied yet."
 
 
 # Slugs that name Openbook's own records or its own addresses under /api/v1/integrations/.
@@ -146,44 +147,50 @@ def delivery_ignore(*, source: IntegrationSource, delivery_id: str, event_type: 
 
 def _claim(*, source: IntegrationSource, delivery_id: str, event_type: str) -> InboundDelivery:
     """The delivery's row, locked for this transaction: created if new, else counted as one more attempt
-    unless it was processed already."""
-    found = InboundDelivery.objects.select_for_update().filter(source=source, delivery_id=delivery_id).first()
-    if found is None:
-        try:
-            with transaction.atomic():
-                return InboundDelivery.objects.create(
-                    source=source,
-                    delivery_id=delivery_id,
-                    event_type=event_type,
-                    status=InboundDelivery.Status.FAILED,
-                    error="Not applied yet.",
-                )
-        except IntegrityError:
-            # Another copy of this delivery inserted the row first; its transaction has ended by now.
-            found = InboundDelivery.objects.select_for_update().get(source=source, delivery_id=delivery_id)
-    if found.status != InboundDelivery.Status.PROCESSED:
+    unless it was processed already. A copy of the same delivery in another transaction waits here until
+    that transaction ends (the insert waits on its row), then finds what it did."""
+    table = InboundDelivery._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (source_id, delivery_id, event_type, status, error, attempts, "  # noqa: S608
+            "received_at) VALUES (%s, %s, %s, %s, %s, 1, %s) "
+            "ON CONFLICT (source_id, delivery_id) DO NOTHING RETURNING id",
+            [source.pk, delivery_id, event_type, InboundDelivery.Status.FAILED, NOT_APPLIED, now],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return InboundDelivery(
+            pk=row[0],
+            source=source,
+            delivery_id=delivery_id,
+            event_type=event_type,
+            status=InboundDelivery.Status.FAILED,
+            error=NOT_APPLIED,
+            attempts=1,
+            received_at=now,
+        )
+    found = InboundDelivery.objects.select_for_update().get(source=source, delivery_id=delivery_id)
+    if found.status not in (InboundDelivery.Status.PROCESSED, InboundDelivery.Status.IGNORED):
         found.attempts += 1
     return found
 
 
 def _customer(*, source: IntegrationSource, data: dict[str, Any]) -> Customer:
-    existing = Customer.objects.filter(source=source.slug, external_id=data["external_id"]).first()
     fields = {k: v for k, v in data.items() if k in ("name", "phone", "language") and v is not None}
-    if existing is not None:
-        if "email" in data:
-            fields["email"] = data["email"]
-        return customer_update(customer=existing, **fields) if fields else existing
-    if "email" not in data:
+    if "email" in data:
+        customer, _ = customer_upsert(
+            source=source.slug, external_id=data["external_id"], email=data["email"], **fields
+        )
+        return customer
+    existing = Customer.objects.filter(source=source.slug, external_id=data["external_id"]).first()
+    if existing is None:
         raise Conflict(
             f"Customer {data['external_id']!r} is new to Openbook: send their e-mail address.",
             field="customer.email",
             code="unknown_customer",
         )
-    fields.setdefault("name", data["email"].split("@")[0])
-    customer, _ = customer_upsert(
-        source=source.slug, external_id=data["external_id"], email=data["email"], **fields
-    )
-    return customer
+    return customer_update(customer=existing, **fields) if fields else existing
 
 
 def _messages(data: dict[str, Any]) -> list[tickets.MessageInput]:
@@ -225,6 +232,7 @@ def _apply(*, source: IntegrationSource, event: dict[str, Any]) -> tuple[Ticket 
             messages=_messages(data),
             source=source.slug,
             external_id=data["external_id"],
+            lookup=False,
         )
         if data.get("status"):
             ticket = tickets.ticket_change_status(ticket=ticket, status=data["status"])

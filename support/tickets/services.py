@@ -80,12 +80,15 @@ def ticket_create(
     source: str = "openbook",
     external_id: str = "",
     created_at: datetime | None = None,
+    lookup: bool = True,
 ) -> tuple[Ticket, bool]:
     """Create a ticket, or update the one with the same `source` + `external_id`.
 
     Returns the ticket and whether it was created. Messages already present (same external id) are skipped.
+    `lookup=False` skips looking for that ticket first, for a caller that just did (one created meanwhile
+    is still found, when the insert collides with it).
     """
-    if external_id:
+    if external_id and lookup:
         existing = Ticket.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
             ticket = ticket_update(
@@ -122,8 +125,14 @@ def ticket_create(
             )
             if products:
                 ticket.products.set(products)
+            # The ticket is this transaction's own: nothing to lock, and only the messages given to repeat.
+            seen: set[str] = set()
             for message in messages:
-                message_add(ticket=ticket, message=message, reopen=False)
+                _message_check(message)
+                if message.external_id and message.external_id in seen:
+                    continue
+                seen.add(message.external_id)
+                _message_insert(ticket=ticket, message=message, reopen=False, announce=True)
     except IntegrityError:
         # Another request created the same external ticket a moment ago: update that one instead.
         if external_id and Ticket.objects.filter(source=source, external_id=external_id).exists():
@@ -232,18 +241,22 @@ def ticket_change_status(
     return ticket
 
 
-def message_add(
-    *, ticket: Ticket, message: MessageInput, reopen: bool = True, announce: bool = True
-) -> TicketMessage:
-    """Add a message. Idempotent on `external_id`. A customer writing to a pending or solved ticket reopens
-    it; a closed ticket takes no more messages. An agent's first public reply stops the SLA clock, and
-    subscribers hear of every public agent reply (unless `announce` is false: the caller tells them)."""
+def _message_check(message: MessageInput) -> None:
     if message.author_kind not in TicketMessage.AuthorKind.values:
         raise DomainError(f"Unknown author kind {message.author_kind!r}.", field="author_kind")
     if not message.body.strip():
         raise DomainError("A message needs a body.", field="body")
     if message.author_kind == TicketMessage.AuthorKind.CUSTOMER and not message.public:
         raise DomainError("Customer messages are always public.", field="public")
+
+
+def message_add(
+    *, ticket: Ticket, message: MessageInput, reopen: bool = True, announce: bool = True
+) -> TicketMessage:
+    """Add a message. Idempotent on `external_id`. A customer writing to a pending or solved ticket reopens
+    it; a closed ticket takes no more messages. An agent's first public reply stops the SLA clock, and
+    subscribers hear of every public agent reply (unless `announce` is false: the caller tells them)."""
+    _message_check(message)
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if message.external_id:
@@ -252,31 +265,36 @@ def message_add(
                 return found
         if ticket.status == Ticket.Status.CLOSED and reopen:
             raise Conflict("This ticket is closed; open a new ticket instead.", code="ticket_closed")
-        created = TicketMessage.objects.create(
-            ticket=ticket,
-            author_kind=message.author_kind,
-            body=message.body,
-            public=message.public,
-            author_name=message.author_name,
-            author_user=message.author_user,
-            created_at=message.created_at or timezone.now(),
-            external_id=message.external_id,
-        )
-        if (
-            message.author_kind == TicketMessage.AuthorKind.AGENT
-            and message.public
-            and ticket.first_responded_at is None
-        ):
-            ticket.first_responded_at = created.created_at
-            ticket.save(update_fields=["first_responded_at", "updated_at"])
-        if (
-            reopen
-            and message.author_kind == TicketMessage.AuthorKind.CUSTOMER
-            and ticket.status in (Ticket.Status.PENDING, Ticket.Status.SOLVED, Ticket.Status.ON_HOLD)
-        ):
-            ticket_change_status(ticket=ticket, status=Ticket.Status.OPEN)
-        if announce and message.author_kind == TicketMessage.AuthorKind.AGENT and message.public:
-            events.reply_sent(message=created)
+        return _message_insert(ticket=ticket, message=message, reopen=reopen, announce=announce)
+
+
+def _message_insert(*, ticket: Ticket, message: MessageInput, reopen: bool, announce: bool) -> TicketMessage:
+    """Store a checked message on a ticket this transaction holds (locked, or created by it)."""
+    created = TicketMessage.objects.create(
+        ticket=ticket,
+        author_kind=message.author_kind,
+        body=message.body,
+        public=message.public,
+        author_name=message.author_name,
+        author_user=message.author_user,
+        created_at=message.created_at or timezone.now(),
+        external_id=message.external_id,
+    )
+    if (
+        message.author_kind == TicketMessage.AuthorKind.AGENT
+        and message.public
+        and ticket.first_responded_at is None
+    ):
+        ticket.first_responded_at = created.created_at
+        ticket.save(update_fields=["first_responded_at", "updated_at"])
+    if (
+        reopen
+        and message.author_kind == TicketMessage.AuthorKind.CUSTOMER
+        and ticket.status in (Ticket.Status.PENDING, Ticket.Status.SOLVED, Ticket.Status.ON_HOLD)
+    ):
+        ticket_change_status(ticket=ticket, status=Ticket.Status.OPEN)
+    if announce and message.author_kind == TicketMessage.AuthorKind.AGENT and message.public:
+        events.reply_sent(message=created)
     return created
 
 
