@@ -24,7 +24,6 @@ import logging
 import os
 import random
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from .report import Row, Target, percentile, progress_bar, say
-from .worker import BASE_DIR, celery_worker
+from .worker import celery_worker, child_process
 
 SENDERS = 50
 SUSTAINED_RATE = 50.0  # deliveries a second, offered by the fifty senders together
@@ -104,8 +103,7 @@ def web_server() -> Iterator[str]:
     from django.conf import settings
 
     port = _free_port()
-    log_path = Path(settings.DATA_DIR) / "bench-web.log"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "support.conf.bench", "PYTHONUNBUFFERED": "1"}
+    url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable,
         "-m",
@@ -124,28 +122,23 @@ def web_server() -> Iterator[str]:
         "--log-level",
         "warning",
     ]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def answers() -> bool:
         try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                if server.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited at start; see {log_path}")
-                try:
-                    httpx.get(f"{url}/api/v1/health", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"gunicorn did not answer within 60 s; see {log_path}") from None
-                    time.sleep(0.2)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            httpx.get(f"{url}/api/v1/health", timeout=1)
+        except httpx.HTTPError:
+            return False
+        return True
+
+    with child_process(
+        command,
+        name="web server",
+        log_path=Path(settings.DATA_DIR) / "bench-web.log",
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "support.conf.bench", "PYTHONUNBUFFERED": "1"},
+        ready=answers,
+        wait=60,
+    ):
+        yield url
 
 
 def _event(run_id: str, sender: int, number: int) -> dict[str, Any]:
