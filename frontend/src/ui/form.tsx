@@ -50,6 +50,15 @@ export function Field({ label, error, name, className, hint, children }: {
   );
 }
 
+/** The error to show as the form's general message: none when the server's messages are all about fields the
+ * form shows next to them (saying it twice helps nobody). */
+export function generalError(error: unknown, fields: string[]): unknown {
+  if (!(error instanceof ApiError)) return error;
+  const keys = Object.keys(error.fields);
+  const covered = keys.length > 0 && keys.every((key) => fields.some((name) => key === name || key.startsWith(`${name}[`)));
+  return covered ? null : error;
+}
+
 /** The general message of a failed form submit, shown above its buttons. */
 export function FormError({ error }: { error: unknown }) {
   if (!error) return null;
