@@ -114,10 +114,10 @@ export function InboundDeliveries() {
                         <td>
                           <InboundStatusBadge status={delivery.status} />
                         </td>
-                        <td className="error-cell">{delivery.error || "—"}</td>
+                        <td className={delivery.error ? "error-cell" : undefined}>{delivery.error || "—"}</td>
                         <td className="num">{delivery.attempts ?? 1}</td>
                         <td>{delivery.ticket ? <Link to={`/tickets/${delivery.ticket}`}>Ticket {delivery.ticket}</Link> : "—"}</td>
-                        <td>{formatWhen(delivery.received_at)}</td>
+                        <td className="when">{formatWhen(delivery.received_at)}</td>
                       </tr>
                     ))}
                   </tbody>

@@ -34,7 +34,7 @@ const DEAD = anOutbound({
 });
 const DEAD_DETAIL = anOutboundDetail({
   ...DEAD,
-  payload: { id: DEAD.event_id, type: "adapter.promoted", occurred_at: "2026-11-21T10:16:00Z", data: { adapter: { name: "style-r12" }, action: "promoted" } },
+  payload: { type: "adapter.promoted", id: DEAD.event_id, occurred_at: "2026-11-21T10:16:00Z", data: { adapter: { name: "style-r12" }, action: "promoted" } },
   attempt_log: [
     anAttempt({ number: 1, status_code: 503, error: "The receiver answered 503.", duration_ms: 12.4, response_body: "not now" }),
     anAttempt({ number: 2, status_code: null, error: "No answer within 3 s.", duration_ms: 3000.2, response_body: "" }),
@@ -66,6 +66,22 @@ describe("events sent", () => {
     expect(delivered).toHaveTextContent("200");
     expect(within(delivered).getByRole("button", { name: "Redeliver" })).toHaveAccessibleDescription("reply.sent");
     expect(screen.queryByText(/Live: updated/)).toBeNull();
+  });
+
+  it("reads the subscriptions again for the name of one made since they were read, once", async () => {
+    let reads = 0;
+    const server = integrationsServer({
+      // Analytics is made after the page first read the subscriptions.
+      "GET /api/v1/integrations/subscriptions": () => ({ body: page(reads++ === 0 ? [aSubscription()] : [aSubscription(), aSubscription({ id: 5, name: "Analytics" })]) }),
+      "GET /api/v1/integrations/outbound-deliveries": { body: page([DEAD, DELIVERED, anOutbound({ id: 40, subscription: 9 })]) },
+    });
+    show();
+    const region = await sent();
+    await waitFor(() => expect(rows(region)[0]).toHaveTextContent("Analytics"));
+    // Subscription 9 is not in the answer either (say, beyond its page): not asked for again and again.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.requests.filter((r) => r.path === "/api/v1/integrations/subscriptions")).toHaveLength(2);
+    expect(rows(region)[2]).toHaveTextContent("Subscription 9");
   });
 
   it("filters by subscription, status and event type, and starts from a subscription given in the address", async () => {
@@ -107,7 +123,10 @@ describe("events sent", () => {
     const article = await within(region).findByRole("article");
     const payload = within(article).getByRole("region", { name: "Payload" });
     expect(payload.tagName).toBe("PRE");
-    expect(payload.textContent).toBe(JSON.stringify(DEAD_DETAIL.payload, null, 2));
+    // Pretty-printed, its keys in the order of the body that was signed and sent (sorted).
+    expect(payload.textContent).toBe(
+      JSON.stringify({ data: { action: "promoted", adapter: { name: "style-r12" } }, id: DEAD.event_id, occurred_at: "2026-11-21T10:16:00Z", type: "adapter.promoted" }, null, 2),
+    );
     expect(article).toHaveTextContent(DEAD.delivery_id);
     const attempts = within(within(article).getByRole("table", { name: "Every attempt, oldest first." })).getAllByRole("row").slice(1);
     expect(attempts).toHaveLength(3);

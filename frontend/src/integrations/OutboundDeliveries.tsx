@@ -2,7 +2,7 @@
 // for its body and every attempt; send one again. The list is asked again every POLL_MS while something on
 // it is on its way. Filters and the opened delivery live in the address (?subscription=&status=&event=&
 // page=&delivery=).
-import { Fragment, useId, useState } from "react";
+import { Fragment, useEffect, useId, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { Confirm } from "../ui/Confirm";
 import { formatWhen } from "../ui/format";
@@ -42,6 +42,15 @@ export function outboundFiltersFrom(params: URLSearchParams): OutboundFilters {
   };
 }
 
+/** A JSON value with its object keys sorted, the order of the body that was signed and sent. */
+export function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortedKeys((value as Record<string, unknown>)[key])]));
+  }
+  return value;
+}
+
 /** The first characters of a receiver's answer: enough to recognise it. */
 const ANSWER_CHARS = 200;
 
@@ -68,6 +77,7 @@ export function OutboundDeliveries() {
     );
   }
 
+  useNamesOfNewSubscriptions(deliveries.data?.results, subscriptions);
   const nameOf = (id: number) => subscriptions.data?.results.find((s) => s.id === id)?.name ?? `Subscription ${id}`;
   const live = deliveries.data?.results.some((d) => isOpen(d.status)) ?? false;
   const filtered = !!(filters.subscription || filters.status || filters.event_type);
@@ -142,7 +152,7 @@ export function OutboundDeliveries() {
                       <th scope="col">Subscription</th>
                       <th scope="col">Status</th>
                       <th scope="col" className="num">Attempts</th>
-                      <th scope="col" className="num">Last answer</th>
+                      <th scope="col" className="num">Last HTTP status</th>
                       <th scope="col">Last error</th>
                       <th scope="col">Created</th>
                       <th scope="col">Delivered</th>
@@ -170,10 +180,10 @@ export function OutboundDeliveries() {
                             </td>
                             <td className="num">{delivery.attempts ?? 0}</td>
                             <td className="num">{delivery.last_status_code ?? "—"}</td>
-                            <td className="error-cell">{delivery.last_error || "—"}</td>
-                            <td>{formatWhen(delivery.created_at)}</td>
-                            <td>{formatWhen(delivery.delivered_at)}</td>
-                            <td>{delivery.status === "pending" || delivery.status === "retrying" ? formatWhen(delivery.next_attempt_at) : "—"}</td>
+                            <td className={delivery.last_error ? "error-cell" : undefined}>{delivery.last_error || "—"}</td>
+                            <td className="when">{formatWhen(delivery.created_at)}</td>
+                            <td className="when">{formatWhen(delivery.delivered_at)}</td>
+                            <td className="when">{delivery.status === "pending" || delivery.status === "retrying" ? formatWhen(delivery.next_attempt_at) : "—"}</td>
                             <td className="actions">
                               <button
                                 type="button"
@@ -244,6 +254,21 @@ export function OutboundDeliveries() {
       )}
     </section>
   );
+}
+
+/** A delivery to a subscription made since the list of subscriptions was read (in another tab, over the
+ * API) gets its name by reading the list again, once for each such subscription. */
+function useNamesOfNewSubscriptions(deliveries: OutboundDelivery[] | undefined, subscriptions: ReturnType<typeof useSubscriptions>) {
+  const asked = useRef(new Set<number>());
+  const known = subscriptions.data?.results;
+  const missing = known ? (deliveries ?? []).map((d) => d.subscription).filter((id) => !known.some((s) => s.id === id) && !asked.current.has(id)) : [];
+  const key = [...new Set(missing)].join(",");
+  const { refetch, isFetching } = subscriptions;
+  useEffect(() => {
+    if (!key || isFetching) return;
+    key.split(",").forEach((id) => asked.current.add(Number(id)));
+    void refetch();
+  }, [key, isFetching, refetch]);
 }
 
 function Redeliver({ delivery, subscription, onCancel, onDone }: { delivery: OutboundDelivery; subscription: string; onCancel: () => void; onDone: (message: string) => void }) {
@@ -321,9 +346,9 @@ function DeliveryDetail({ id }: { id: number }) {
                   {delivery.attempt_log.map((attempt) => (
                     <tr key={attempt.number}>
                       <td className="num">{attempt.number}</td>
-                      <td>{formatWhen(attempt.at)}</td>
+                      <td className="when">{formatWhen(attempt.at)}</td>
                       <td className="num">{attempt.status_code ?? "—"}</td>
-                      <td className="error-cell">{attempt.error || "—"}</td>
+                      <td className={attempt.error ? "error-cell" : undefined}>{attempt.error || "—"}</td>
                       <td className="num">{Math.round(attempt.duration_ms)} ms</td>
                       <td>
                         {attempt.response_body ? (
@@ -344,7 +369,7 @@ function DeliveryDetail({ id }: { id: number }) {
         <div>
           <h4>Payload</h4>
           <pre className="payload" tabIndex={0} role="region" aria-label="Payload">
-            {JSON.stringify(delivery.payload, null, 2)}
+            {JSON.stringify(sortedKeys(delivery.payload), null, 2)}
           </pre>
         </div>
       </div>

@@ -110,7 +110,7 @@ function NewSource({ id, onCreated, onCancel }: { id: string; onCreated: (source
           {(control) => <input {...control} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />}
         </Field>
         <Field label="Slug (optional)" name="slug" error={error} hint="Names it in the events address. Default: made from the name.">
-          {(control) => <input {...control} value={slug} onChange={(e) => setSlug(e.target.value)} maxLength={40} pattern="[-a-zA-Z0-9_]+" />}
+          {(control) => <input {...control} value={slug} onChange={(e) => setSlug(e.target.value)} maxLength={40} pattern="[a-zA-Z0-9_\-]+" />}
         </Field>
         <Field label="Kind" name="kind" error={error}>
           {(control) => (
