@@ -118,7 +118,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     # Every other address belongs to the web console, which routes in the browser.
     path("", web_console, name="landing"),
-    re_path(r"^(?:login|tickets|knowledge|models)(?:/.*)?$", web_console, name="console"),
+    re_path(r"^(?:login|tickets|knowledge|models|integrations)(?:/.*)?$", web_console, name="console"),
 ]
 
 handler400 = "support.core.errors.handler400"

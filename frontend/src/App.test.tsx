@@ -23,7 +23,7 @@ describe("sign-in and navigation", () => {
   it.each([
     [AGENT, ["Tickets", "Search playground"]],
     [KNOWLEDGE_ADMIN, ["Knowledge", "Search playground"]],
-    [ADMINISTRATOR, ["Tickets", "Knowledge", "Search playground", "Models"]],
+    [ADMINISTRATOR, ["Tickets", "Knowledge", "Search playground", "Models", "Integrations"]],
   ])("shows each role only its sections", async (user, expected) => {
     fakeServer({ "GET /api/v1/tickets": { body: { count: 0, next: null, previous: null, results: [] } } }, user);
     window.history.pushState({}, "", "/");
@@ -32,11 +32,22 @@ describe("sign-in and navigation", () => {
     await waitFor(() => expect([...nav.querySelectorAll("a")].map((a) => a.textContent)).toEqual(expected));
   });
 
-  it("tells a user whose role lacks a page so, instead of a blank screen", async () => {
+  it.each(["/models", "/integrations/outbound"])("tells a user whose role lacks a page so, instead of a blank screen (%s)", async (path) => {
     fakeServer({}, AGENT);
-    window.history.pushState({}, "", "/models");
+    window.history.pushState({}, "", path);
     render(<App client={testClient()} />);
     expect(await screen.findByRole("alert")).toHaveTextContent("Your role does not give access to this page.");
+  });
+
+  it("opens the integrations on their sources for an administrator, loading the page when first asked", async () => {
+    const empty = { body: { count: 0, next: null, previous: null, results: [] } };
+    fakeServer({ "GET /api/v1/integrations/sources": empty }, ADMINISTRATOR);
+    window.history.pushState({}, "", "/integrations");
+    render(<App client={testClient()} />);
+    expect(await screen.findByRole("heading", { name: "Integrations", level: 1 })).toBeInTheDocument();
+    expect(await screen.findByRole("heading", { name: "Sources" })).toBeInTheDocument();
+    expect(window.location.pathname).toBe("/integrations/sources");
+    expect(screen.getByRole("link", { name: "Integrations" })).toHaveAttribute("aria-current", "page");
   });
 });
 

@@ -9,10 +9,11 @@ import { SignIn } from "./SignIn";
 import { ErrorBoundary, ErrorMessage, Loading } from "./ui/status";
 import { useShortcut } from "./ui/shortcuts";
 
-// The knowledge pages (Markdown, sanitising, diffs) and the models dashboard load when first opened: an
-// agent's console does not wait for them.
+// The knowledge pages (Markdown, sanitising, diffs), the models dashboard and the integrations pages load
+// when first opened: an agent's console does not wait for them.
 const KnowledgeRoutes = lazy(() => import("./knowledge/KnowledgeRoutes").then((m) => ({ default: m.KnowledgeRoutes })));
 const ModelsDashboard = lazy(() => import("./models/ModelsDashboard").then((m) => ({ default: m.ModelsDashboard })));
+const IntegrationsPage = lazy(() => import("./integrations/IntegrationsPage").then((m) => ({ default: m.IntegrationsPage })));
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -35,6 +36,7 @@ export const SECTIONS: Section[] = [
   { to: "/knowledge", label: "Knowledge", allowed: (u) => hasScope(u, "knowledge:write") },
   { to: "/knowledge/search", label: "Search playground", allowed: (u) => hasScope(u, "knowledge:read") },
   { to: "/models", label: "Models", allowed: (u) => hasScope(u, "admin") },
+  { to: "/integrations", label: "Integrations", allowed: (u) => hasScope(u, "admin") },
 ];
 
 function Shell({ user, children }: { user: Me; children: ReactNode }) {
@@ -118,6 +120,10 @@ function AppRoutes() {
         element={<Guard user={user} allowed={can("/knowledge/search")}><KnowledgeRoutes /></Guard>}
       />
       <Route path="/models" element={<Guard user={user} allowed={can("/models")}><ModelsDashboard /></Guard>} />
+      <Route
+        path="/integrations/*"
+        element={<Guard user={user} allowed={can("/integrations")}><IntegrationsPage /></Guard>}
+      />
       <Route
         path="*"
         element={<Guard user={user} allowed><div className="page"><h1>Page not found</h1><p>Nothing lives at this address.</p></div></Guard>}

@@ -136,6 +136,12 @@ class DeliveryListApi(generics.ListAPIView):
     search_fields: list[str] = []
     ordering_fields = ["received_at"]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("source", str, description="Only the events of this source (its slug).")]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self) -> Any:
         queryset = super().get_queryset()
         slug = self.request.query_params.get("source")

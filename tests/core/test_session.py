@@ -91,7 +91,7 @@ def test_the_console_page_is_served_at_its_addresses_or_says_how_to_build_it(
     assert b"make frontend" in unbuilt.content
     views.FRONTEND_INDEX.parent.mkdir()
     views.FRONTEND_INDEX.write_text("<title>Openbook console</title>")
-    for path in ("/", "/tickets/12", "/knowledge/search", "/models", "/login"):
+    for path in ("/", "/tickets/12", "/knowledge/search", "/models", "/integrations/outbound", "/login"):
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.content == b"<title>Openbook console</title>"

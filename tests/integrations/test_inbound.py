@@ -266,6 +266,25 @@ def test_sources_are_created_by_administrators_with_their_secret_shown_once(admi
     assert APIClient().get("/api/v1/integrations/sources").status_code == 401
 
 
+def test_deliveries_are_listed_by_source_and_status_and_the_schema_says_so(source, admin_api):
+    _, secret = source
+    _, other = source_create(name="Desk", slug="desk")
+    assert _send(CREATED, secret, delivery="d-1").status_code == 200
+    early = {
+        "type": "message.added",
+        "ticket": {"external_id": "X", "messages": CREATED["ticket"]["messages"]},
+    }
+    assert _send(early, other, delivery="d-2", slug="desk").status_code == 409
+    listed = admin_api.get("/api/v1/integrations/deliveries?source=desk").json()["results"]
+    assert [(d["source"], d["delivery_id"], d["status"]) for d in listed] == [("desk", "d-2", "failed")]
+    failed = admin_api.get("/api/v1/integrations/deliveries?source=zendesk&status=failed").json()
+    assert failed["count"] == 0
+    # Typed clients (the web console's) build their query from the schema: `source` must be in it.
+    schema = admin_api.get("/api/schema/?format=json").json()
+    parameters = schema["paths"]["/api/v1/integrations/deliveries"]["get"]["parameters"]
+    assert {"source", "status", "event_type"} <= {p["name"] for p in parameters}
+
+
 def test_the_command_prints_the_secret_once_and_refuses_a_taken_name():
     out = StringIO()
     call_command("create_integration_source", "Zendesk EU", stdout=out)

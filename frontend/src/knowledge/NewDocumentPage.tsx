@@ -4,7 +4,7 @@ import { Link, useNavigate } from "react-router-dom";
 import { useShortcut } from "../ui/shortcuts";
 import { useCreateDocument, useOptions, type Kind } from "./api";
 import { MarkdownEditor } from "./MarkdownEditor";
-import { Field, FieldError, FormError } from "./parts";
+import { Field, FieldError, FormError } from "../ui/form";
 import "./knowledge.css";
 
 export function NewDocumentPage() {

@@ -3,7 +3,8 @@
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { QueryState } from "../ui/status";
 import { useCanWrite, useOptions, useUpdateDocument, type Audience, type DocumentChanges, type KnowledgeDocument, type Option, type Options } from "./api";
-import { Field, FieldError, FormError, labelOf } from "./parts";
+import { Field, FieldError, FormError } from "../ui/form";
+import { labelOf } from "./parts";
 
 type Values = {
   kind: string;

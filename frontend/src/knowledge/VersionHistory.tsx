@@ -5,7 +5,8 @@ import { Link, useSearchParams } from "react-router-dom";
 import { ErrorMessage, Loading, QueryState } from "../ui/status";
 import { useCanWrite, useRestoreVersion, useVersion, useVersions, type KnowledgeDocument, type Version } from "./api";
 import { DiffView, type DiffMode } from "./DiffView";
-import { formatDate, FormError, IndexingState } from "./parts";
+import { FormError } from "../ui/form";
+import { formatDate, IndexingState } from "./parts";
 
 export function versionIndexing(version: Version) {
   return { state: version.state ?? "queued", embedded: version.chunks_embedded ?? 0, total: version.chunks_total ?? 0, error: version.last_error || null };

@@ -4,7 +4,8 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { ErrorMessage, Loading } from "../ui/status";
 import { useCanWrite, useDocument, useRestoreVersion, useVersion } from "./api";
-import { FormError, formatDate, IndexingState, MarkdownView } from "./parts";
+import { FormError } from "../ui/form";
+import { formatDate, IndexingState, MarkdownView } from "./parts";
 import "./knowledge.css";
 
 export function VersionPage({ id, number }: { id: number; number: number }) {

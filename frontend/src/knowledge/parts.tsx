@@ -1,7 +1,6 @@
-// Small pieces the knowledge pages share: indexing state, status badge, field errors, dates, paging.
+// Small pieces the knowledge pages share: indexing state, status badge, dates, paging.
 import { formatDay, formatWhen } from "../ui/format";
-import { useDeferredValue, useEffect, useId, useMemo, useState, type ReactNode } from "react";
-import { ApiError } from "../api/client";
+import { useDeferredValue, useEffect, useMemo, useState } from "react";
 import type { Indexing, Option, Status } from "./api";
 import { renderMarkdown } from "./markdown";
 
@@ -47,57 +46,6 @@ const STATUS_CLASS: Record<Status, string> = { draft: "warn", published: "good",
 export function StatusBadge({ status }: { status: Status | undefined }) {
   const value = status ?? "draft";
   return <span className={`badge ${STATUS_CLASS[value]}`}>{value}</span>;
-}
-
-function fieldMessages(error: unknown, name: string): string[] {
-  if (!(error instanceof ApiError)) return [];
-  return Object.entries(error.fields)
-    .filter(([key]) => key === name || key.startsWith(`${name}[`))
-    .flatMap(([, messages]) => messages);
-}
-
-/** The server's messages for one field of a form, next to that field. */
-export function FieldError({ error, name, id }: { error: unknown; name: string; id?: string }) {
-  const messages = fieldMessages(error, name);
-  if (messages.length === 0) return null;
-  return (
-    <span className="form-error kb-field-error" id={id} role="alert">
-      {messages.join(" ")}
-    </span>
-  );
-}
-
-type ControlProps = { id: string; "aria-invalid"?: true; "aria-describedby"?: string };
-
-/** A labelled control with the server's messages for it underneath, tied to it by aria-describedby (and
- * kept out of its label, so the control's name stays the same when an error shows). */
-export function Field({ label, error, name, className, children }: {
-  label: string;
-  error: unknown;
-  name: string;
-  className?: string;
-  children: (control: ControlProps) => ReactNode;
-}) {
-  const id = useId();
-  const invalid = fieldMessages(error, name).length > 0;
-  return (
-    <div className={`kb-field${className ? ` ${className}` : ""}`}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, "aria-invalid": invalid || undefined, "aria-describedby": invalid ? `${id}-error` : undefined })}
-      <FieldError error={error} name={name} id={`${id}-error`} />
-    </div>
-  );
-}
-
-/** The general message of a failed form submit, shown above its buttons. */
-export function FormError({ error }: { error: unknown }) {
-  if (!error) return null;
-  const message = error instanceof Error ? error.message : String(error);
-  return (
-    <p className="form-error" role="alert">
-      {message}
-    </p>
-  );
 }
 
 export { formatWhen as formatDate } from "../ui/format";

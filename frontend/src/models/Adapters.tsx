@@ -5,7 +5,7 @@ import { useId, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { Empty, QueryState } from "../ui/status";
 import { AdapterStatusBadge } from "./badges";
-import { Confirm } from "./Confirm";
+import { Confirm } from "../ui/Confirm";
 import { formatNumber, formatScore, formatWhen, modelName, shortHash, who } from "./format";
 import { useAdapters, useEvaluations, useEvents, useRefreshTraining, type Adapter, type AdapterEvent } from "./queries";
 

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Empty, QueryState } from "../ui/status";
 import { ActionBadge } from "./badges";
 import { formatWhen, who } from "./format";
-import { Pager } from "./Pager";
+import { Pager } from "../ui/Pager";
 import { useEvents } from "./queries";
 
 type Props = { headingId: string; onShowRun: (id: number) => void; onShowEvaluation: (id: number) => void };

@@ -5,10 +5,10 @@ import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { Empty, ErrorMessage, Loading, QueryState } from "../ui/status";
 import { RunStatusBadge } from "./badges";
-import { Confirm } from "./Confirm";
+import { Confirm } from "../ui/Confirm";
 import { formatDuration, formatNumber, formatScore, formatWhen, modelName, shortHash } from "./format";
 import { LossChart, lossPoints } from "./LossChart";
-import { Pager } from "./Pager";
+import { Pager } from "../ui/Pager";
 import {
   isActive,
   RUN_POLL_MS,

@@ -1,7 +1,8 @@
-// A confirmation step shown in place, before an action that changes what drafts replies: it says what will
-// happen, asks for an optional reason (recorded with the event), and shows the server's answer on failure.
+// A confirmation step shown in place, before an action that is hard to take back (promoting an adapter,
+// deleting a subscription): it says what will happen, can ask for an optional reason, and shows the server's
+// answer on failure.
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
-import { ErrorMessage } from "../ui/status";
+import { ErrorMessage } from "./status";
 
 type Props = {
   title: string;
