@@ -4,5 +4,6 @@ from .base import *  # noqa: F403
 from .celery import *  # noqa: F403
 from .db import *  # noqa: F403
 from .llm import *  # noqa: F403
+from .observability import *  # noqa: F403
 from .security import *  # noqa: F403
 from .training import *  # noqa: F403
