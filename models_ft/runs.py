@@ -214,7 +214,7 @@ def _finish(run_id: int, status: str, error: str) -> None:
         metrics.training_run_finished(status=status)
 
 
-class TrainingRunsCollector(metrics.FailSafeCollector):
+class TrainingRunsCollector(metrics.ScrapeCollector):
     """Training runs by status, read from the database at scrape time (the web's /metrics)."""
 
     name = "training_runs"

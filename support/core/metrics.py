@@ -130,40 +130,46 @@ def training_run_finished(*, status: str) -> None:
 
 # --- Scrape-time collectors ------------------------------------------------------------------------------
 
-_scrape_collectors: list[Collector] = []
 
-
-def scrape_collector_register(collector: Collector) -> None:
-    """Add a collector the web's `/metrics` runs at every scrape (idempotent per class)."""
-    if not any(type(existing) is type(collector) for existing in _scrape_collectors):
-        _scrape_collectors.append(collector)
-
-
-class FailSafeCollector(Collector):
-    """A scrape-time collector whose source may be down: the scrape still answers, with what it could
-    read, and `openbook_scrape_error{collector=...}` says which part is missing."""
+class ScrapeCollector:
+    """State read at scrape time from a source that may be down (Redis, the database). The scrape still
+    answers with what it could read, and `openbook_scrape_error{collector=name}` says what is missing."""
 
     name = "collector"
 
     def read(self) -> Iterable[Metric]:
         raise NotImplementedError
 
+
+_scrape_collectors: list[ScrapeCollector] = []
+
+
+def scrape_collector_register(collector: ScrapeCollector) -> None:
+    """Add a collector the web's `/metrics` runs at every scrape (idempotent per class)."""
+    if not any(type(existing) is type(collector) for existing in _scrape_collectors):
+        _scrape_collectors.append(collector)
+
+
+class _Scrape(Collector):
+    """Every registered ScrapeCollector, and one `openbook_scrape_error` family for all of them (a metric
+    name may appear only once in an exposition)."""
+
     def collect(self) -> Iterator[Metric]:
-        error = GaugeMetricFamily(
+        errors = GaugeMetricFamily(
             "openbook_scrape_error",
             "1 when a scrape-time collector could not read its source.",
             labels=["collector"],
         )
-        try:
-            metrics = list(self.read())
-        except Exception as exc:  # the scrape must answer whatever is down
-            log.warning("metrics collector %s failed: %s", self.name, exc)
-            metrics = []
-            error.add_metric([self.name], 1.0)
-        else:
-            error.add_metric([self.name], 0.0)
-        yield from metrics
-        yield error
+        for collector in _scrape_collectors:
+            try:
+                found = list(collector.read())
+            except Exception as exc:  # the scrape must answer whatever is down
+                log.warning("metrics collector %s failed: %s", collector.name, exc)
+                errors.add_metric([collector.name], 1.0)
+                continue
+            errors.add_metric([collector.name], 0.0)
+            yield from found
+        yield errors
 
 
 # kombu's Redis transport keeps a queue as a list named after it, plus one list per priority step above 0.
@@ -171,7 +177,7 @@ _KOMBU_PRIORITY_SEPARATOR = "\x06\x16"
 _KOMBU_PRIORITY_STEPS = (3, 6, 9)
 
 
-class QueueCollector(FailSafeCollector):
+class QueueCollector(ScrapeCollector):
     """Celery queue depth per queue, unacknowledged tasks, and how long ago each queue's ping was consumed,
     all from Redis."""
 
@@ -235,8 +241,7 @@ def exposition(*, include_scrape: bool) -> bytes:
         body = generate_latest(REGISTRY)
     if include_scrape and _scrape_collectors:
         scrape = CollectorRegistry()
-        for collector in _scrape_collectors:
-            scrape.register(collector)
+        scrape.register(_Scrape())
         body += generate_latest(scrape)
     return body
 

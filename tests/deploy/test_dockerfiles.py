@@ -3,13 +3,17 @@ level, and the rules this project sets for them hold. Docker itself cannot run o
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "deploy" / "docker"
@@ -129,3 +133,41 @@ def test_the_entrypoint_refuses_unknown_roles_and_queues():
     result = serve("worker", "--queues", "inferense")
     assert result.returncode == 2
     assert "unknown queue inferense" in result.stderr
+
+
+def _manage_steps() -> list[tuple[dict[str, str], list[str]]]:
+    """The web image's `RUN [VAR=value ...] python manage.py ...` steps, as (environment, arguments)."""
+    steps = []
+    for word, rest in _instructions(DOCKER / "Dockerfile"):
+        if word == "RUN" and "manage.py" in rest:
+            tokens = shlex.split(rest)
+            split = tokens.index("python")
+            environment = dict(token.split("=", 1) for token in tokens[:split])
+            steps.append((environment, tokens[split + 2 :]))
+    return steps
+
+
+def test_the_web_images_build_steps_run_with_no_database_or_redis(tmp_path):
+    # What `docker build` runs: the OpenAPI schema for the console's types, then collectstatic over the
+    # console's build with the production (manifest, compressed) storage. Neither may need a server.
+    assert (ROOT / "frontend" / "dist" / "index.html").exists(), "make frontend builds the console first"
+    steps = _manage_steps()
+    assert [arguments[0] for _, arguments in steps] == ["spectacular", "collectstatic"]
+    base = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY")}
+    for environment, arguments in steps:
+        # The schema goes to the image's /tmp; here, to the test's own folder.
+        arguments = [str(tmp_path / "openapi.json") if a.endswith("/openapi.json") else a for a in arguments]
+        result = subprocess.run(
+            [sys.executable, "manage.py", *arguments],
+            cwd=ROOT,
+            env={**base, **environment, "DATA_DIR": str(tmp_path / "data")},
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+    # YAML, as `make frontend` writes it too; openapi-typescript reads either.
+    assert yaml.safe_load((tmp_path / "openapi.json").read_text())["info"]["title"] == "Openbook API"
+    manifest = json.loads((tmp_path / "data" / "static" / "staticfiles.json").read_text())["paths"]
+    assert "index.html" in manifest
+    assert any(name.startswith("assets/") and name.endswith(".js") for name in manifest)

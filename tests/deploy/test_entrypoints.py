@@ -177,10 +177,18 @@ def test_gunicorn_and_a_worker_start_from_the_entrypoint_and_the_stack_turns_rea
     )
 
     # A ping, published the way beat or a request would, with a request id bound.
-    publisher = Celery("entrypoint-test", broker=broker_url(redis_with_db(settings.REDIS_URL, REDIS_DB)))
+    # Not the current app: the tests after this one must keep publishing to their own Redis database.
+    publisher = Celery(
+        "entrypoint-test",
+        broker=broker_url(redis_with_db(settings.REDIS_URL, REDIS_DB)),
+        set_as_current=False,
+    )
     request_id = f"e2e-{uuid.uuid4().hex[:12]}"
-    with request_id_bound(request_id):
-        publisher.send_task("core.worker_ping", args=["default"], queue="default")
+    try:
+        with request_id_bound(request_id):
+            publisher.send_task("core.worker_ping", args=["default"], queue="default")
+    finally:
+        publisher.close()
     _wait(lambda: _get(f"{web}/readyz")[0] == 200, "/readyz did not turn 200", logs)
     ready = json.loads(_get(f"{web}/readyz")[2])
     assert ready["ok"] is True
@@ -217,6 +225,9 @@ def test_gunicorn_and_a_worker_start_from_the_entrypoint_and_the_stack_turns_rea
     status, _, body = _get(f"{web}/metrics", {"Authorization": f"Bearer {TOKEN}"})
     assert status == 200
     text = body.decode()
+    # Prometheus refuses an exposition that declares a metric twice.
+    declared = [line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")]
+    assert len(declared) == len(set(declared))
     assert _sample(text, "openbook_http_request_duration_seconds_count", route="api/v1/me") == 6
     assert _sample(text, "openbook_celery_queue_depth", queue="default") == 0
     assert "openbook_training_runs{" in text
