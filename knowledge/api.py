@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
+
+from support.core import metrics
 
 from . import query
 from .contracts import IngestResult, Retrieval, RetrievalScope, RetrievedChunk, VectorSearch
@@ -123,6 +126,7 @@ def retrieve_with_status(
     """The passages that best answer `query` among those `scope` may see, best first, and whether vector
     search took part. When the query cannot be embedded in time the passages are ranked by keywords alone.
     `vector` is the query's vector when the caller has it already (from an earlier `Retrieval`)."""
+    started = time.perf_counter()
     status: VectorSearch = "off"
     notice = ""
     if vector is not None:
@@ -145,6 +149,7 @@ def retrieve_with_status(
         max_per_document=max_per_document,
         focus_titles=focus_titles,
     )
+    metrics.retrieval_observed(vector_search=status, seconds=time.perf_counter() - started)
     return Retrieval(
         chunks=tuple(chunks),
         vector_search=status,

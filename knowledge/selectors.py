@@ -12,9 +12,11 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+
+from support.core.replica import primary_reads, read_alias, read_connection, retrieval_reads
 
 from .contracts import RetrievalScope, RetrievedChunk
 from .embedding import vector_literal
@@ -91,7 +93,7 @@ def searchable_chunks(scope: RetrievalScope) -> QuerySet[Chunk]:
 
 @functools.cache
 def _pgvector_version() -> tuple[int, ...]:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
         row = cursor.fetchone()
     return tuple(int(p) for p in row[0].split(".")[:3]) if row else (0,)
@@ -191,7 +193,7 @@ def _run(
     ctes: list[tuple[str, list[Any]]], selects: list[tuple[str, list[Any]]]
 ) -> list[tuple[str, int, float]]:
     sql, params = _statement(ctes, selects)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return [(tag, int(key), float(value)) for tag, key, value in cursor.fetchall()]
 
@@ -237,7 +239,7 @@ def vector_candidates(
     target = vector_literal(vector)
     allowed = _allowed_cte(scope, restrict)
     rows: list[tuple[str, int, float]] = []
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=read_alias()), read_connection().cursor() as cursor:
         if not exact and _use_index(scope):
             for width in widths or (max(limit * 4, 200), 1000):
                 _search_settings(cursor, width)
@@ -279,7 +281,7 @@ def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 16) -> K
     """Stem the query with the index's configuration and look up each lexeme's document frequency."""
     if not text.strip():
         return None
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(
             """
             SELECT t.lexeme, coalesce(k.df, 0), c.chunks, coalesce(c.mean_length, 0)
@@ -297,7 +299,9 @@ def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 16) -> K
         from .services import keyword_stats_refresh
 
         keyword_stats_refresh(collection=scope.collection)
-        return keyword_terms(scope, text, max_terms=max_terms)
+        # Read the new figures where they were written: a replica may not have them yet.
+        with primary_reads():
+            return keyword_terms(scope, text, max_terms=max_terms)
     chunks = max(int(rows[0][2]), 1)
     mean_length = float(rows[0][3]) or 1.0
     # Rarest first: they carry the meaning, and they are cheap to look up in the GIN index.
@@ -413,7 +417,7 @@ def keyword_candidates(
     terms = terms or keyword_terms(scope, text)
     if terms is None or not terms.selecting:
         return []
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=read_alias()), read_connection().cursor() as cursor:
         _search_settings(cursor, 40)
         rows = _run([_allowed_cte(scope, restrict)], [_keyword_select(scope.collection, terms, limit)])
     return [(cid, score) for _, cid, score in rows]
@@ -452,7 +456,7 @@ def _hybrid_candidates(
         selects.append(_keyword_select(scope.collection, terms, pool))
     if not selects:
         return [], []
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         _search_settings(cursor, width)
     found = _run(ctes, selects)
     dense = [(cid, 1.0 - value) for tag, cid, value in found if tag == "v"]
@@ -499,7 +503,7 @@ def _scores_for(
         params.insert(0, vector_literal(vector))
     outer = ", ".join(f"s.{name}" for name in names)
     sql = f"SELECT s.id, s.bm25, s.version_id, {distance}, {outer} FROM ({sql}) s"  # noqa: S608
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     found: dict[int, CandidateScores] = {}
@@ -569,8 +573,9 @@ def chunks_search(
     """Hybrid search: vector and keyword candidates (`pool` of each), fused (see `fuse`), then at most
     `max_per_document` chunks per document if asked (so one long document does not fill every slot).
     Chunks of documents titled in `focus_titles` (what the conversation is about) get FOCUS_BONUS."""
-    # One transaction: the search settings (`_search_settings`) are local to it.
-    with transaction.atomic():
+    # One transaction: the search settings (`_search_settings`) are local to it. On the read replica when
+    # there is one (support.core.replica).
+    with retrieval_reads() as alias, transaction.atomic(using=alias):
         pool = max(pool, k)
         terms = keyword_terms(scope, text)
         dense, sparse = _hybrid_candidates(scope, vector, terms, pool=pool, minimum=k)
@@ -643,7 +648,12 @@ _title_indexes: dict[str, tuple[Any, TitleIndex]] = {}
 def title_index(collection: str) -> TitleIndex:
     """The collection's document titles, indexed for spotting them in a conversation. Rebuilt when the
     collection's keyword statistics are (after versions go live), kept in memory in between."""
-    with connection.cursor() as cursor:
+    with retrieval_reads():
+        return _title_index(collection)
+
+
+def _title_index(collection: str) -> TitleIndex:
+    with read_connection().cursor() as cursor:
         # Read on every search, so as plain a statement as can be.
         cursor.execute(
             f"SELECT refreshed_at FROM {KeywordCorpus._meta.db_table} WHERE collection = %s",  # noqa: S608

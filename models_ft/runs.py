@@ -16,10 +16,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Value
+from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily
 
+from support.core import metrics
 from support.core.errors import Conflict, DomainError
 
 from .datasets import snapshot_path
@@ -89,9 +91,10 @@ def run_create(
 def run_cancel(*, run: TrainingRun) -> TrainingRun:
     """Ask a running run to stop at its next step (it keeps a checkpoint); a queued one stops at once."""
     if run.status == TrainingRun.Status.QUEUED:
-        TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED).update(
+        if TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED).update(
             status=TrainingRun.Status.CANCELLED, active=None, finished_at=timezone.now()
-        )
+        ):
+            metrics.training_run_finished(status=TrainingRun.Status.CANCELLED)
     elif run.status == TrainingRun.Status.RUNNING and _stale(run):
         # Its worker died: nobody would see the request, so the run ends here (its checkpoint stays).
         _finish(run.pk, TrainingRun.Status.CANCELLED, "Cancelled after its worker stopped.")
@@ -200,10 +203,30 @@ def run_execute(*, run_id: int) -> Adapter | None:
 
 
 def _finish(run_id: int, status: str, error: str) -> None:
-    TrainingRun.objects.filter(pk=run_id).update(
+    changed = TrainingRun.objects.filter(pk=run_id).update(
         status=status,
         error=error[:4000],
         active=None,
         finished_at=timezone.now(),
         heartbeat_at=timezone.now(),
     )
+    if changed:
+        metrics.training_run_finished(status=status)
+
+
+class TrainingRunsCollector(metrics.ScrapeCollector):
+    """Training runs by status, read from the database at scrape time (the web's /metrics)."""
+
+    name = "training_runs"
+
+    def read(self) -> list[GaugeMetricFamily]:
+        family = GaugeMetricFamily("openbook_training_runs", "Training runs by status.", labels=["status"])
+        counts = dict(
+            TrainingRun.objects.order_by()
+            .values_list("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+        for status in TrainingRun.Status.values:
+            family.add_metric([status], float(counts.get(status, 0)))
+        return [family]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging.config
 import os
 import sys
+import time
 from collections.abc import Sequence
+from contextvars import Token
+from typing import Any
 
 from celery import Celery, signals
 from kombu import Exchange, Queue
@@ -33,6 +37,94 @@ def _database_connections_tidy(**_: object) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+# --- Logs, request ids and metrics ------------------------------------------------------------------------
+# Workers log through Django's LOGGING (JSON in production) rather than Celery's own format, and a task
+# queued while serving a request carries that request's id in its message headers, so one id finds the
+# request and every task it caused.
+
+
+@signals.setup_logging.connect(weak=False)
+def _logging_configure(**_: object) -> None:
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@signals.before_task_publish.connect(weak=False)
+def _request_id_forward(headers: dict[str, Any] | None = None, **_: object) -> None:
+    from support.core.logs import REQUEST_ID
+
+    request_id = REQUEST_ID.get()
+    if request_id and headers is not None:
+        headers.setdefault("request_id", request_id)
+
+
+# Per task id, in the process that runs it: when it started and the context tokens to reset afterwards.
+_running: dict[str, tuple[float, Token[str], Token[tuple[str, str]]]] = {}
+
+
+@signals.task_prerun.connect(weak=False)
+def _task_context_bind(task_id: str = "", task: Any = None, **_: object) -> None:
+    from support.core.logs import REQUEST_ID, TASK
+
+    request_id = str(getattr(task.request, "request_id", None) or "") if task is not None else ""
+    name = str(getattr(task, "name", "") or "")
+    _running[task_id] = (time.monotonic(), REQUEST_ID.set(request_id), TASK.set((name, task_id)))
+
+
+@signals.task_postrun.connect(weak=False)
+def _task_context_release(task_id: str = "", task: Any = None, state: str | None = None, **_: object) -> None:
+    from support.core import metrics
+    from support.core.logs import REQUEST_ID, TASK
+
+    started = _running.pop(task_id, None)
+    if started is None:
+        return
+    began, request_token, task_token = started
+    metrics.task_observed(
+        task=str(getattr(task, "name", "") or "unknown"),
+        state=state or "unknown",
+        seconds=time.monotonic() - began,
+    )
+    REQUEST_ID.reset(request_token)
+    TASK.reset(task_token)
+
+
+@signals.task_failure.connect(weak=False)
+def _task_failure_count(sender: Any = None, exception: BaseException | None = None, **_: object) -> None:
+    from support.core import metrics
+
+    metrics.task_failed(
+        task=str(getattr(sender, "name", "") or "unknown"),
+        exception=type(exception).__name__ if exception else "",
+    )
+
+
+@signals.worker_init.connect(weak=False)
+def _worker_metrics_start(**_: object) -> None:
+    """In the worker's main process, before the pool forks: a clean folder for the pool's metric files,
+    and the exporter on METRICS_PORT when one is set."""
+    from django.conf import settings
+
+    from support.core import metric_files, metrics
+
+    metric_files.multiprocess_dir_reset()
+    if settings.METRICS_PORT:
+        metrics.worker_exporter_start(
+            address="0.0.0.0",  # noqa: S104 - scraped from other machines; METRICS_TOKEN guards it
+            port=settings.METRICS_PORT,
+            token=settings.METRICS_TOKEN,
+            debug=settings.DEBUG,
+        )
+
+
+@signals.worker_process_shutdown.connect(weak=False)
+def _worker_process_gone(pid: int | None = None, **_: object) -> None:
+    from support.core import metric_files
+
+    metric_files.process_dead(pid or os.getpid())
 
 
 def worker_command(

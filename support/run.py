@@ -1,7 +1,8 @@
 """`make run`: the whole stack in one command.
 
 Starts (or reuses) the embedded Postgres and Redis when DATABASE_URL / REDIS_URL are unset, migrates, loads
-the demo company, then runs a Celery worker for every queue, Celery beat and the web server as children.
+the demo company, then runs a Celery worker for every queue, Celery beat and the web server as children
+(Django's development server when DEBUG is true, else gunicorn as in production).
 Ctrl-C (or SIGTERM) stops every process it started, including embedded servers it had to start itself.
 """
 
@@ -40,10 +41,21 @@ def _wait_for_port(host: str, port: int, timeout: float) -> bool:
     return False
 
 
+def web_command(*, debug: bool, host: str, port: int) -> list[str]:
+    """Django's development server in development; otherwise the production one (gunicorn, as the images
+    run it), which reads HOST and PORT itself."""
+    if debug:
+        return [sys.executable, "manage.py", "runserver", f"{host}:{port}", "--noreload"]
+    from support.serve import web_command as production
+
+    return production()
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support.conf.settings")
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "8000"))
+    from support.conf import web
+
+    host, port = web.HOST, web.PORT
     if not _port_free(host, port):
         print(
             f"Port {port} on {host} is taken. Stop what uses it, or run: PORT=8001 make run", file=sys.stderr
@@ -70,10 +82,7 @@ def main() -> int:
         call_command("collectstatic", interactive=False, verbosity=0)
 
     python = sys.executable
-    concurrency_text = os.environ.get("WORKER_CONCURRENCY", "2")
-    if not concurrency_text.isdigit() or int(concurrency_text) < 1:
-        raise SystemExit(f"WORKER_CONCURRENCY must be a whole number of processes, not {concurrency_text!r}.")
-    concurrency = int(concurrency_text)
+    concurrency = settings.WORKER_CONCURRENCY
     commands = {
         "worker": worker_command(
             queues=settings.CELERY_QUEUES_ALL, concurrency=concurrency, name="openbook@%h"
@@ -90,7 +99,7 @@ def main() -> int:
             "--schedule",
             str(data_dir / "celerybeat-schedule"),
         ],
-        "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+        "web": web_command(debug=settings.DEBUG, host=host, port=port),
     }
     children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False

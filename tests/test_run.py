@@ -115,3 +115,18 @@ def _alive(pidfile: Path) -> bool:
     except (ProcessLookupError, ValueError, FileNotFoundError):
         return False
     return True
+
+
+def test_make_run_serves_with_runserver_in_development_and_gunicorn_otherwise():
+    from support.run import web_command
+
+    development = web_command(debug=True, host="127.0.0.1", port=8123)
+    assert development[1:] == ["manage.py", "runserver", "127.0.0.1:8123", "--noreload"]
+    production = web_command(debug=False, host="127.0.0.1", port=8123)
+    assert production[1:] == [
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:support.conf.gunicorn",
+        "support.wsgi:application",
+    ]

@@ -24,7 +24,6 @@ import logging
 import os
 import random
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -98,43 +97,29 @@ def _free_port() -> int:
 
 @contextmanager
 def web_server() -> Iterator[str]:
-    """gunicorn on the benchmark settings, on a free port, until the block ends."""
+    """The production web server (`python -m support.serve web`: gunicorn with support/conf/gunicorn.py and
+    its WEB_WORKERS and WEB_THREADS) on the benchmark settings, on a free port, until the block ends."""
     import httpx
     from django.conf import settings
 
+    from support.serve import web_command
+
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "support.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(os.cpu_count() or 2),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "8",
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
-    ]
 
     def answers() -> bool:
         try:
-            httpx.get(f"{url}/api/v1/health", timeout=1)
+            httpx.get(f"{url}/healthz", timeout=1).raise_for_status()
         except httpx.HTTPError:
             return False
         return True
 
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "support.conf.bench", "PYTHONUNBUFFERED": "1"}
     with child_process(
-        command,
+        web_command(),
         name="web server",
         log_path=Path(settings.DATA_DIR) / "bench-web.log",
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "support.conf.bench", "PYTHONUNBUFFERED": "1"},
+        env={**env, "HOST": "127.0.0.1", "PORT": str(port), "LOG_LEVEL": "WARNING"},
         ready=answers,
         wait=60,
     ):
@@ -212,7 +197,7 @@ async def _inbound(
     limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         # Untimed: every server thread opens its database connection and warms up.
-        await asyncio.gather(*(client.get(f"{base_url}/api/v1/health") for _ in range(senders)))
+        await asyncio.gather(*(client.get(f"{base_url}/healthz") for _ in range(senders)))
         label = f"inbound, {rate:g}/s" if rate else f"inbound, {senders} in flight"
         with progress_bar(label, unit="delivery", total=total) as progress:
             started = time.perf_counter()

@@ -42,6 +42,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes and metrics first: answered before host checks, HTTPS redirects, sessions or authentication,
+    # so a kubelet or Prometheus reaching the pod by its address gets them cheaply.
+    "support.core.middleware.ProbeMiddleware",
+    "support.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "support.core.middleware.RequestGuardMiddleware",
@@ -173,13 +177,29 @@ DEMO_PASSWORD = env_str(
 )
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"], help="Log level.")
+LOG_FORMAT = env_choice(
+    "LOG_FORMAT",
+    "plain" if DEBUG else "json",
+    ["json", "plain"],
+    help="json (one object a line, for a log pipeline) or plain (for reading in a terminal).",
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "support.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "support.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per request (support.core.middleware); runserver prints its own in development.
+        "openbook.access": {"level": "WARNING" if DEBUG else "INFO"},
+    },
 }
 
 SLA_HOURS = {

@@ -71,6 +71,13 @@ CELERY_TASK_ROUTES = {
     "models_ft.train*": {"queue": "training"},
 }
 
+WORKER_CONCURRENCY = env_int(
+    "WORKER_CONCURRENCY",
+    2,
+    minimum=1,
+    maximum=256,
+    help="Processes of a Celery worker (make run's, and the images' unless --concurrency says otherwise).",
+)
 WORKER_PING_SECONDS = env_int(
     "WORKER_PING_SECONDS", 20, minimum=5, help="How often beat sends each queue a liveness ping."
 )

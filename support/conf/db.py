@@ -36,3 +36,19 @@ if _statement_timeout_ms:
     _default["OPTIONS"]["options"] = f"-c statement_timeout={_statement_timeout_ms}"
 
 DATABASES = {"default": _default}
+
+_replica_env = env_url(
+    "DATABASE_REPLICA_URL",
+    ["postgres", "postgresql", "pgsql"],
+    help="A streaming replica of DATABASE_URL that knowledge retrieval reads from (empty: the primary).",
+)
+if _replica_env:
+    _replica: dict[str, Any] = dict(
+        dj_database_url.parse(_replica_env, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True)
+    )
+    _replica["OPTIONS"] = {**_default["OPTIONS"], **_replica.get("OPTIONS", {})}
+    # Tests run against the primary's test database; there is no second one to create.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+# Retrieval reads go to the replica when there is one (support.core.replica); a no-op without it.
+DATABASE_ROUTERS = ["support.core.replica.ReplicaRouter"]

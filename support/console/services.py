@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from models_ft import api as models_api
 from models_ft.contracts import GenerationError, GenerationRequest, PromptMessage
-from support.core import events, roles
+from support.core import events, metrics, roles
 from support.core.db import fields_update, model_columns, model_from_row
 from support.core.errors import Conflict, DomainError
 from support.customers.models import Customer
@@ -99,9 +99,12 @@ def suggestions_expire(*, ticket_id: int | None = None) -> int:
 
 def suggestion_fail(*, suggestion_id: int, error: str) -> None:
     """Record why a draft could not be made, and tell its readers."""
-    Suggestion.objects.filter(pk=suggestion_id).exclude(status=Suggestion.Status.READY).update(
-        status=Suggestion.Status.FAILED, error=error[:2000], finished_at=timezone.now()
-    )
+    if (
+        Suggestion.objects.filter(pk=suggestion_id)
+        .exclude(status=Suggestion.Status.READY)
+        .update(status=Suggestion.Status.FAILED, error=error[:2000], finished_at=timezone.now())
+    ):
+        metrics.draft_finished(status=Suggestion.Status.FAILED)
     streams.event_append(suggestion_id, "error", {"message": error[:2000]})
 
 
@@ -213,6 +216,11 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     rest = [("token", {"text": "".join(pieces[relayed:])})] if relayed < len(pieces) else []
     done = {"text": suggestion.text, "citations": suggestion.citations, "flags": suggestion.flags}
     streams.events_append(suggestion_id, [*rest, ("done", done)])
+    metrics.draft_finished(
+        status=Suggestion.Status.READY,
+        first_token_seconds=(first_token or generated) - started,
+        seconds=time.perf_counter() - started,
+    )
     events.event_publish(events.SUGGESTION_READY, lambda: suggestion_ready_data(suggestion))
     return suggestion
 
@@ -340,6 +348,10 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str, external_id
                     "sent_by": user.get_username(),
                 }
             },
+        )
+        draft_words = len(_WORD.findall(suggestion.text))
+        transaction.on_commit(
+            lambda: metrics.draft_sent(outcome=outcome, edit_distance=distance, draft_words=draft_words)
         )
     return suggestion
 

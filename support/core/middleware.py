@@ -1,13 +1,143 @@
-"""Refuse requests that no view should ever see: oversize bodies and NUL bytes in the query string."""
+"""Middleware: probes and metrics answered first; a request id, an access log line and a latency sample for
+every request; and the refusal of requests no view should ever see (oversize bodies, NUL bytes)."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from . import metrics
 from .errors import json_error
+from .health import health_check
+from .logs import REQUEST_ID, request_id_from
+
+access_log = logging.getLogger("openbook.access")
+
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def readiness() -> tuple[dict[str, Any], bool]:
+    """The health check (support.core.health) as an unauthenticated caller may see it: which part is
+    up, and each queue's ping age, without server versions or error texts."""
+    health = health_check()
+    body = {
+        "ok": health.ok,
+        "database": bool(health.database.get("ok")),
+        "pgvector": bool(health.pgvector.get("ok")),
+        "redis": bool(health.redis.get("ok")),
+        "workers": {
+            "ok": bool(health.workers.get("ok")),
+            "queues": {
+                queue: {
+                    "ok": bool(state.get("ok")),
+                    "last_ping_seconds_ago": state.get("last_ping_seconds_ago"),
+                }
+                for queue, state in health.workers.get("queues", {}).items()
+            },
+        },
+    }
+    return body, health.ok
+
+
+class ProbeMiddleware:
+    """`/healthz` (the process answers; touches nothing), `/readyz` (database, pgvector, Redis, and a
+    worker that consumed a ping within the last minute; 503 otherwise) and `/metrics` (Prometheus; a
+    bearer METRICS_TOKEN, see `metrics.metrics_access`).
+
+    First in the chain: a kubelet or Prometheus calls the pod by its address, which is not in
+    ALLOWED_HOSTS, over plain HTTP, which SECURE_SSL_REDIRECT would bounce; and a probe must not cost a
+    session lookup. Nothing here reads the Host header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if path not in PROBE_PATHS:
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            response: HttpResponse = JsonResponse({"detail": "Use GET."}, status=405)
+            response["Allow"] = "GET, HEAD"
+        elif path == "/healthz":
+            response = JsonResponse({"ok": True})
+        elif path == "/readyz":
+            body, ok = readiness()
+            response = JsonResponse(body, status=200 if ok else 503)
+        else:
+            response = self._metrics(request)
+        response["Cache-Control"] = "no-store"
+        # A failing probe is an answer, not an incident: Django would log a line per probe otherwise.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        return response
+
+    def _metrics(self, request: HttpRequest) -> HttpResponse:
+        status = metrics.metrics_access(
+            authorization=request.headers.get("Authorization", ""),
+            token=settings.METRICS_TOKEN,
+            debug=settings.DEBUG,
+        )
+        if status == 404:
+            return JsonResponse({"detail": "Metrics are off: set METRICS_TOKEN."}, status=404)
+        if status == 401:
+            response = JsonResponse({"detail": "A bearer token is required."}, status=401)
+            response["WWW-Authenticate"] = "Bearer"
+            return response
+        return HttpResponse(metrics.exposition(include_scrape=True), content_type=metrics.CONTENT_TYPE)
+
+
+def _route(request: HttpRequest) -> str:
+    """The URL pattern that served the request (`api/v1/tickets/<int:pk>`), never the path itself: one
+    label value per pattern, however many tickets there are."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.route:
+        return str(match.route)
+    if request.path_info.startswith("/" + str(settings.STATIC_URL).lstrip("/")):
+        return "static"
+    return "unmatched"
+
+
+class RequestContextMiddleware:
+    """Every request gets an id (the caller's `X-Request-ID` when it is a sane token, else a new one),
+    bound for the request's log lines and the tasks it queues, and returned as `X-Request-ID`. Each
+    request then adds one access log line and one latency sample (by route and status)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_from(request.headers.get("X-Request-ID"))
+        token = REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            seconds = time.perf_counter() - started
+            response["X-Request-ID"] = request_id
+            route = _route(request)
+            metrics.http_request_observed(
+                method=request.method or "", route=route, status=response.status_code, seconds=seconds
+            )
+            access_log.info(
+                "%s %s %s %.1fms",
+                request.method,
+                request.path_info,
+                response.status_code,
+                seconds * 1000,
+                extra={
+                    "method": request.method,
+                    "route": route,
+                    "status": response.status_code,
+                    "duration_ms": round(seconds * 1000, 1),
+                },
+            )
+        finally:
+            REQUEST_ID.reset(token)
+        return response
+
 
 UPLOAD_PATHS = frozenset({"/api/v1/knowledge/documents/upload"})
 
