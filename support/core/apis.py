@@ -25,13 +25,40 @@ from .permissions import request_scopes
 from .services import api_key_create, api_key_revoke
 
 
+class HealthPartOutput(serializers.Serializer):
+    ok = serializers.BooleanField()
+    version = serializers.CharField(required=False, allow_null=True)
+    error = serializers.CharField(required=False, help_text="Why the part is not healthy.")
+
+
+class QueueHealthOutput(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="A worker consumed a ping on this queue in the last minute.")
+    last_ping_seconds_ago = serializers.FloatField(allow_null=True)
+
+
+class WorkersHealthOutput(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="A worker on some queue consumed a ping in the last minute.")
+    queues = serializers.DictField(child=QueueHealthOutput())
+
+
+class HealthOutput(serializers.Serializer):
+    ok = serializers.BooleanField()
+    database = HealthPartOutput()
+    pgvector = HealthPartOutput()
+    redis = HealthPartOutput()
+    workers = WorkersHealthOutput()
+
+
 class HealthApi(APIView):
     """Database, pgvector, Redis and worker liveness. 200 when all are healthy, else 503."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="Healthy"), 503: OpenApiResponse(description="Unhealthy")}
+        responses={
+            200: OpenApiResponse(HealthOutput, description="Healthy"),
+            503: OpenApiResponse(HealthOutput, description="Unhealthy: the report says which part"),
+        }
     )
     def get(self, request: Request) -> Response:
         health = health_check()

@@ -8,13 +8,14 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.core import roles
+from support.core.filters import FilterSet
 from support.customers.models import Customer, Product
 from support.customers.selectors import customer_list_for_user
 
@@ -45,8 +46,10 @@ class TeamOutput(serializers.ModelSerializer):
 
 
 class CustomerRef(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    organization = serializers.CharField(source="organization.name", default=None, read_only=True)
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    organization = serializers.CharField(
+        source="organization.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Customer
@@ -65,7 +68,7 @@ class TicketOutput(serializers.ModelSerializer):
     assignee = UserRef(read_only=True, allow_null=True)
     products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     message_count = serializers.IntegerField(read_only=True, default=0)
-    last_message_at = serializers.DateTimeField(read_only=True, default=None)
+    last_message_at = serializers.DateTimeField(read_only=True, default=None, allow_null=True)
     unread = serializers.SerializerMethodField(
         help_text="The customer wrote since you last opened the ticket (POST .../read marks it read)."
     )
@@ -190,7 +193,7 @@ class TicketUpdateInput(serializers.Serializer):
 # --- filters ---------------------------------------------------------------------------------------------
 
 
-class TicketFilter(django_filters.FilterSet):
+class TicketFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
     channel = django_filters.ChoiceFilter(choices=Ticket.Channel.choices)
@@ -274,7 +277,17 @@ class TicketListApi(_Scoped, generics.ListAPIView):
     def get_queryset(self) -> Any:
         return selectors.ticket_list_for_user(user=self.request.user)
 
-    @extend_schema(request=TicketInput, responses={201: TicketOutput, 200: TicketOutput})
+    @extend_schema(
+        request=TicketInput,
+        responses={
+            201: TicketOutput,
+            200: TicketOutput,
+            409: OpenApiResponse(
+                description="The existing ticket (same source and external_id) cannot take the change: it is "
+                "closed, or the status change is not allowed"
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = TicketInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -296,7 +309,15 @@ class TicketDetailApi(_Scoped, generics.RetrieveAPIView):
     def get_queryset(self) -> Any:
         return selectors.ticket_list_for_user(user=self.request.user)
 
-    @extend_schema(request=TicketUpdateInput, responses=TicketOutput)
+    @extend_schema(
+        request=TicketUpdateInput,
+        responses={
+            200: TicketOutput,
+            409: OpenApiResponse(
+                description="The status change is not allowed; the answer names the allowed ones"
+            ),
+        },
+    )
     def patch(self, request: Request, pk: int) -> Response:
         ticket = self.get_object()
         data = TicketUpdateInput(data=request.data)
@@ -324,7 +345,13 @@ class TicketMessageListApi(_Scoped, generics.ListAPIView):
             return TicketMessage.objects.none()
         return selectors.ticket_messages(ticket=self._ticket())
 
-    @extend_schema(request=MessageInput, responses={201: MessageOutput})
+    @extend_schema(
+        request=MessageInput,
+        responses={
+            201: MessageOutput,
+            409: OpenApiResponse(description="The ticket is closed; open a new ticket instead"),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         ticket = self._ticket()
         data = MessageInput(data=request.data)
