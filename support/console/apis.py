@@ -268,7 +268,13 @@ class TicketSuggestionListApi(_Assist, generics.ListAPIView):
         return suggestion_list_for_user(user=self.request.user).filter(ticket=ticket)
 
     @extend_schema(
-        parameters=[OpenApiParameter("wait", int, description="Seconds to wait for the draft (0-60).")],
+        parameters=[
+            OpenApiParameter(
+                "wait",
+                {"type": "number", "minimum": 0, "maximum": 60},
+                description="Seconds to wait for the draft (0-60).",
+            )
+        ],
         request=None,
         responses={202: SuggestionOutput, 200: SuggestionOutput},
     )

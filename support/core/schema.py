@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
@@ -111,6 +112,20 @@ ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
+def _describe_reference(field: Any, schema: dict[str, Any]) -> None:
+    """What a relation field takes: an id counts from 1; a code or slug has the slug's shape."""
+    relation = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+    if isinstance(relation, serializers.PrimaryKeyRelatedField) and schema.get("type") == "integer":
+        schema["minimum"] = 1
+    elif isinstance(relation, serializers.SlugRelatedField) and relation.queryset is not None:
+        target = relation.queryset.model._meta.get_field(relation.slug_field)
+        if isinstance(target, models.SlugField):
+            # A nullable relation also takes "" (read as null): see _map_serializer_field.
+            empty_ok = field.allow_null and relation is field
+            schema.update(pattern=r"^[-a-zA-Z0-9_]*$" if empty_ok else r"^[-a-zA-Z0-9_]+$")
+            schema["maxLength"] = target.max_length
+
+
 class OpenbookAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema, plus what every operation shares: the scope it needs (in its description
     and as `x-openbook-scope`) and its error answers with the common error body."""
@@ -142,6 +157,11 @@ class OpenbookAutoSchema(AutoSchema):
             return (
                 f"**Access:** the `{scope}` scope: an API key that holds it, or a session of a user whose "
                 f"role grants it ({', '.join(holders)})."
+            )
+        if self._is_public() and not self.view.get_authenticators():
+            return (
+                "**Access:** no API key or session: each request is authenticated by its signature (or "
+                "token) with the source's own secret, as described above."
             )
         if self._is_public():
             return "**Access:** open to anonymous callers."
@@ -178,14 +198,19 @@ class OpenbookAutoSchema(AutoSchema):
                 parameter["allowEmptyValue"] = True
         return parameters
 
+    def _resolve_path_parameters(self, variables: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            if parameter["schema"].get("type") == "integer":
+                parameter["schema"]["minimum"] = 1  # ids and version numbers count from 1
+        return parameters
+
     def _map_serializer_field(self, field: Any, direction: Any, bypass_extensions: bool = False) -> Any:
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
-        if (
-            direction == "request"
-            and isinstance(field, serializers.RelatedField)
-            and field.allow_null
-            and isinstance(schema, dict)
-        ):
+        if direction != "request" or not isinstance(schema, dict):
+            return schema
+        _describe_reference(field, schema.get("items", schema) if schema.get("type") == "array" else schema)
+        if isinstance(field, serializers.RelatedField) and field.allow_null:
             # DRF reads an empty string sent for a nullable relation as null ("no plan"): it is valid input.
             schema.pop("minLength", None)
         return schema

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.core import roles
+from support.core.fields import SlugRelatedField
 from support.core.filters import BooleanFilter, FilterSet
 
 from . import selectors, services
@@ -119,10 +120,8 @@ class IncidentOutput(serializers.ModelSerializer):
 # --- input -----------------------------------------------------------------------------------------------
 
 
-def _products_field(**kwargs: Any) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
-        slug_field="code", queryset=Product.objects.all(), many=True, **kwargs
-    )
+def _products_field(**kwargs: Any) -> SlugRelatedField:
+    return SlugRelatedField(slug_field="code", queryset=Product.objects.all(), many=True, **kwargs)
 
 
 class CustomerInput(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.core import roles
+from support.core.fields import SlugRelatedField
 from support.core.filters import FilterSet
 from support.customers.models import Customer, Product
 from support.customers.selectors import customer_list_for_user
@@ -154,9 +155,7 @@ class TicketInput(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL)
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices, default=Ticket.Channel.API)
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
-    products = serializers.SlugRelatedField(
-        slug_field="code", queryset=Product.objects.all(), many=True, required=False
-    )
+    products = SlugRelatedField(slug_field="code", queryset=Product.objects.all(), many=True, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
     assignee = serializers.PrimaryKeyRelatedField(queryset=_agents(), required=False, allow_null=True)
@@ -181,9 +180,7 @@ class TicketUpdateInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices, required=False)
-    products = serializers.SlugRelatedField(
-        slug_field="code", queryset=Product.objects.all(), many=True, required=False
-    )
+    products = SlugRelatedField(slug_field="code", queryset=Product.objects.all(), many=True, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
     assignee = serializers.PrimaryKeyRelatedField(queryset=_agents(), required=False, allow_null=True)

@@ -238,6 +238,18 @@ def test_a_boolean_filter_filters(admin_api, world):
     assert len(admin_api.get("/api/v1/customers?training_consent=").json()["results"]) == 2
 
 
+@pytest.mark.parametrize("value", [{}, {"cloud": 1}, "cloud"])
+def test_a_to_many_relation_takes_a_list_only_and_keeps_what_is_stored(admin_api, world, value):
+    product = factories.product(code="cloud")
+    world["customer"].products.set([product])
+    response = admin_api.patch(
+        f"/api/v1/customers/{world['customer'].pk}", {"products": value}, format="json"
+    )
+    body = _assert_error_shape(response, 400)
+    assert list(body["errors"]) == ["products"]
+    assert list(world["customer"].products.all()) == [product]
+
+
 def test_a_csrf_failure_answers_in_the_error_shape():
     from rest_framework.test import APIClient
 
