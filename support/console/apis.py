@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any, get_args
 
 from django.http import Http404, StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -140,7 +140,17 @@ class SearchApi(APIView):
             data["products"] = request.query_params.getlist("products")
         return self._search(request, data)
 
-    @extend_schema(request=SearchInput, responses=SearchOutput)
+    @extend_schema(
+        request=SearchInput,
+        responses=SearchOutput,
+        examples=[
+            OpenApiExample(
+                "As a customer on the enterprise plan",
+                request_only=True,
+                value={"query": "Can I get a refund on an annual plan?", "k": 5, "customer": 12},
+            )
+        ],
+    )
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             raise DomainError("Send a JSON object.", field="non_field_errors")
@@ -442,6 +452,13 @@ class SuggestionSendApi(_Assist, APIView):
 
     @extend_schema(
         request=SendInput,
+        examples=[
+            OpenApiExample(
+                "Sent from another ticketing tool",
+                request_only=True,
+                value={"text": "Hi Dana, your refund is on its way.", "external_id": "ZM-9"},
+            )
+        ],
         responses={
             200: SuggestionOutput,
             409: OpenApiResponse(description="The draft is not finished yet, or was sent already"),

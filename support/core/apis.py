@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -230,7 +230,35 @@ class ApiKeyListApi(generics.ListAPIView):
     filterset_fields = ["name"]
     search_fields = ["name", "prefix"]
 
-    @extend_schema(request=ApiKeyInput, responses={201: ApiKeyCreated})
+    @extend_schema(
+        request=ApiKeyInput,
+        responses={201: ApiKeyCreated},
+        examples=[
+            OpenApiExample(
+                "A key for the help desk",
+                request_only=True,
+                value={"name": "Zendesk sync", "scopes": ["tickets:read", "tickets:write", "assist"]},
+            ),
+            OpenApiExample(
+                "Created",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    "id": 7,
+                    "name": "Zendesk sync",
+                    "prefix": "ob_Xk3vQ9aL",
+                    "scopes": ["assist", "tickets:read", "tickets:write"],
+                    "user": "integration",
+                    "is_active": True,
+                    "expires_at": None,
+                    "last_used_at": None,
+                    "revoked_at": None,
+                    "created_at": "2026-01-31T12:00:00Z",
+                    "key": "ob_Xk3vQ9aLr2…",
+                },
+            ),
+        ],
+    )
     def post(self, request: Request) -> Response:
         data = ApiKeyInput(data=request.data)
         data.is_valid(raise_exception=True)

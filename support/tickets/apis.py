@@ -8,7 +8,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -276,6 +276,28 @@ class TicketListApi(_Scoped, generics.ListAPIView):
 
     @extend_schema(
         request=TicketInput,
+        examples=[
+            OpenApiExample(
+                "From a help desk, with its first message",
+                request_only=True,
+                value={
+                    "subject": "Refund for my annual plan",
+                    "customer": 12,
+                    "priority": "normal",
+                    "channel": "email",
+                    "source": "zendesk",
+                    "external_id": "ZD-1042",
+                    "messages": [
+                        {
+                            "author_kind": "customer",
+                            "body": "Can I get a refund?",
+                            "external_id": "M-1",
+                            "created_at": "2026-01-31T12:00:00Z",
+                        }
+                    ],
+                },
+            )
+        ],
         responses={
             201: TicketOutput,
             200: TicketOutput,
