@@ -8,7 +8,7 @@ import django_filters
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from support.core import roles
 from support.core.errors import DomainError
+from support.core.filters import FilterSet
 from support.core.permissions import request_scopes
 
 from . import ingest, selectors, services
@@ -29,7 +30,7 @@ def _roles(request: Request) -> frozenset[str]:
 
 
 class VersionOutput(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.username", default=None, read_only=True)
+    author = serializers.CharField(source="author.username", default=None, read_only=True, allow_null=True)
     source_file = serializers.SerializerMethodField()
 
     class Meta:
@@ -180,7 +181,7 @@ class VersionInput(serializers.Serializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class DocumentFilter(django_filters.FilterSet):
+class DocumentFilter(FilterSet):
     product = django_filters.CharFilter(field_name="products__code", distinct=True)
     state = django_filters.ChoiceFilter(
         choices=DocumentVersion.State.choices,
@@ -246,7 +247,14 @@ class DocumentListApi(_KnowledgeScoped, generics.ListAPIView):
             return Document.objects.none()
         return _with_versions(selectors.documents_for_user(roles=_roles(self.request)))
 
-    @extend_schema(request=DocumentInput, responses={201: DocumentOutput})
+    @extend_schema(
+        request=DocumentInput,
+        responses={
+            201: DocumentOutput,
+            200: DocumentOutput,
+            409: OpenApiResponse(description="Another document has this slug"),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = DocumentInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -310,7 +318,16 @@ class DocumentUploadApi(_KnowledgeScoped, APIView):
         # Error answers get no list treatment from the schema generator: the array is spelled out.
         responses={
             201: UploadOutput(many=True),
-            400: {"type": "array", "items": {"$ref": "#/components/schemas/UploadOutput"}},
+            400: OpenApiResponse(
+                {
+                    "oneOf": [
+                        {"type": "array", "items": {"$ref": "#/components/schemas/UploadOutput"}},
+                        {"$ref": "#/components/schemas/ErrorOutput"},
+                    ]
+                },
+                description="No file could be stored: one result per file saying why; or the request "
+                "itself was wrong (no file attached), in the common error body",
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -345,7 +362,10 @@ class DocumentDetailApi(_KnowledgeScoped, generics.RetrieveAPIView):
             return Document.objects.none()
         return _with_versions(selectors.documents_for_user(roles=_roles(self.request)))
 
-    @extend_schema(request=DocumentUpdateInput, responses=DocumentOutput)
+    @extend_schema(
+        request=DocumentUpdateInput,
+        responses={200: DocumentOutput, 409: OpenApiResponse(description="Another document has this slug")},
+    )
     def patch(self, request: Request, pk: int) -> Response:
         document = self.get_object()
         data = DocumentUpdateInput(data=request.data, partial=True)

@@ -9,7 +9,7 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -377,7 +377,14 @@ class RunListApi(_Admin, generics.ListAPIView):
     queryset = TrainingRun.objects.select_related("adapter", "snapshot")
     filter_backends: list[Any] = []
 
-    @extend_schema(request=RunInput, responses={202: RunOutput})
+    @extend_schema(
+        request=RunInput,
+        responses={
+            202: RunOutput,
+            409: OpenApiResponse(description="Another run is queued or running: one run at a time"),
+            503: OpenApiResponse(description="The task queue cannot be reached; no run was started"),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = RunInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -411,7 +418,10 @@ class RunDetailApi(_Admin, generics.RetrieveAPIView):
 class RunCancelApi(_Admin, APIView):
     """Stop a run: a queued one at once, a running one at its next step (it keeps a checkpoint)."""
 
-    @extend_schema(request=None, responses=RunOutput)
+    @extend_schema(
+        request=None,
+        responses={200: RunOutput, 409: OpenApiResponse(description="The run has already ended")},
+    )
     def post(self, request: Request, pk: int) -> Response:
         run = get_object_or_404(TrainingRun, pk=pk)
         return Response(RunOutput(run_cancel(run=run)).data)
@@ -433,7 +443,10 @@ class AdapterDetailApi(_Admin, generics.RetrieveAPIView):
 class AdapterPromoteApi(_Admin, APIView):
     """Make this adapter the active one (the current one is retired; workers switch within seconds)."""
 
-    @extend_schema(request=ReasonInput, responses=AdapterOutput)
+    @extend_schema(
+        request=ReasonInput,
+        responses={200: AdapterOutput, 409: OpenApiResponse(description="The adapter is already active")},
+    )
     def post(self, request: Request, pk: int) -> Response:
         adapter = get_object_or_404(Adapter, pk=pk)
         data = ReasonInput(data=request.data)
@@ -445,14 +458,24 @@ class AdapterPromoteApi(_Admin, APIView):
 
 
 class AdapterRollbackApi(_Admin, APIView):
-    """Go back to the adapter active before the current one (or to the bare base model)."""
+    """Go back to the adapter active before the current one: 200 with it, or 204 when drafts go back to the
+    bare base model (no adapter was active before)."""
 
-    @extend_schema(request=ReasonInput, responses=AdapterOutput)
+    @extend_schema(
+        request=ReasonInput,
+        responses={
+            200: AdapterOutput,
+            204: OpenApiResponse(description="Back to the bare base model"),
+            409: OpenApiResponse(description="No adapter is active: there is nothing to roll back"),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = ReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         before = adapter_rollback(by=_username(request), reason=data.validated_data["reason"])
-        return Response(AdapterOutput(before).data if before is not None else None)
+        if before is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(AdapterOutput(before).data)
 
 
 class EvaluationListApi(_Admin, generics.ListAPIView):

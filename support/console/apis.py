@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from typing import Any, get_args
 
 from django.http import Http404, StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -141,7 +140,17 @@ class SearchApi(APIView):
             data["products"] = request.query_params.getlist("products")
         return self._search(request, data)
 
-    @extend_schema(request=SearchInput, responses=SearchOutput)
+    @extend_schema(
+        request=SearchInput,
+        responses=SearchOutput,
+        examples=[
+            OpenApiExample(
+                "As a customer on the enterprise plan",
+                request_only=True,
+                value={"query": "Can I get a refund on an annual plan?", "k": 5, "customer": 12},
+            )
+        ],
+    )
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, dict):
             raise DomainError("Send a JSON object.", field="non_field_errors")
@@ -184,7 +193,9 @@ class SuggestionOutput(serializers.ModelSerializer):
     flags = FlagOutput(many=True, read_only=True, help_text="What the agent should check before sending.")
     passages = PassageOutput(many=True, read_only=True, help_text="Everything retrieved for this draft.")
     timings = serializers.DictField(child=serializers.FloatField(), read_only=True, help_text="Milliseconds.")
-    requested_by = serializers.CharField(source="requested_by.username", default=None, read_only=True)
+    requested_by = serializers.CharField(
+        source="requested_by.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Suggestion
@@ -218,7 +229,7 @@ class SuggestionOutput(serializers.ModelSerializer):
 
 class AuditOutput(SuggestionOutput):
     prompt_messages = serializers.ListField(child=serializers.DictField(), read_only=True)
-    sent_by = serializers.CharField(source="sent_by.username", default=None, read_only=True)
+    sent_by = serializers.CharField(source="sent_by.username", default=None, read_only=True, allow_null=True)
 
     class Meta(SuggestionOutput.Meta):
         fields = [*SuggestionOutput.Meta.fields, "prompt_messages", "raw_text", "sent_text", "sent_by"]
@@ -267,7 +278,13 @@ class TicketSuggestionListApi(_Assist, generics.ListAPIView):
         return suggestion_list_for_user(user=self.request.user).filter(ticket=ticket)
 
     @extend_schema(
-        parameters=[OpenApiParameter("wait", int, description="Seconds to wait for the draft (0-60).")],
+        parameters=[
+            OpenApiParameter(
+                "wait",
+                {"type": "number", "minimum": 0, "maximum": 60},
+                description="Seconds to wait for the draft (0-60).",
+            )
+        ],
         request=None,
         responses={202: SuggestionOutput, 200: SuggestionOutput},
     )
@@ -330,6 +347,12 @@ class SuggestionStreamApi(_Assist, APIView):
 
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # An error is a JSON body, even for a client that asked for the event stream.
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -339,7 +362,23 @@ class SuggestionStreamApi(_Assist, APIView):
                 description="Resume after this event (browsers send it when they reconnect).",
             )
         ],
-        responses={(200, "text/event-stream"): OpenApiTypes.STR},
+        # Each event of the stream, as its `event`, `data` (JSON) and `id` lines give it.
+        responses={
+            (200, "text/event-stream"): {
+                "type": "object",
+                "required": ["event", "data"],
+                "properties": {
+                    "event": {"type": "string", "enum": ["token", "done", "error"]},
+                    "data": {
+                        "type": "string",
+                        "description": 'JSON. token: {"text": ...}, the next piece of the draft; done: '
+                        '{"text", "citations", "flags"}, the checked draft; error: {"message"}, why there is '
+                        "none.",
+                    },
+                    "id": {"type": "string", "description": "Send it back as Last-Event-ID to resume."},
+                },
+            }
+        },
     )
     def get(self, request: Request, pk: int) -> StreamingHttpResponse:
         suggestion = _visible_suggestion(request, pk)
@@ -411,7 +450,20 @@ class SuggestionSendApi(_Assist, APIView):
 
     parser_classes = [JSONParser]
 
-    @extend_schema(request=SendInput, responses=SuggestionOutput)
+    @extend_schema(
+        request=SendInput,
+        examples=[
+            OpenApiExample(
+                "Sent from another ticketing tool",
+                request_only=True,
+                value={"text": "Hi Dana, your refund is on its way.", "external_id": "ZM-9"},
+            )
+        ],
+        responses={
+            200: SuggestionOutput,
+            409: OpenApiResponse(description="The draft is not finished yet, or was sent already"),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         suggestion = _visible_suggestion(request, pk)
         data = SendInput(data=request.data)

@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -25,13 +25,40 @@ from .permissions import request_scopes
 from .services import api_key_create, api_key_revoke
 
 
+class HealthPartOutput(serializers.Serializer):
+    ok = serializers.BooleanField()
+    version = serializers.CharField(required=False, allow_null=True)
+    error = serializers.CharField(required=False, help_text="Why the part is not healthy.")
+
+
+class QueueHealthOutput(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="A worker consumed a ping on this queue in the last minute.")
+    last_ping_seconds_ago = serializers.FloatField(allow_null=True)
+
+
+class WorkersHealthOutput(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="A worker on some queue consumed a ping in the last minute.")
+    queues = serializers.DictField(child=QueueHealthOutput())
+
+
+class HealthOutput(serializers.Serializer):
+    ok = serializers.BooleanField()
+    database = HealthPartOutput()
+    pgvector = HealthPartOutput()
+    redis = HealthPartOutput()
+    workers = WorkersHealthOutput()
+
+
 class HealthApi(APIView):
     """Database, pgvector, Redis and worker liveness. 200 when all are healthy, else 503."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="Healthy"), 503: OpenApiResponse(description="Unhealthy")}
+        responses={
+            200: OpenApiResponse(HealthOutput, description="Healthy"),
+            503: OpenApiResponse(HealthOutput, description="Unhealthy: the report says which part"),
+        }
     )
     def get(self, request: Request) -> Response:
         health = health_check()
@@ -203,7 +230,35 @@ class ApiKeyListApi(generics.ListAPIView):
     filterset_fields = ["name"]
     search_fields = ["name", "prefix"]
 
-    @extend_schema(request=ApiKeyInput, responses={201: ApiKeyCreated})
+    @extend_schema(
+        request=ApiKeyInput,
+        responses={201: ApiKeyCreated},
+        examples=[
+            OpenApiExample(
+                "A key for the help desk",
+                request_only=True,
+                value={"name": "Zendesk sync", "scopes": ["tickets:read", "tickets:write", "assist"]},
+            ),
+            OpenApiExample(
+                "Created",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    "id": 7,
+                    "name": "Zendesk sync",
+                    "prefix": "ob_Xk3vQ9aL",
+                    "scopes": ["assist", "tickets:read", "tickets:write"],
+                    "user": "integration",
+                    "is_active": True,
+                    "expires_at": None,
+                    "last_used_at": None,
+                    "revoked_at": None,
+                    "created_at": "2026-01-31T12:00:00Z",
+                    "key": "ob_Xk3vQ9aLr2…",
+                },
+            ),
+        ],
+    )
     def post(self, request: Request) -> Response:
         data = ApiKeyInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -16,7 +16,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Permissions exist only after every app migrated, so the role groups are synced then.
         post_migrate.connect(_ensure_roles, dispatch_uid="openbook-roles")
-        from . import schema  # noqa: F401 - registers the OpenAPI description of API-key auth
+        from . import schema  # noqa: F401 - registers the OpenAPI descriptions of our authentication
         from .metrics import QueueCollector, scrape_collector_register
 
         scrape_collector_register(QueueCollector())

@@ -130,6 +130,20 @@ def handler500(request: Any) -> Any:
     return server_error(request)
 
 
+def csrf_failure(request: Any, reason: str = "") -> Any:
+    """A session's write without a valid CSRF token: the API answers in its own error shape."""
+    if request.path.startswith("/api/"):
+        return json_error(
+            request,
+            "CSRF check failed: send the token from GET /api/v1/auth/session as the X-CSRFToken header.",
+            "csrf_failed",
+            status.HTTP_403_FORBIDDEN,
+        )
+    from django.views.csrf import csrf_failure as page
+
+    return page(request, reason)
+
+
 def handler400(request: Any, exception: Exception | None = None) -> Any:
     if request.path.startswith("/api/"):
         return json_error(request, "Bad request.", "bad_request", 400)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 
 class StrictCharField(serializers.CharField):
@@ -17,3 +18,23 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("not_a_string")
         return super().to_internal_value(data)
+
+
+class ListOnlyManyRelatedField(serializers.ManyRelatedField):
+    """A to-many relation that takes a JSON list only. DRF's iterates anything iterable, so an object sent
+    instead (`{"products": {}}`) was read as the list of its keys, and quietly cleared the relation."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's SlugRelatedField, whose `many=True` form takes a JSON list only."""
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> ListOnlyManyRelatedField:
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update({k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS})
+        return ListOnlyManyRelatedField(**list_kwargs)

@@ -6,13 +6,15 @@ from typing import Any
 
 import django_filters
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.core import roles
+from support.core.fields import SlugRelatedField
+from support.core.filters import BooleanFilter, FilterSet
 
 from . import selectors, services
 from .models import Customer, Incident, IncidentUpdate, Organization, Plan, Product, Subscription
@@ -33,7 +35,7 @@ class PlanOutput(serializers.ModelSerializer):
 
 
 class OrganizationOutput(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Organization
@@ -55,8 +57,8 @@ class SubscriptionOutput(serializers.ModelSerializer):
 
 
 class CustomerOutput(serializers.ModelSerializer):
-    organization = OrganizationRef(read_only=True)
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    organization = OrganizationRef(read_only=True, allow_null=True)
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
@@ -118,10 +120,8 @@ class IncidentOutput(serializers.ModelSerializer):
 # --- input -----------------------------------------------------------------------------------------------
 
 
-def _products_field(**kwargs: Any) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
-        slug_field="code", queryset=Product.objects.all(), many=True, **kwargs
-    )
+def _products_field(**kwargs: Any) -> SlugRelatedField:
+    return SlugRelatedField(slug_field="code", queryset=Product.objects.all(), many=True, **kwargs)
 
 
 class CustomerInput(serializers.Serializer):
@@ -138,7 +138,7 @@ class CustomerInput(serializers.Serializer):
     products = _products_field(required=False)
     account_status = serializers.ChoiceField(choices=Customer.AccountStatus.choices, required=False)
     training_consent = serializers.BooleanField(required=False)
-    source = serializers.SlugField(max_length=40, required=False)
+    source = serializers.SlugField(max_length=40, default="openbook")
     external_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
@@ -180,7 +180,7 @@ class IncidentUpdateInput(serializers.Serializer):
 # --- filters ---------------------------------------------------------------------------------------------
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(FilterSet):
     organization = django_filters.NumberFilter(field_name="organization_id")
     plan = django_filters.CharFilter(field_name="plan__code")
     product = django_filters.CharFilter(field_name="products__code", distinct=True)
@@ -201,9 +201,9 @@ class CustomerFilter(django_filters.FilterSet):
         ]
 
 
-class IncidentFilter(django_filters.FilterSet):
+class IncidentFilter(FilterSet):
     product = django_filters.CharFilter(field_name="products__code", distinct=True)
-    active = django_filters.BooleanFilter(method="filter_active")
+    active = BooleanFilter(method="filter_active")
 
     class Meta:
         model = Incident
@@ -234,7 +234,14 @@ class CustomerListApi(_Scoped, generics.ListAPIView):
     def get_queryset(self) -> Any:
         return selectors.customer_list_for_user(user=self.request.user)
 
-    @extend_schema(request=CustomerInput, responses={201: CustomerDetailOutput, 200: CustomerDetailOutput})
+    @extend_schema(
+        request=CustomerInput,
+        responses={
+            201: CustomerDetailOutput,
+            200: CustomerDetailOutput,
+            409: OpenApiResponse(description="Another customer has this e-mail address"),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = CustomerInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -258,7 +265,13 @@ class CustomerDetailApi(_Scoped, generics.RetrieveAPIView):
             "subscriptions__plan"
         )
 
-    @extend_schema(request=CustomerInput(partial=True), responses=CustomerDetailOutput)
+    @extend_schema(
+        request=CustomerInput(partial=True),
+        responses={
+            200: CustomerDetailOutput,
+            409: OpenApiResponse(description="Another customer has this e-mail address"),
+        },
+    )
     def patch(self, request: Request, pk: int) -> Response:
         customer = self.get_object()
         data = CustomerInput(data=request.data, partial=True)
@@ -294,7 +307,10 @@ class OrganizationListApi(_Scoped, generics.ListAPIView):
     def get_queryset(self) -> Any:
         return selectors.organization_list_for_user(user=self.request.user)
 
-    @extend_schema(request=OrganizationInput, responses={201: OrganizationOutput})
+    @extend_schema(
+        request=OrganizationInput,
+        responses={201: OrganizationOutput, 409: OpenApiResponse(description="The slug is taken")},
+    )
     def post(self, request: Request) -> Response:
         data = OrganizationInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -308,7 +324,10 @@ class OrganizationDetailApi(_Scoped, generics.RetrieveAPIView):
     def get_queryset(self) -> Any:
         return selectors.organization_list_for_user(user=self.request.user)
 
-    @extend_schema(request=OrganizationInput(partial=True), responses=OrganizationOutput)
+    @extend_schema(
+        request=OrganizationInput(partial=True),
+        responses={200: OrganizationOutput, 409: OpenApiResponse(description="The slug is taken")},
+    )
     def patch(self, request: Request, pk: int) -> Response:
         organization = self.get_object()
         data = OrganizationInput(data=request.data, partial=True)
@@ -330,7 +349,10 @@ class ProductListApi(generics.ListAPIView):
     filterset_fields = ["code", "is_hardware"]
     search_fields = ["name", "code", "description"]
 
-    @extend_schema(request=ProductInput, responses={201: ProductOutput})
+    @extend_schema(
+        request=ProductInput,
+        responses={201: ProductOutput, 409: OpenApiResponse(description="The code is taken")},
+    )
     def post(self, request: Request) -> Response:
         data = ProductInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -345,7 +367,10 @@ class ProductDetailApi(generics.RetrieveAPIView):
     serializer_class = ProductOutput
     queryset = Product.objects.all()
 
-    @extend_schema(request=ProductInput(partial=True), responses=ProductOutput)
+    @extend_schema(
+        request=ProductInput(partial=True),
+        responses={200: ProductOutput, 409: OpenApiResponse(description="The code is taken")},
+    )
     def patch(self, request: Request, pk: int) -> Response:
         product = self.get_object()
         data = ProductInput(data=request.data, partial=True)

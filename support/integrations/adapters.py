@@ -83,8 +83,10 @@ class GenericAdapter:
         delivery_id = _delivery_header(headers)
         if not delivery_id:
             raise DomainError("X-Openbook-Delivery must carry the delivery's id (at most 200 characters).")
-        kind = payload.get("type") if isinstance(payload, dict) else None
-        return Inbound(delivery_id=delivery_id, event=payload, event_type=str(kind or "")[:40])
+        if not isinstance(payload, dict):
+            # Checked here: `null` would otherwise read as "nothing to keep" and be recorded as ignored.
+            raise DomainError("An event is a JSON object.", field="non_field_errors")
+        return Inbound(delivery_id=delivery_id, event=payload, event_type=str(payload.get("type") or "")[:40])
 
 
 # --- Zendesk ------------------------------------------------------------------------------------------------

@@ -181,13 +181,24 @@ class EventApi(APIView):
         auth=[],
         parameters=[
             OpenApiParameter(
-                "X-Openbook-Delivery", str, OpenApiParameter.HEADER, description="generic sources: required"
+                "X-Openbook-Delivery",
+                {"type": "string", "minLength": 1, "maxLength": 200},
+                OpenApiParameter.HEADER,
+                description="generic sources: required",
             ),
             OpenApiParameter(
-                "X-Openbook-Timestamp", str, OpenApiParameter.HEADER, description="generic sources: required"
+                "X-Openbook-Timestamp",
+                str,
+                OpenApiParameter.HEADER,
+                pattern=r"^[0-9]{1,12}$",
+                description="generic sources: required",
             ),
             OpenApiParameter(
-                "X-Openbook-Signature", str, OpenApiParameter.HEADER, description="generic sources: required"
+                "X-Openbook-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                pattern=r"^sha256=[0-9a-f]{64}$",
+                description="generic sources: required",
             ),
             OpenApiParameter("X-Zendesk-Webhook-Signature", str, OpenApiParameter.HEADER),
             OpenApiParameter("X-Zendesk-Webhook-Signature-Timestamp", str, OpenApiParameter.HEADER),
@@ -271,7 +282,13 @@ class TicketDraftApi(APIView):
     write_scope = roles.ASSIST
 
     @extend_schema(
-        parameters=[OpenApiParameter("wait", int, description="Seconds to wait for the draft (0-60).")],
+        parameters=[
+            OpenApiParameter(
+                "wait",
+                {"type": "number", "minimum": 0, "maximum": 60},
+                description="Seconds to wait for the draft (0-60).",
+            )
+        ],
         request=None,
         responses={
             202: SuggestionOutput,

@@ -8,13 +8,15 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.core import roles
+from support.core.fields import SlugRelatedField
+from support.core.filters import FilterSet
 from support.customers.models import Customer, Product
 from support.customers.selectors import customer_list_for_user
 
@@ -45,8 +47,10 @@ class TeamOutput(serializers.ModelSerializer):
 
 
 class CustomerRef(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    organization = serializers.CharField(source="organization.name", default=None, read_only=True)
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    organization = serializers.CharField(
+        source="organization.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Customer
@@ -65,7 +69,7 @@ class TicketOutput(serializers.ModelSerializer):
     assignee = UserRef(read_only=True, allow_null=True)
     products = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     message_count = serializers.IntegerField(read_only=True, default=0)
-    last_message_at = serializers.DateTimeField(read_only=True, default=None)
+    last_message_at = serializers.DateTimeField(read_only=True, default=None, allow_null=True)
     unread = serializers.SerializerMethodField(
         help_text="The customer wrote since you last opened the ticket (POST .../read marks it read)."
     )
@@ -151,9 +155,7 @@ class TicketInput(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL)
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices, default=Ticket.Channel.API)
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
-    products = serializers.SlugRelatedField(
-        slug_field="code", queryset=Product.objects.all(), many=True, required=False
-    )
+    products = SlugRelatedField(slug_field="code", queryset=Product.objects.all(), many=True, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
     assignee = serializers.PrimaryKeyRelatedField(queryset=_agents(), required=False, allow_null=True)
@@ -178,9 +180,7 @@ class TicketUpdateInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices, required=False)
-    products = serializers.SlugRelatedField(
-        slug_field="code", queryset=Product.objects.all(), many=True, required=False
-    )
+    products = SlugRelatedField(slug_field="code", queryset=Product.objects.all(), many=True, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
     assignee = serializers.PrimaryKeyRelatedField(queryset=_agents(), required=False, allow_null=True)
@@ -190,7 +190,7 @@ class TicketUpdateInput(serializers.Serializer):
 # --- filters ---------------------------------------------------------------------------------------------
 
 
-class TicketFilter(django_filters.FilterSet):
+class TicketFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
     channel = django_filters.ChoiceFilter(choices=Ticket.Channel.choices)
@@ -274,7 +274,39 @@ class TicketListApi(_Scoped, generics.ListAPIView):
     def get_queryset(self) -> Any:
         return selectors.ticket_list_for_user(user=self.request.user)
 
-    @extend_schema(request=TicketInput, responses={201: TicketOutput, 200: TicketOutput})
+    @extend_schema(
+        request=TicketInput,
+        examples=[
+            OpenApiExample(
+                "From a help desk, with its first message",
+                request_only=True,
+                value={
+                    "subject": "Refund for my annual plan",
+                    "customer": 12,
+                    "priority": "normal",
+                    "channel": "email",
+                    "source": "zendesk",
+                    "external_id": "ZD-1042",
+                    "messages": [
+                        {
+                            "author_kind": "customer",
+                            "body": "Can I get a refund?",
+                            "external_id": "M-1",
+                            "created_at": "2026-01-31T12:00:00Z",
+                        }
+                    ],
+                },
+            )
+        ],
+        responses={
+            201: TicketOutput,
+            200: TicketOutput,
+            409: OpenApiResponse(
+                description="The existing ticket (same source and external_id) cannot take the change: it is "
+                "closed, or the status change is not allowed"
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = TicketInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
@@ -296,7 +328,15 @@ class TicketDetailApi(_Scoped, generics.RetrieveAPIView):
     def get_queryset(self) -> Any:
         return selectors.ticket_list_for_user(user=self.request.user)
 
-    @extend_schema(request=TicketUpdateInput, responses=TicketOutput)
+    @extend_schema(
+        request=TicketUpdateInput,
+        responses={
+            200: TicketOutput,
+            409: OpenApiResponse(
+                description="The status change is not allowed; the answer names the allowed ones"
+            ),
+        },
+    )
     def patch(self, request: Request, pk: int) -> Response:
         ticket = self.get_object()
         data = TicketUpdateInput(data=request.data)
@@ -324,7 +364,13 @@ class TicketMessageListApi(_Scoped, generics.ListAPIView):
             return TicketMessage.objects.none()
         return selectors.ticket_messages(ticket=self._ticket())
 
-    @extend_schema(request=MessageInput, responses={201: MessageOutput})
+    @extend_schema(
+        request=MessageInput,
+        responses={
+            201: MessageOutput,
+            409: OpenApiResponse(description="The ticket is closed; open a new ticket instead"),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         ticket = self._ticket()
         data = MessageInput(data=request.data)

@@ -213,6 +213,64 @@ def test_junk_query_parameters_never_500(admin_api, world, query):
         _assert_error_shape(response, response.status_code)
 
 
+@pytest.mark.parametrize("size", ["0", "-1", "abc", "null", "1.5"])
+def test_a_page_size_that_is_not_a_whole_number_from_1_is_refused(admin_api, size):
+    body = _assert_error_shape(admin_api.get(f"/api/v1/tickets?page_size={size}"), 400)
+    assert body["errors"] == {"page_size": ["Must be a whole number from 1 up."]}
+
+
+def test_a_page_size_over_the_most_gets_the_most(admin_api, world, monkeypatch):
+    from support.core.pagination import PageNumberPagination
+
+    monkeypatch.setattr(PageNumberPagination, "max_page_size", 2)
+    for _ in range(3):
+        factories.ticket(team=world["team"], customer_=world["customer"])
+    response = admin_api.get("/api/v1/tickets?page_size=500")
+    assert response.status_code == 200
+    assert (response.json()["count"], len(response.json()["results"])) == (4, 2)
+
+
+def test_an_empty_page_or_page_size_is_the_default(admin_api, world):
+    response = admin_api.get("/api/v1/tickets?page=&page_size=")
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
+@pytest.mark.parametrize("value", ["null", "yes", "2"])
+def test_a_boolean_filter_that_is_not_true_or_false_is_refused(admin_api, value):
+    body = _assert_error_shape(admin_api.get(f"/api/v1/customers?training_consent={value}"), 400)
+    assert body["errors"] == {"training_consent": ["Use true or false."]}
+
+
+def test_a_boolean_filter_filters(admin_api, world):
+    factories.customer(training_consent=True)
+    consenting = admin_api.get("/api/v1/customers?training_consent=true").json()["results"]
+    assert [c["training_consent"] for c in consenting] == [True]
+    assert len(admin_api.get("/api/v1/customers?training_consent=").json()["results"]) == 2
+
+
+@pytest.mark.parametrize("value", [{}, {"cloud": 1}, "cloud"])
+def test_a_to_many_relation_takes_a_list_only_and_keeps_what_is_stored(admin_api, world, value):
+    product = factories.product(code="cloud")
+    world["customer"].products.set([product])
+    response = admin_api.patch(
+        f"/api/v1/customers/{world['customer'].pk}", {"products": value}, format="json"
+    )
+    body = _assert_error_shape(response, 400)
+    assert list(body["errors"]) == ["products"]
+    assert list(world["customer"].products.all()) == [product]
+
+
+def test_a_csrf_failure_answers_in_the_error_shape():
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    body = _assert_error_shape(
+        client.post("/api/v1/auth/session", {"username": "a", "password": "b"}, format="json"), 403
+    )
+    assert body["code"] == "csrf_failed"
+
+
 @override_settings(MAX_REQUEST_BYTES=2048)
 @pytest.mark.parametrize("path", WRITABLE_LISTS)
 def test_oversize_body_is_413(admin_api, path):

@@ -44,6 +44,14 @@ def test_customer_post_with_known_external_id_updates(admin_api):
     assert Customer.objects.get().name == "Ola Nordmann"
 
 
+def test_customer_post_with_an_external_id_and_no_source_is_openbooks_own(admin_api):
+    payload = {"name": "Ola", "email": "ola@x.example", "external_id": "u-9"}
+    first = admin_api.post("/api/v1/customers", payload, format="json")
+    assert first.status_code == 201, first.content
+    assert (first.json()["source"], first.json()["external_id"]) == ("openbook", "u-9")
+    assert admin_api.post("/api/v1/customers", payload, format="json").status_code == 200
+
+
 def test_customer_filters_and_search(admin_api):
     enterprise = factories.plan("enterprise")
     big = factories.customer(name="Hana Big", plan=enterprise, language="de")

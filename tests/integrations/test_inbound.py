@@ -210,6 +210,7 @@ def test_another_sources_secret_does_not_sign_for_this_one(source):
     [
         (b"{not json", None),
         (json.dumps([1, 2]).encode(), None),
+        (b"null", None),
         (json.dumps({"type": "ticket.exploded"}).encode(), "type"),
         (json.dumps({"type": "ticket.created", "ticket": {"external_id": "X"}}).encode(), "ticket.subject"),
         (json.dumps({"type": "message.added", "ticket": {"external_id": "X"}}).encode(), "ticket.messages"),

@@ -217,7 +217,8 @@ def test_promote_and_roll_back_answer_with_the_registrys_messages(admin_api, set
     again = admin_api.post(f"/api/v1/training/adapters/{adapter.pk}/promote", {}, format="json")
     assert again.status_code == 409
     assert again.json() == {"detail": "Adapter style-r7 is already active.", "code": "already_active"}
-    assert admin_api.post("/api/v1/training/adapters/rollback", {}, format="json").status_code == 200
+    # Nothing was active before: back to the bare base model, with no adapter to show.
+    assert admin_api.post("/api/v1/training/adapters/rollback", {}, format="json").status_code == 204
     nothing = admin_api.post("/api/v1/training/adapters/rollback", {}, format="json")
     assert nothing.status_code == 409
     assert nothing.json()["detail"] == "No adapter is active: there is nothing to roll back."
@@ -268,7 +269,7 @@ def test_bad_input_elsewhere_is_a_clear_4xx(admin_api, agent_api):
     assert unknown.json()["detail"] == "No such dataset snapshot (build one first)."
     assert admin_api.get("/api/v1/training/evaluations/999999").status_code == 404
     assert admin_api.get("/api/v1/training/evaluations?page=abc").status_code == 404
-    assert admin_api.get("/api/v1/training/runs?page_size=0").status_code == 200
+    assert admin_api.get("/api/v1/training/runs?page_size=0").status_code == 400
     long_reason = {"reason": "x" * 3000}
     assert admin_api.post("/api/v1/training/adapters/rollback", long_reason, format="json").status_code == 400
     assert agent_api.get("/api/v1/training/evaluations").status_code == 403

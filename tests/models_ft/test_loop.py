@@ -227,7 +227,8 @@ def test_the_api_is_for_administrators_and_trains_on_the_worker(
         == 409
     )
     assert admin_api.post("/api/v1/training/adapters/999999/promote", {}, format="json").status_code == 404
-    assert admin_api.post("/api/v1/training/adapters/rollback", {}, format="json").status_code == 200
+    # Nothing was active before: back to the bare base model, with no adapter to show.
+    assert admin_api.post("/api/v1/training/adapters/rollback", {}, format="json").status_code == 204
     events = admin_api.get("/api/v1/training/events").json()["results"]
     assert [e["action"] for e in events] == ["rolled_back", "promoted"]
     assert admin_api.post("/api/v1/training/runs/999999/cancel").status_code == 404
