@@ -89,6 +89,22 @@ TRAINING_RUNS_FINISHED = Counter(
     "openbook_training_runs_finished", "Training runs that ended, by status.", ["status"]
 )
 
+INBOUND_DELIVERIES = Counter(
+    "openbook_inbound_deliveries",
+    "Events received from integration sources, by the source's kind and what became of them.",
+    ["kind", "status"],
+)
+OUTBOUND_ATTEMPTS = Counter(
+    "openbook_outbound_attempts",
+    "Attempts at sending events to subscriptions, by event and result (delivered, retrying, dead).",
+    ["event_type", "result"],
+)
+OUTBOUND_ATTEMPT_SECONDS = Histogram(
+    "openbook_outbound_attempt_duration_seconds",
+    "How long subscribers took to answer an attempt (or not to).",
+    buckets=_LATENCY_BUCKETS,
+)
+
 _HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -310,3 +326,12 @@ def worker_exporter_start(*, address: str, port: int, token: str, debug: bool) -
     threading.Thread(target=server.serve_forever, name="metrics-exporter", daemon=True).start()
     log.info("worker metrics on http://%s:%s/metrics", address, server.server_port)
     return server
+
+
+def inbound_delivery_observed(*, kind: str, status: str) -> None:
+    INBOUND_DELIVERIES.labels(kind, status).inc()
+
+
+def outbound_attempt_observed(*, event_type: str, result: str, seconds: float) -> None:
+    OUTBOUND_ATTEMPTS.labels(event_type, result).inc()
+    OUTBOUND_ATTEMPT_SECONDS.observe(seconds)

@@ -9,13 +9,14 @@ from typing import Any
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.console.apis import SuggestionOutput, draft_response
-from support.core import roles
+from support.core import metrics, roles
 from support.core.errors import DomainError
 from support.core.events import EVENT_TYPES
 from support.tickets.selectors import ticket_scope_for_user
@@ -242,25 +243,16 @@ class EventApi(APIView):
         found = IntegrationSource.objects.filter(slug=source, active=True).first()
         if found is None:
             raise Http404
-        adapter = ADAPTERS[found.kind]
-        body = request.body  # the raw bytes, as signed
-        adapter.authenticate(source=found, headers=request.headers, body=body)
         try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise DomainError("The body is not valid JSON.", code="parse_error") from None
-        inbound = adapter.translate(headers=request.headers, body=body, payload=payload)
-        if inbound.event is None:
-            received = services.delivery_ignore(
-                source=found, delivery_id=inbound.delivery_id, event_type=inbound.event_type
-            )
-        else:
-            event = Event(data=inbound.event)
-            event.is_valid(raise_exception=True)
-            received = services.delivery_receive(
-                source=found, delivery_id=inbound.delivery_id, event=event.validated_data
-            )
+            received = _receive(source=found, request=request)
+        except (DomainError, ValidationError) as exc:
+            refused = isinstance(exc, DomainError) and exc.status_code == 401
+            metrics.inbound_delivery_observed(kind=found.kind, status="refused" if refused else "failed")
+            raise
         delivery = received.delivery
+        metrics.inbound_delivery_observed(
+            kind=found.kind, status="replay" if received.replay else delivery.status
+        )
         return Response(
             {
                 "delivery": delivery.delivery_id,
@@ -270,6 +262,27 @@ class EventApi(APIView):
                 "customer": delivery.customer_id,
             }
         )
+
+
+def _receive(*, source: IntegrationSource, request: Request) -> services.Received:
+    """Authenticate, read and translate the request the source's way, then apply (or ignore) its event."""
+    adapter = ADAPTERS[source.kind]
+    body = request.body  # the raw bytes, as signed
+    adapter.authenticate(source=source, headers=request.headers, body=body)
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise DomainError("The body is not valid JSON.", code="parse_error") from None
+    inbound = adapter.translate(headers=request.headers, body=body, payload=payload)
+    if inbound.event is None:
+        return services.delivery_ignore(
+            source=source, delivery_id=inbound.delivery_id, event_type=inbound.event_type
+        )
+    event = Event(data=inbound.event)
+    event.is_valid(raise_exception=True)
+    return services.delivery_receive(
+        source=source, delivery_id=inbound.delivery_id, event=event.validated_data
+    )
 
 
 class TicketDraftApi(APIView):

@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from support.core import metrics
 from support.core.errors import DomainError
 from support.core.events import EVENT_TYPES
 
@@ -321,6 +322,9 @@ def delivery_attempt(*, delivery_id: int) -> OutboundDelivery | None:
         delivery.save(
             update_fields=["status", "last_status_code", "last_error", "delivered_at", "next_attempt_at"]
         )
+    metrics.outbound_attempt_observed(
+        event_type=delivery.event_type, result=delivery.status, seconds=duration_ms / 1000
+    )
     if error:
         log.info("outbound delivery %s attempt %s failed: %s", delivery.delivery_id, number, error)
     return delivery

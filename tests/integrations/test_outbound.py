@@ -430,3 +430,33 @@ def test_a_subscription_refused_at_send_time_fails_the_attempt(settings):
     assert "loopback" in attempted.last_error
     with pytest.raises(DomainError):
         outbound.url_check("http://127.0.0.1:9/x")
+
+
+@pytest.mark.django_db
+def test_attempts_and_receipts_are_counted_for_the_metrics(receiver):
+    from prometheus_client import REGISTRY
+
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    factories.team(is_default=True)
+    _, secret = source_create(name="Metrics desk", slug="metrics-desk")
+    before = value("openbook_inbound_deliveries_total", kind="generic", status="processed")
+    refused = value("openbook_inbound_deliveries_total", kind="generic", status="refused")
+    assert _send(CREATED, secret, slug="metrics-desk").status_code == 200
+    assert _send(CREATED, "not-the-secret", delivery="d-9", slug="metrics-desk").status_code == 401
+    assert value("openbook_inbound_deliveries_total", kind="generic", status="processed") == before + 1
+    assert value("openbook_inbound_deliveries_total", kind="generic", status="refused") == refused + 1
+    subscription = _subscribe(url=receiver.url)
+    delivery = OutboundDelivery.objects.create(
+        subscription=subscription,
+        event_id="5f0c6d0e-4a9e-4c55-a2b5-1f1d3f0b7d13",
+        event_type="ticket.updated",
+        payload={},
+        next_attempt_at="2026-01-01T00:00:00Z",
+    )
+    sent = value("openbook_outbound_attempts_total", event_type="ticket.updated", result="delivered")
+    outbound.delivery_attempt(delivery_id=delivery.pk)
+    assert (
+        value("openbook_outbound_attempts_total", event_type="ticket.updated", result="delivered") == sent + 1
+    )
