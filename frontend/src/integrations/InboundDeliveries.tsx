@@ -6,7 +6,7 @@ import { formatWhen } from "../ui/format";
 import { Pager } from "../ui/Pager";
 import { Empty, QueryState } from "../ui/status";
 import { INBOUND_STATUSES, useInbound, useSources, type InboundFilters, type InboundStatus } from "./api";
-import { InboundStatusBadge } from "./parts";
+import { ChoiceFilter, InboundStatusBadge } from "./parts";
 
 export function pageParam(value: string | null): number {
   const page = Number(value);
@@ -62,17 +62,13 @@ export function InboundDeliveries() {
             ))}
           </select>
         </label>
-        <label>
-          Status
-          <select value={filters.status ?? ""} onChange={(e) => set("status", e.target.value)}>
-            <option value="">Any status</option>
-            {INBOUND_STATUSES.map((status) => (
-              <option key={status} value={status}>
-                {status}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceFilter
+          label="Status"
+          value={filters.status}
+          any="Any status"
+          choices={INBOUND_STATUSES}
+          onChange={(value) => set("status", value)}
+        />
       </div>
       <QueryState query={deliveries} label="Loading the events received…">
         {(data) =>

@@ -23,7 +23,7 @@ import {
   type OutboundStatus,
 } from "./api";
 import { pageParam } from "./InboundDeliveries";
-import { OutboundStatusBadge } from "./parts";
+import { ChoiceFilter, OutboundStatusBadge } from "./parts";
 
 function idParam(value: string | null): number | null {
   const id = Number(value);
@@ -107,28 +107,20 @@ export function OutboundDeliveries() {
             ))}
           </select>
         </label>
-        <label>
-          Status
-          <select value={filters.status ?? ""} onChange={(e) => set("status", e.target.value)}>
-            <option value="">Any status</option>
-            {OUTBOUND_STATUSES.map((status) => (
-              <option key={status} value={status}>
-                {status}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Event
-          <select value={filters.event_type ?? ""} onChange={(e) => set("event", e.target.value)}>
-            <option value="">Any event</option>
-            {EVENT_TYPES.map((event) => (
-              <option key={event.value} value={event.value}>
-                {event.value}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceFilter
+          label="Status"
+          value={filters.status}
+          any="Any status"
+          choices={OUTBOUND_STATUSES}
+          onChange={(value) => set("status", value)}
+        />
+        <ChoiceFilter
+          label="Event"
+          value={filters.event_type}
+          any="Any event"
+          choices={EVENT_TYPES.map((event) => event.value)}
+          onChange={(value) => set("event", value)}
+        />
       </div>
       <p role="status" className={done ? "state state-done" : "visually-hidden"}>
         {done}

@@ -7,7 +7,7 @@ import { Field, FormError, generalError } from "../ui/form";
 import { formatWhen } from "../ui/format";
 import { Empty, QueryState } from "../ui/status";
 import { SOURCE_KINDS, useCreateSource, useSources, useUpdateSource, type Source, type SourceCreated, type SourceKind } from "./api";
-import { absolute, CopyButton, randomSecret, SecretField, SecretOnce, SetupHints } from "./parts";
+import { absolute, CardHead, CopyButton, randomSecret, SecretField, SecretOnce, SetupHints } from "./parts";
 
 type Shown = { kind: "setup" | "rotate"; id: number } | null;
 type Secret = { title: string; secret: string; source: Pick<Source, "kind" | "events_url"> };
@@ -30,21 +30,17 @@ export function Sources() {
 
   return (
     <section className="card" aria-labelledby={headingId}>
-      <div className="section-head">
-        <h2 id={headingId}>Sources</h2>
-        <button
-          type="button"
-          className="button primary small"
-          aria-expanded={creating}
-          aria-controls={creating ? formId : undefined}
-          onClick={() => {
-            setCreating(!creating);
-            setDone("");
-          }}
-        >
-          New source
-        </button>
-      </div>
+      <CardHead
+        headingId={headingId}
+        title="Sources"
+        newLabel="New source"
+        open={creating}
+        formId={formId}
+        onToggle={() => {
+          setCreating(!creating);
+          setDone("");
+        }}
+      />
       <p className="hint">
         A ticketing system (a Zendesk account, a Freshdesk portal, your own tool) that sends its tickets' events to
         Openbook, signed with its own secret. Its slug becomes the source of the tickets and customers it creates.

@@ -18,7 +18,7 @@ import {
   type Subscription,
   type SubscriptionChanges,
 } from "./api";
-import { SecretField, SecretOnce } from "./parts";
+import { CardHead, SecretField, SecretOnce } from "./parts";
 
 type Values = { name: string; url: string; events: EventType[]; source: string; active: boolean; secret: string };
 type Shown = { kind: "edit" | "delete"; id: number } | null;
@@ -64,21 +64,17 @@ export function Subscriptions() {
 
   return (
     <section className="card" aria-labelledby={headingId}>
-      <div className="section-head">
-        <h2 id={headingId}>Subscriptions</h2>
-        <button
-          type="button"
-          className="button primary small"
-          aria-expanded={creating}
-          aria-controls={creating ? formId : undefined}
-          onClick={() => {
-            setCreating(!creating);
-            setDone("");
-          }}
-        >
-          New subscription
-        </button>
-      </div>
+      <CardHead
+        headingId={headingId}
+        title="Subscriptions"
+        newLabel="New subscription"
+        open={creating}
+        formId={formId}
+        onToggle={() => {
+          setCreating(!creating);
+          setDone("");
+        }}
+      />
       <p className="hint">
         Addresses that receive Openbook's events as signed <code>POST</code>s (<code>X-Openbook-Signature</code>, made like the
         inbound one with the subscription's secret). Failed deliveries are retried with backoff, then marked dead.

@@ -152,3 +152,64 @@ export function SecretField({ label, value, onChange, error, hint, required = fa
     </div>
   );
 }
+
+/** A card's heading with the button that opens (and closes) its form for a new one. */
+export function CardHead({
+  headingId,
+  title,
+  newLabel,
+  open,
+  formId,
+  onToggle,
+}: {
+  headingId: string;
+  title: string;
+  newLabel: string;
+  open: boolean;
+  formId: string;
+  onToggle: () => void;
+}) {
+  return (
+    <div className="section-head">
+      <h2 id={headingId}>{title}</h2>
+      <button
+        type="button"
+        className="button primary small"
+        aria-expanded={open}
+        aria-controls={open ? formId : undefined}
+        onClick={onToggle}
+      >
+        {newLabel}
+      </button>
+    </div>
+  );
+}
+
+/** A list filter: one of `choices`, or any (the empty value). */
+export function ChoiceFilter({
+  label,
+  value,
+  any,
+  choices,
+  onChange,
+}: {
+  label: string;
+  value: string | undefined;
+  any: string;
+  choices: readonly string[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {label}
+      <select value={value ?? ""} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{any}</option>
+        {choices.map((choice) => (
+          <option key={choice} value={choice}>
+            {choice}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
