@@ -63,10 +63,13 @@ def _generic(payload: Any) -> bool:
     return isinstance(payload, dict) and payload.get("type") in EVENT_TYPES
 
 
+DELIVERY_ID_NEEDED = "X-Openbook-Delivery must carry the delivery's id (at most 200 characters)."
+
+
 def _delivery_header(headers: Mapping[str, str]) -> str:
     delivery_id = _header(headers, "X-Openbook-Delivery")
     if len(delivery_id) > 200:
-        raise DomainError("X-Openbook-Delivery must carry the delivery's id (at most 200 characters).")
+        raise DomainError(DELIVERY_ID_NEEDED)
     return delivery_id
 
 
@@ -82,7 +85,7 @@ class GenericAdapter:
     def translate(self, *, headers: Mapping[str, str], body: bytes, payload: Any) -> Inbound:
         delivery_id = _delivery_header(headers)
         if not delivery_id:
-            raise DomainError("X-Openbook-Delivery must carry the delivery's id (at most 200 characters).")
+            raise DomainError(DELIVERY_ID_NEEDED)
         if not isinstance(payload, dict):
             # Checked here: `null` would otherwise read as "nothing to keep" and be recorded as ignored.
             raise DomainError("An event is a JSON object.", field="non_field_errors")

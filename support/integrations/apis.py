@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -491,8 +492,5 @@ class OutboundRedeliverApi(APIView):
         request=None, responses={202: OutboundDeliveryOutput, 409: OpenApiResponse(description="Being sent")}
     )
     def post(self, request: Request, pk: int) -> Response:
-        found = OutboundDelivery.objects.filter(pk=pk).first()
-        if found is None:
-            raise Http404
-        delivery = outbound.delivery_redeliver(delivery=found)
+        delivery = outbound.delivery_redeliver(delivery=get_object_or_404(OutboundDelivery, pk=pk))
         return Response(OutboundDeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)

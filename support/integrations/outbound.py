@@ -31,7 +31,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from support.core import metrics
-from support.core.errors import DomainError
+from support.core.errors import Conflict, DomainError
 from support.core.events import EVENT_TYPES
 
 from .models import IntegrationSource, OutboundAttempt, OutboundDelivery, WebhookSubscription
@@ -65,7 +65,7 @@ def _address_allowed(address: str) -> bool:
     )
 
 
-def url_check(url: str, *, resolve: bool = True) -> None:
+def url_check(url: str) -> None:
     """Refuse addresses a subscription may not call: not http(s), or (unless OUTBOUND_ALLOW_PRIVATE_ADDRESSES)
     one that is or resolves to a loopback, private or link-local address — a webhook must not become a way
     to reach the inside of the network Openbook runs in."""
@@ -78,7 +78,7 @@ def url_check(url: str, *, resolve: bool = True) -> None:
         return
     host = parts.hostname
     try:
-        addresses = [host] if _is_ip(host) else _resolve(host) if resolve else []
+        addresses = [host] if _is_ip(host) else _resolve(host)
     except OSError:
         raise DomainError(f"The host {host!r} cannot be resolved.", field="url") from None
     if host.lower() == "localhost" or any(not _address_allowed(a) for a in addresses):
@@ -336,7 +336,7 @@ def delivery_redeliver(*, delivery: OutboundDelivery) -> OutboundDelivery:
     with transaction.atomic():
         delivery = OutboundDelivery.objects.select_for_update().get(pk=delivery.pk)
         if delivery.status == OutboundDelivery.Status.SENDING and delivery.next_attempt_at > timezone.now():
-            raise DomainError("This delivery is being sent right now.", code="sending", status_code=409)
+            raise Conflict("This delivery is being sent right now.", code="sending")
         delivery.status = OutboundDelivery.Status.PENDING
         delivery.attempts = 0
         delivery.next_attempt_at = timezone.now()

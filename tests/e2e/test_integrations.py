@@ -7,11 +7,8 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -23,6 +20,7 @@ from support.tickets.services import ticket_change_status
 from tests import factories
 from tests.e2e.conftest import screenshot, sign_in
 from tests.integrations.test_inbound import CREATED, _send
+from tests.receiver import Receiver, receiving
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,36 +30,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HOLD_SECONDS = 15
 
 
-class Receiver:
-    def __init__(self) -> None:
-        self.url = ""
-        self.release = threading.Event()
-        self.received: list[dict[str, Any]] = []
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.received.append({"headers": dict(self.headers), "body": body})
-            state.release.wait(HOLD_SECONDS)
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"thanks")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/openbook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    state.release.set()
-    server.shutdown()
+    with receiving(hold_seconds=HOLD_SECONDS) as state:
+        yield state
 
 
 def test_an_administrator_connects_a_tool_and_follows_what_goes_in_and_out(

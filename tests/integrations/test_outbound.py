@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -27,48 +24,15 @@ from support.tickets.models import Ticket
 from support.tickets.services import ticket_change_status, ticket_update
 from tests import factories
 from tests.models_ft.test_dashboard_api import _adapter, _snapshot
+from tests.receiver import Receiver, receiving
 
 from .test_inbound import CREATED, _send
 
 
-@dataclass
-class Receiver:
-    """A subscriber's endpoint on this machine: it answers with `codes` in turn (then the last one) and
-    keeps what it was sent."""
-
-    url: str = ""
-    codes: list[int] = field(default_factory=lambda: [200])
-    received: list[dict[str, Any]] = field(default_factory=list)
-
-    def wait_for(self, count: int, timeout: float = 20) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.received
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            code = state.codes[min(len(state.received), len(state.codes) - 1)]
-            state.received.append({"at": time.time(), "headers": dict(self.headers), "body": body})
-            self.send_response(code)
-            self.end_headers()
-            self.wfile.write(b"thanks" if code < 300 else b"not now")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/openbook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
+    with receiving() as state:
+        yield state
 
 
 def _subscribe(url: str = "https://hooks.example.com/openbook", **fields: Any) -> WebhookSubscription:
