@@ -170,3 +170,18 @@ def test_ordinary_text_that_mentions_an_assistant_is_quoted(team, agent):
     )
     assert "assistant manager approves refunds" in suggestion.text
     assert not [f for f in suggestion.flags if f["kind"] in ("planted_instruction", "removed_instruction")]
+
+
+def test_the_system_prompt_holds_no_secret(team, agent, settings):
+    settings.GENERATION_OPENAI_API_KEY = "sk-secret-for-the-test-only"
+    factories.indexed_document(title="Refunds for software", text=REFUNDS)
+    suggestion = _drafted(_ticket(team), agent)
+    system = suggestion.prompt_messages[0]
+    assert system["role"] == "system"
+    for secret in (
+        settings.SECRET_KEY,
+        settings.GENERATION_OPENAI_API_KEY,
+        settings.DATABASES["default"]["NAME"],
+    ):
+        assert secret not in system["content"]
+    assert all(m["role"] != "system" for m in suggestion.prompt_messages[1:])
