@@ -147,10 +147,12 @@ _ADDRESSEE = re.compile(
 )
 # The model's own rules, spoken of in the second person: "your previous instructions", "you were told".
 _YOUR_RULES = re.compile(
-    r"\byour\s+(?:previous\s+|prior\s+|earlier\s+|original\s+|initial\s+|system\s+|hidden\s+|new\s+|usual\s+)?"
-    r"(?:instructions|rules|guidelines|prompt|system\s+prompt|system\s+message|configuration|directives|"
-    r"programming|restrictions|limits|safety\s+rules|context\s+window)\b"
-    r"|\byou\s+were\s+(?:told|given|instructed|programmed)\b"
+    r"\byour\s+(?:previous|prior|earlier|original|initial|system|hidden|new|usual|current|own)\s+"
+    r"(?:instructions|rules|guidelines|prompt|directives|programming|restrictions|limits)\b"
+    r"|\byour\s+(?:system\s+prompt|system\s+message|prompt|directives|programming|safety\s+rules|"
+    r"context\s+window|guardrails)\b|\b(?:rules|instructions|guidelines)\s+you\s+(?:were|have\s+been)\b"
+    r"|\byou\s+were\s+(?:told|instructed|programmed)\b|\byou\s+were\s+given\s+(?:at\s+the\s+start|"
+    r"earlier|before|by\s+the)\b"
     r"|\byou\s+(?:are|must|will|shall)\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|model|dan|bot|unrestricted|"
     r"in\s+\w+\s+mode|behave|obey)\b|\byour\s+(?:new\s+)?(?:task|role|job)\s*(?:is|as|:)"
     r"|\b(?:pretend\s+(?:to\s+be|you\s+are)|roleplay\s+as|act\s+as\s+(?:the|an?)\s+(?:account\s+owner|manager|"
@@ -223,18 +225,18 @@ _OTHERS_DATA = re.compile(
 )
 _REPLY_DIRECTIVE = re.compile(
     r"\b(?:in|at\s+the\s+(?:end|start|beginning)\s+of|into)\s+(?:each|every|the|your)\s+(?:reply|replies|"
-    r"response|responses|answer|answers|draft)\b(?!\s+to\b)"
-    r"|\b(?:end|start|begin|finish)\s+(?:each|every|your|the)\s+(?:reply|response|answer)\b"
+    r"response|responses|answer|answers|draft)\b(?!\s+to\b)(?!\s+(?:is|was|will|comes|arrives|time))"
+    r"|\b(?:end|start|begin|finish)\s+(?:each|every|your)\s+(?:reply|response|answer)\b"
     r"|\bwhen(?:ever)?\s+(?:you\s+)?(?:answer|respond|reply|draft|write)\w*\s+(?:about|questions|on)\b"
     r"|\bwhen(?:ever)?\s+(?:asked|someone\s+asks|anyone\s+asks|a\s+customer\s+asks|the\s+customer\s+asks|"
     r"the\s+(?:question|topic)\s+is|a\s+customer\s+mentions|the\s+customer\s+mentions)\b"
     r"|\bif\s+(?:anyone|someone|the\s+customer)\s+(?:asks|mentions)\b"
-    r"|\bwhen\s+(?:replying|answering|drafting|responding)\b|\bbefore\s+(?:answering|replying|responding|"
-    r"you\s+(?:answer|reply|respond))\b|\bwhen\s+you\s+(?:draft|write)\s+the\s+(?:answer|reply|response)\b"
+    r"|\bwhen\s+(?:replying|answering|drafting|responding)\b|\bbefore\s+(?:(?:answering|replying|responding)\s*,|"
+    r"you\s+(?:answer|reply|respond))|\bwhen\s+you\s+(?:draft|write)\s+the\s+(?:answer|reply|response)\b"
     r"|\b(?:answer|reply\s+to)\s+every\s+question\b|\bby\s+saying\s+(?:that|there)\b"
     r"|\b(?:writing|drafting|generating)\s+the\s+(?:reply|answer|response)\b"
     r"|\b(?:always|never)\s+(?:say|tell|respond|reply|answer|state|claim|promise|confirm|agree|approve)\b"
-    r"|\b(?:respond|reply|answer)\s+(?:only\s+)?with\b|\bdo\s+not\s+(?:mention|reveal|disclose)\s+this\b"
+    r"|\b(?:respond|reply|answer)\s+only\s+with\b|\bdo\s+not\s+(?:mention|reveal|disclose)\s+this\b"
     r"|\byour\s+(?:reply|answer|response)\s+must\b|\bmake\s+sure\s+(?:your|the)\s+(?:reply|response|answer)\b"
     r"|\b(?:in\s+deiner\s+antwort|am\s+ende\s+jeder\s+antwort|antworte\s+(?:immer|nur|unhöflich))\b"
     r"|\bwenn\s+jemand\b.{0,30}?\bfragt\b|\b(?:dans\s+ta\s+réponse|à\s+la\s+fin\s+de\s+chaque\s+réponse|"
@@ -242,6 +244,13 @@ _REPLY_DIRECTIVE = re.compile(
     r"|\b(?:en\s+tu\s+respuesta|responde\s+(?:siempre|solo|de\s+forma))\b|\bne\s+mentionne\s+jamais\b"
     r"|\bcette\s+consigne\b"
     r"|在(?:每个|每次)?(?:回复|回答)|回复中|回答中|只回复",
+    _I,
+)
+# Directions about what to write that agent playbooks and developer guides use too ("reply with the status
+# link", "your server must respond with 200"): weak evidence alone.
+_WEAK_DIRECTIVE = re.compile(
+    r"\b(?:respond|reply|answer)\s+with\b|\b(?:mention|explain)\s+that\b|\binclude\b.{0,30}?\b(?:reply|"
+    r"answer|response)\b",
     _I,
 )
 # Speech to be passed on to the customer: agent guidance at best, never a sentence for the customer.
@@ -255,8 +264,9 @@ _TELL_CUSTOMER = re.compile(
 _EXFIL = re.compile(
     r"!\[[^\]]*\]\(\s*https?://|https?://\S+[?&][\w-]*=(?:[\s\"')]|$|\{)|\{(?:conversation|email|user|data|"
     r"prompt|history|session)\}|\b(?:send|forward|e-?mail|copy)\b.{0,40}?\bto\s+[\w.+-]+@[\w-]+\.|"
-    r"\b(?:enter|confirm|type|give|share|send|ask\s+for|forward)\b.{0,30}?\b(?:passwords?|card\s+"
-    r"(?:numbers?|details)|cvv|login\s+details|one-time\s+codes?)\b"
+    r"\b(?:enter|confirm|type|give|share|send|ask\s+for|forward|respond\s+with|reply\s+with|print|reveal|"
+    r"output)\b.{0,30}?\b(?:passwords?|card\s+(?:numbers?|details)|cvv|login\s+details|one-time\s+codes?|"
+    r"(?:reset|access|api)\s+(?:tokens?|keys?))\b"
     r"|\b(?:add|include|put|insert|append|embed)\s+(?:a\s+|this\s+|the\s+|the\s+following\s+)?"
     r"(?:link|url|image|tracking\s+(?:pixel|image))\b|\breplace\s+(?:every|all|the|each)\b.{0,30}?\b"
     r"(?:address(?:es)?|links?|numbers?|e-?mails?)\s+with\b|\bthe\s+conversation\b.{0,30}?https?://",
@@ -319,12 +329,14 @@ def cue_values(text: str) -> dict[str, float]:
         "reveal": float(bool(_REVEAL.search(text))),
         "others_data": float(bool(_OTHERS_DATA.search(text))),
         "reply_directive": float(bool(_REPLY_DIRECTIVE.search(text))),
+        "weak_directive": float(bool(_WEAK_DIRECTIVE.search(text))),
+        "your_instructions": float(bool(re.search(r"\byour\s+(?:instructions|rules)\b", text, _I))),
         "tell_customer": float(bool(_TELL_CUSTOMER.search(text))),
         "exfil": float(bool(_EXFIL.search(text))),
         "tone": float(bool(_TONE.search(text))),
     }
     grant = bool(_GRANT.search(text))
-    speech = values["tell_customer"] > 0 or values["reply_directive"] > 0
+    speech = values["tell_customer"] > 0 or values["reply_directive"] > 0 or values["weak_directive"] > 0
     imperative_grant = bool(_IMPERATIVE_GRANT.search(text))
     values["speech_and_grant"] = float((speech and grant) or imperative_grant)
     values["addressee_and_speech"] = float(values["addressee"] > 0 and speech)
