@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install frontend browser run test lint fmt typecheck migrate seed shell worker bench clean
+.PHONY: help install frontend browser run test lint fmt typecheck migrate seed shell worker bench soak clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ shell: install ## Django shell
 # BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--only latency,edit --json"
 bench: install ## benchmarks in a database of their own; prints one table (15-40 min, see README)
 	$(PY) -m support.bench $(BENCH_ARGS)
+
+soak: install ## the security gates at their long sizes (isolation 500x50, faults 10k chunks x 20); prints a table
+	$(PY) -m support.bench --only security --soak $(BENCH_ARGS)
 
 worker: install ## a Celery worker for every queue (when not using make run)
 	$(PY) -m celery -A support worker -Q default,embeddings,inference,training -c 2 --loglevel INFO

@@ -19,7 +19,7 @@ from typing import Any
 from .report import Row, as_json, failed, say, table
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-BENCHMARKS = ("quality", "throughput", "latency", "edit", "assist", "training", "integrations")
+BENCHMARKS = ("quality", "throughput", "latency", "edit", "assist", "training", "integrations", "security")
 
 
 def _only(value: str) -> list[str]:
@@ -76,6 +76,11 @@ def parser() -> argparse.ArgumentParser:
         default=2,
         help="Processes of the assist benchmark's inference worker (2: one per core here).",
     )
+    parser.add_argument(
+        "--soak",
+        action="store_true",
+        help="Run the security gates at their long sizes (isolation 500 x 50, faults 10,000 chunks x 20).",
+    )
     return parser
 
 
@@ -92,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "assist": lambda: _assist(options),
         "training": _training,
         "integrations": _integrations,
+        "security": lambda: _security(options),
     }
     rows, durations, crashed = run_all(options.only, runs, _row_names)
     sys.stdout.write(table(rows) + "\n")
@@ -166,8 +172,10 @@ def _database_create(database: dict[str, Any], server_database: str, name: str) 
 
 
 def _row_names(name: str) -> list[str]:
-    from . import assist, edit, integrations, latency, quality, throughput, training
+    from . import assist, edit, integrations, latency, quality, security, throughput, training
 
+    if name == "security":
+        return list(security.ROWS)
     if name == "integrations":
         return list(integrations.ROWS)
     if name == "assist":
@@ -223,6 +231,12 @@ def _integrations() -> list[Row]:
     from . import integrations
 
     return integrations.run()
+
+
+def _security(options: argparse.Namespace) -> list[Row]:
+    from . import security
+
+    return security.run(soak=options.soak)
 
 
 def _duration(seconds: float) -> str:
