@@ -16,7 +16,7 @@ from .query import ConversationQuery, Turn
 from .query_embedding import QueryEmbeddingUnavailable, local_query_embedding
 from .safety.instructions import THRESHOLD as INSTRUCTION_THRESHOLD
 from .safety.instructions import InstructionFinding, instruction_findings, instruction_scores
-from .selectors import chunks_search, title_index
+from .selectors import chunks_search, documents_naming, title_index
 
 __all__ = [
     "EMBEDDING_DIM",
@@ -33,6 +33,7 @@ __all__ = [
     "conversation_query",
     "conversation_text",
     "document_upsert",
+    "documents_naming",
     "embedding_model",
     "indexing_pending",
     "instruction_scores",
@@ -205,8 +206,13 @@ def text_vectors(texts: Sequence[str]) -> tuple[str, list[list[float]]]:
     return model, embedding.embed(list(texts), model=model)
 
 
-def planted_instructions(text: str) -> tuple[InstructionFinding, ...]:
+def planted_instructions(
+    text: str, *, directives: bool = False, staff: bool = False
+) -> tuple[InstructionFinding, ...]:
     """The sentences of `text` written to a language model rather than to a reader (addressing an
     assistant, posing as system instructions, asking to reveal prompts or other customers' data), with
-    their offsets, scores and the reason in words. See `knowledge.safety.instructions`."""
-    return tuple(instruction_findings(text))
+    their offsets, scores and the reason in words; with `directives`, also the sentences that direct whoever
+    writes a reply (what to tell customers, a code to quote), which a reply must never quote. See
+    `knowledge.safety.instructions`. `staff`: the text is a staff-only document, whose directions about what
+    to tell customers are its purpose, not a finding."""
+    return tuple(instruction_findings(text, directives=directives, staff=staff))

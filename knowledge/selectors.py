@@ -800,3 +800,24 @@ def knowledge_options(*, can_write: bool) -> dict[str, Any]:
             for user in owner_candidates()
         ]
     return options
+
+
+def documents_naming(needles: Sequence[str], *, collection: str = LIVE) -> dict[str, int]:
+    """For each needle (a host name or an e-mail domain), how many published documents' active text names
+    it. A host that only one document names is unverified: a planted link looks like that."""
+    wanted = sorted({needle.lower() for needle in needles if needle})
+    if not wanted:
+        return {}
+    patterns = ["%" + re.sub(r"([\\%_])", r"\\\1", needle) + "%" for needle in wanted]
+    sql = """
+        SELECT n.needle, count(DISTINCT c.document_id)
+        FROM unnest(%s::text[], %s::text[]) AS n(needle, pattern)
+        JOIN knowledge_chunk c ON c.text ILIKE n.pattern
+        JOIN knowledge_document d ON d.id = c.document_id AND d.active_version_id = c.version_id
+        WHERE d.status = 'published' AND d.collection = %s
+        GROUP BY n.needle
+    """
+    with read_connection().cursor() as cursor:
+        cursor.execute(sql, [wanted, patterns, collection])
+        found = dict(cursor.fetchall())
+    return {needle: int(found.get(needle, 0)) for needle in wanted}

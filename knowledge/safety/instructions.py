@@ -116,9 +116,14 @@ _MODEL_WORDS_ZH = r"(?:AI|助手|人工智能|语言模型|模型|机器人)"
 # Who is spoken to: a model, addressed by name, by condition ("if you are an AI") or by obligation ("the
 # assistant must"). Merely naming an AI feature ("our AI assistant answers questions") is not addressing one.
 _ADDRESSEE = re.compile(
-    rf"^\W{{0,3}}(?:dear|hey|hi|hello|attention|note\s+to|message\s+(?:to|for)|instructions?\s+for|to|for)\s+"
-    rf"(?:the\s+|any\s+|all\s+)?(?:drafting\s+|support\s+)?{_MODEL_WORDS}\b"
-    rf"|^\W{{0,3}}{_MODEL_WORDS}\s*[,:]"
+    rf"^\W{{0,3}}(?:dear|hey|hi|hello|attention|note\s+to|message\s+(?:to|for)|instructions?\s+for|to|for)"
+    rf"[,:]?\s+(?:the\s+|any\s+|all\s+)?(?:drafting\s+|support\s+|reply\s+)?{_MODEL_WORDS}\b"
+    rf"|^\W{{0,3}}(?:the\s+)?(?:drafting\s+|support\s+|reply\s+|writing\s+)?{_MODEL_WORDS}\s*[,:]"
+    rf"|\b{_MODEL_WORDS}\s+(?:instructions?|orders?|directive|note|task)\s*[:(]"
+    rf"|\binstructions?\s+(?:for|to)\s+(?:the\s+|any\s+)?(?:drafting\s+)?{_MODEL_WORDS}\b"
+    rf"|\b(?:anweisung|hinweis)\s+(?:für|an)\s+(?:die|den|das)\s+{_MODEL_WORDS_DE}\b"
+    rf"|\binstructions?\s+(?:à|pour)\s+(?:l['’]\s*)?{_MODEL_WORDS_FR}\b"
+    rf"|\binstrucci[óo]n(?:es)?\s+para\s+(?:el\s+|la\s+)?{_MODEL_WORDS_ES}\b"
     rf"|\bif\s+you\s+are\s+(?:an?\s+)?(?:automated\s+)?{_MODEL_WORDS}\b"
     rf"|\b(?:any|every|all)\s+(?:ai\s+)?{_MODEL_WORDS}\s+(?:reading|processing|summari[sz]ing|that|who|"
     rf"which|must|should)\b"
@@ -131,6 +136,8 @@ _ADDRESSEE = re.compile(
     rf"|\b(?:note|message|instructions?|notice|hint|reminder)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?"
     rf"(?:support\s+|drafting\s+|reply\s+)?{_MODEL_WORDS}\b|\b(?:for|to)\s+(?:all\s+|any\s+)?ai\s+systems?\b"
     rf"|\b{_MODEL_WORDS}\s+(?:summari[sz]ing|reading|processing|drafting|writing|generating|handling)\b"
+    rf"|\bthe\s+(?:ai|assistant|model|bot|chatbot|llm)\s+(?:reads|writes|sends|gives|shares|tells|quotes|lists|"
+    rf"reveals|confirms|answers|replies|promises|approves|includes|adds)\b"
     rf"|\bif\s+(?:an?\s+)?{_MODEL_WORDS}\s+is\s+(?:reading|summari[sz]ing|drafting|writing|processing)\b"
     rf"|\b(?:from|by)\s+the\s+developers?\s+to\s+the\s+{_MODEL_WORDS}\b|\b{_MODEL_WORDS}\s+instructions\s*:"
     rf"|\b(?:any|every)\s+ai\s+system\b"
@@ -150,7 +157,7 @@ _YOUR_RULES = re.compile(
     r"\byour\s+(?:previous|prior|earlier|original|initial|system|hidden|new|usual|current|own)\s+"
     r"(?:instructions|rules|guidelines|prompt|directives|programming|restrictions|limits)\b"
     r"|\byour\s+(?:system\s+prompt|system\s+message|prompt|directives|programming|safety\s+rules|"
-    r"context\s+window|guardrails)\b|\b(?:rules|instructions|guidelines)\s+you\s+(?:were|have\s+been)\b"
+    r"context\s+window|guardrails)\b|\b(?:rules|instructions|guidelines|prompt)\s+you\s+(?:were|have\s+been)\b"
     r"|\byou\s+were\s+(?:told|instructed|programmed)\b|\byou\s+were\s+given\s+(?:at\s+the\s+start|"
     r"earlier|before|by\s+the)\b"
     r"|\byou\s+(?:are|must|will|shall)\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|model|dan|bot|unrestricted|"
@@ -174,6 +181,7 @@ _OVERRIDE = re.compile(
     r"(?:void|revoked|cancel+ed|lifted|outdated|suspended|updated|removed|no\s+longer\s+valid)\b"
     r"|\b(?:supersedes?|replaces?|overrides?|takes?\s+priority\s+over)\s+(?:all\s+|any\s+|your\s+|the\s+)*"
     r"(?:previous\s+|prior\s+|other\s+|system\s+)?(?:instructions?|rules?|guidance|prompts?|anything\s+you)\b"
+    r"|\bstop\s+following\s+(?:your|the|these|all)\s+(?:instructions|rules|guidelines)\b"
     r"|\bno\s+longer\s+appl(?:y|ies)\s+to\s+(?:you|this\s+conversation)\b|\beverything\s+(?:you\s+were\s+told|"
     r"above\s+this\s+line|before\s+this\s+line)\b|\bonly\s+this\s+(?:message|paragraph|page|document)\s+"
     r"(?:counts|matters)\b|\bfrom\s+now\s+on\b|\bfrom\s+this\s+point\s+on\b|\bstop\s+what\s+you\s+are\s+"
@@ -190,9 +198,9 @@ _ROLE_CLAIM = re.compile(
     r"^\W{0,4}(?:system|developer|admin(?:istrator)?|operator|root)(?:\s+(?:message|note|prompt|notice|"
     r"instructions?|override|update|mode))?\s*(?:to\s+\w+\s*)?[:\]>]"
     r"|^\W{0,4}assistant\s*:\s*(?:sure|ok|okay|certainly|here)"
-    r"|\[(?:system|inst|developer|admin)[^\]]{0,20}\]|<\|?(?:im_start|system|endoftext)\|?>|</?system>"
+    r"|\[(?:system|inst|developer|admin)[^\]]{0,60}\]|\bsystem\s+(?:update|message|notice)\s*[:\]]|<\|?(?:im_start|system|endoftext)\|?>|</?system>"
     r"|#{2,}\s*(?:system|instructions?)\b|\bbegin\s+(?:system|instructions|new\s+prompt)|\bnew\s+system\s+prompt\b"
-    r"|\bsystem\s+(?:prompt|message|override|notice)\s*:|\bdeveloper\s+(?:note|mode|message)\b"
+    r"|\bsystem\s+(?:prompt|message|override|notice)\s*:|\bdeveloper\s+(?:note|message)\b"
     r"|\b(?:admin|override)\s+code\b|\boperator\s+instruction\b|\binternal\s+prompt\b"
     r"|^\W{0,4}new\s+(?:instructions|rules|prompt|policy\s+for\s+(?:the\s+)?(?:ai|assistant|model))\s*:"
     r"|^\W{0,4}(?:système|systeme|sistema|entwickler\w*|系统)\s*[:：]|系统提示",
@@ -200,7 +208,7 @@ _ROLE_CLAIM = re.compile(
 )
 _REVEAL = re.compile(
     r"\b(?:reveal|print|show|output|repeat|display|disclose|leak|dump|paste|quote|copy|recite|summari[sz]e|"
-    r"tell\s+the\s+customer\s+what)\b.{0,40}?\b(?:system\s+(?:prompt|message)|your\s+(?:prompt|instructions|"
+    r"include|attach|tell\s+the\s+customer\s+what)\b.{0,40}?\b(?:system\s+(?:prompt|message)|your\s+(?:prompt|instructions|"
     r"rules)|the\s+prompt|initial\s+instructions|hidden\s+(?:instructions|text|comments?)|internal\s+(?:notes?|"
     r"comments)|staff(?:-only)?\s+notes?|context\s+window|configuration|developer\s+message|"
     r"instructions\s+you|documents\s+you\s+retrieved|retrieved\s+documents)\b"
@@ -212,13 +220,15 @@ _REVEAL = re.compile(
 )
 _OTHERS_DATA = re.compile(
     r"\b(?:other|all\s+other|every|previous|another|all)\s+(?:customers?|users?|accounts?|clients?)(?:['’]s?)?"
-    r"\s+.{0,40}?\b(?:e-?mails?|phones?|numbers?|address(?:es)?|contacts?|details|orders?|invoices?|records?|"
+    r"\s+.{0,80}?\b(?:e-?mails?|phones?|numbers?|address(?:es)?|contacts?|details|orders?|invoices?|records?|"
     r"names?)\b|\b(?:e-?mail\s+address(?:es)?|e-?mails|phone\s+numbers?|(?:home\s+)?address(?:es)?|"
     r"contact\s+details|(?:billing\s+|account\s+)?details|names)\s+of\s+(?:all\s+|every\s+|other\s+|"
     r"the\s+(?:last|previous|other)\s+)+"
     r"(?:customers?|users?|clients?|accounts?)\b|\b(?:send|share|give|export|attach|include|dump)\b.{0,20}?"
     r"\b(?:customer\s+list|list\s+of\s+(?:all\s+)?customers|all\s+customer\s+records|customer\s+records)\b"
-    r"|\bthe\s+(?:last|previous|other)\s+customer['’]s\b"
+    r"|\bthe\s+(?:last|previous|other)\s+customer['’]s\b|\b(?:share|give|send|show|list|include|add|"
+    r"attach|read\s+out)\b.{0,50}?\b(?:of|from|for)\s+(?:the\s+)?(?:previous|other|another|last|next)\s+"
+    r"(?:customers?|users?|clients?|accounts?)\b"
     r"|\b(?:anderer|aller\s+anderen)\s+kunden\b|\b(?:des\s+)?autres\s+clients\b|\bdemás\s+clientes\b|"
     r"其他客户|所有客户",
     _I,
@@ -226,11 +236,16 @@ _OTHERS_DATA = re.compile(
 _REPLY_DIRECTIVE = re.compile(
     r"\b(?:in|at\s+the\s+(?:end|start|beginning)\s+of|into)\s+(?:each|every|the|your)\s+(?:reply|replies|"
     r"response|responses|answer|answers|draft)\b(?!\s+to\b)(?!\s+(?:is|was|will|comes|arrives|time))"
+    r"|\b(?:in|into)\s+(?:each|every|all|your)\s+\w+\s+(?:reply|replies|response|responses|answer|answers)\b"
     r"|\b(?:end|start|begin|finish)\s+(?:each|every|your)\s+(?:reply|response|answer)\b"
     r"|\bwhen(?:ever)?\s+(?:you\s+)?(?:answer|respond|reply|draft|write)\w*\s+(?:about|questions|on)\b"
     r"|\bwhen(?:ever)?\s+(?:asked|someone\s+asks|anyone\s+asks|a\s+customer\s+asks|the\s+customer\s+asks|"
     r"the\s+(?:question|topic)\s+is|a\s+customer\s+mentions|the\s+customer\s+mentions)\b"
     r"|\bif\s+(?:anyone|someone|the\s+customer)\s+(?:asks|mentions)\b"
+    r"|\bif\s+(?:a\s+|the\s+|any\s+)?(?:customers?|users?|people|developers|clients?)\s+(?:asks?|mentions?|"
+    r"wants?|writes?)\b.{0,60}?\btell\s+them\b"
+    r"|\b(?:each|every|any)\s+(?:\w+\s+)?(?:reply|replies|response|answer)\s+(?:\w+\s+){0,3}?(?:must|should|"
+    r"has\s+to|needs\s+to)\b"
     r"|\bwhen\s+(?:replying|answering|drafting|responding)\b|\bbefore\s+(?:(?:answering|replying|responding)\s*,|"
     r"you\s+(?:answer|reply|respond))|\bwhen\s+you\s+(?:draft|write)\s+the\s+(?:answer|reply|response)\b"
     r"|\b(?:answer|reply\s+to)\s+every\s+question\b|\bby\s+saying\s+(?:that|there)\b"
@@ -253,6 +268,39 @@ _WEAK_DIRECTIVE = re.compile(
     r"answer|response)\b",
     _I,
 )
+# Directions to whoever writes the reply about what to tell customers, codes to quote, or a payload cut in
+# parts: a document for customers never speaks of "the customer" that way. See `speaks_to_writer`.
+_PEOPLE = (
+    r"(?:the\s+|every\s+|each\s+|all\s+|any\s+|our\s+)?(?:customers?|users?|clients?|developers|requesters?|"
+    r"callers?|people|anyone|everyone|shop\s+owners|account\s+owners)"
+)
+# Where an order starts: the sentence's start (after a label such as "Note:"), or after "please", "always",
+# "then", "must"... ("Our team will tell the customer" is a statement, not an order).
+_ORDER = (
+    r"(?:^\W{0,3}(?:[\w ]{1,40}[:,]\s*)?|[:;]\s*|\b(?:please|always|never|then|and|also|must|should|to)\s+)"
+)
+_TO_WRITER = re.compile(
+    rf"{_ORDER}(?:tell|inform|notify|assure|remind|warn|advise|direct|point|refer|promise|guilt-trip|send|give|"
+    rf"show|offer)\s+{_PEOPLE}\b"
+    rf"|{_ORDER}(?:confirm|say|state|reply|respond|answer|write)\s+to\s+{_PEOPLE}\s+that\b"
+    rf"|\b{_PEOPLE}\s+(?:must|should|are\s+to)\s+be\s+(?:told|informed|sent|given|directed)\b"
+    rf"|\b(?:quote|cite|mention|include|append|add|use|give|state|share|send|provide|attach|sign\s+with|"
+    rf"end\s+with|close\s+with|finish\s+with|tag|mark)\w*\b.{{0,80}}?\b(?:reference|ref|code|ticket|notice|number|token|confirmation)\s*[:#]?\s*"
+    rf"[A-Za-z0-9]+-[A-Za-z0-9-]+"
+    rf"|\b(?:sign|end|close|finish)\s+(?:with|by\s+(?:writing|adding))\b|\bappend\s+[A-Za-z0-9]+-[A-Za-z0-9-]+"
+    rf"|\b(?:first|second|other|next)\s+(?:half|part)\b|\bpart\s+[ab]\s*:|\((?:continued|it\s+continues)"
+    rf"|\bsplit\s+in\s+(?:two|parts)\b|\bdecode\s+(?:and|then)\s+(?:obey|follow|apply|do)\b|\bobey\b"
+    rf"|\b(?:apply|follow)\s+it\b\s*\)?\s*:"
+    rf"|\b(?:nenne|teile|sage|schreibe)\s+(?:dem|den|allen)\s+kunden\b|\b(?:dis|dites|indique[zs]?|réponds)\s+"
+    rf"(?:au|aux)\s+clients?\b|\b(?:dile|dígale|indica)\s+al\s+cliente\b|告诉客户|告知客户|回复客户",
+    _I,
+)
+# Wider, for what a draft may quote (not for the detector's score): "reply that ...", "say that ...".
+_TO_WRITER_LOOSE = re.compile(
+    rf"{_ORDER}(?:confirm|explain|say|state|reply|respond|answer|write|claim|promise)\s+(?:to\s+{_PEOPLE}\s+)?"
+    rf"that\b(?!\s+(?:you|your|we|our)\b)|\btell\s+them\s+(?:that|to)\b",
+    _I,
+)
 # Speech to be passed on to the customer: agent guidance at best, never a sentence for the customer.
 _TELL_CUSTOMER = re.compile(
     r"\b(?:tell|inform|assure|promise|let|notify|confirm\s+to)\s+(?:the|every|each|all|this|them)\s*"
@@ -265,7 +313,7 @@ _EXFIL = re.compile(
     r"!\[[^\]]*\]\(\s*https?://|https?://\S+[?&][\w-]*=(?:[\s\"')]|$|\{)|\{(?:conversation|email|user|data|"
     r"prompt|history|session)\}|\b(?:send|forward|e-?mail|copy)\b.{0,40}?\bto\s+[\w.+-]+@[\w-]+\.|"
     r"\b(?:enter|confirm|type|give|share|send|ask\s+for|forward|respond\s+with|reply\s+with|print|reveal|"
-    r"output)\b.{0,30}?\b(?:passwords?|card\s+(?:numbers?|details)|cvv|login\s+details|one-time\s+codes?|"
+    r"output|paste|submit|upload|read\s+out|reads\s+out)\b.{0,30}?\b(?:passwords?|card\s+(?:numbers?|details|digits)|cvv|login\s+details|one-time\s+codes?|"
     r"(?:reset|access|api)\s+(?:tokens?|keys?))\b"
     r"|\b(?:add|include|put|insert|append|embed)\s+(?:a\s+|this\s+|the\s+|the\s+following\s+)?"
     r"(?:link|url|image|tracking\s+(?:pixel|image))\b|\breplace\s+(?:every|all|the|each)\b.{0,30}?\b"
@@ -278,13 +326,14 @@ _GRANT = re.compile(
     r"approuvé|avoir|remboursement|annulées?|aprobado|reembolso)\b|已批准|退款|补偿|优惠码|取消",
     _I,
 )
+_TONE_EXTRA = r"|\bswear\s+words\b|\bshout\s+at\b|\bguilt-?trip\w*\b|\btheir\s+own\s+fault\b"
 _TONE = re.compile(
     r"\b(?:reply|respond|answer|write|be)\b.{0,25}?\b(?:rude(?:ly)?|sarcastic\w*|condescending|hostile|"
     r"offensive|insulting\w*|mocking)\b|\b(?:insult|mock|belittle|threaten)\w*\s+(?:the\s+)?(?:customer|reader|"
     r"user|person|them)\b|\bcall\w*\s+(?:the\s+customer|them)\s+(?:an?\s+)?(?:idiot|stupid|fool)\b"
     r"|\bquestion\s+is\s+stupid\b|\boffensive\s+language\b|\bin\s+(?:all\s+caps|capital\s+letters)\b"
     r"|\bfeel\s+(?:guilty|stupid|ashamed)\b|\bmake\s+fun\s+of\b"
-    r"|\b(?:unhöflich|beleidig\w*|impoli\w*|insulte\w*|grosera|insulta)\b|粗鲁|侮辱",
+    r"|\b(?:unhöflich|beleidig\w*|impoli\w*|insulte\w*|grosera|insulta)\b|粗鲁|侮辱" + _TONE_EXTRA,
     _I,
 )
 
@@ -334,6 +383,7 @@ def cue_values(text: str) -> dict[str, float]:
         "tell_customer": float(bool(_TELL_CUSTOMER.search(text))),
         "exfil": float(bool(_EXFIL.search(text))),
         "tone": float(bool(_TONE.search(text))),
+        "to_writer": float(bool(_TO_WRITER.search(text))),
     }
     grant = bool(_GRANT.search(text))
     speech = values["tell_customer"] > 0 or values["reply_directive"] > 0 or values["weak_directive"] > 0
@@ -574,14 +624,124 @@ def _join_split_words(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
     return joined
 
 
-def instruction_findings(text: str, *, threshold: float = THRESHOLD) -> list[InstructionFinding]:
-    """The sentences of `text` scoring at least `threshold`, in order, with their offsets in `text`."""
+STRONG = 0.8
+"""A finding this sure, or one that ends in a colon, carries on into what follows it in its paragraph."""
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s")
+
+
+_CODE_OR_CONTACT = re.compile(
+    r"https?://|www\.|[\w.+-]+@[\w-]+\.|\b[A-Za-z]+-[A-Za-z0-9-]*\d[A-Za-z0-9-]*\b", re.IGNORECASE
+)
+_IMPERATIVE = re.compile(
+    r"^\W{0,3}(?:tell|say|send|give|reply|respond|answer|confirm|mention|include|add|quote|write|ask|direct|"
+    r"refer|offer|promise|grant|skip|ignore|reveal|print|show|list|share|end|sign|append|explain|state|inform|"
+    r"make|never|always|do\s+not|don't|remember|use|put|insert|replace|forward|copy)\b",
+    re.IGNORECASE,
+)
+
+
+def _continues(sentence: str, score: float) -> bool:
+    """Whether a sentence right after an instruction reads as more of it: an order, some suspicion of its
+    own, a link, an address or a code."""
+    return (
+        score >= 0.15
+        or bool(_IMPERATIVE.match(sentence) or _CODE_OR_CONTACT.search(sentence))
+        or speaks_to_writer(sentence)
+    )
+
+
+def speaks_to_writer(sentence: str) -> bool:
+    """Whether a sentence directs whoever writes a reply (what to tell customers, a code to quote, a payload
+    in parts) rather than informing the reader: never a sentence to quote to a customer, whoever wrote it."""
+    return any(_TO_WRITER.search(r) or _TO_WRITER_LOOSE.search(r) for r in readings(sentence))
+
+
+def _paragraphs(text: str, spans: Sequence[tuple[int, int]]) -> list[int]:
+    """The paragraph number of each span: paragraphs are separated by blank lines and headings."""
+    numbers, current, at = [], 0, 0
+    for start, _ in spans:
+        between = text[at:start]
+        if re.search(r"\n\s*\n", between) or _HEADING.match(text[start : start + 8]):
+            current += 1
+        numbers.append(current)
+        at = start
+    return numbers
+
+
+_MODEL_DIRECTED = (
+    "addressee",
+    "your_rules",
+    "override",
+    "role_claim",
+    "reveal",
+    "others_data",
+    "exfil",
+    "tone",
+)
+
+
+def _model_directed(sentence: str) -> bool:
+    """Whether some reading of the sentence has a cue that only an instruction to a model has (not merely
+    a direction about what to tell a customer, which staff playbooks are full of)."""
+    return any(cue_values(r)[name] for r in readings(sentence) for name in _MODEL_DIRECTED)
+
+
+def instruction_findings(
+    text: str, *, threshold: float = THRESHOLD, directives: bool = False, staff: bool = False
+) -> list[InstructionFinding]:
+    """The sentences of `text` scoring at least `threshold`, in order, with their offsets in `text`.
+
+    A finding carries on to what follows it: a flagged heading to everything under it (until a heading of
+    its level or higher), and a sure finding (or one ending in a colon, which announces what comes next) to
+    the rest of its paragraph, and past a colon into the next paragraph. With `directives`, sentences that
+    direct whoever writes the reply (`speaks_to_writer`) are findings too: what a draft must never quote. With
+    `staff` (a staff-only document: a playbook says "tell the customer ..." by design), a sentence counts
+    only when it has a cue that speaks to a model (who is addressed, override, role claim, reveal, others'
+    data, exfiltration, tone)."""
     spans = [(s, e) for s, e in sentence_spans(text) if len(_LETTER.findall(text[s:e])) >= 3]
-    scores = instruction_scores([text[s:e] for s, e in spans])
+    sentences = [text[s:e] for s, e in spans]
+    scores = instruction_scores(sentences)
+    if staff:
+        scores = [
+            score if score < threshold or _model_directed(sentence) else min(score, threshold / 2)
+            for sentence, score in zip(sentences, scores, strict=True)
+        ]
+    reasons = ["" for _ in spans]
+    paragraph = _paragraphs(text, spans)
+    carried: tuple[float, int, int | None, bool] | None = None  # score, paragraph, heading level, past colon
+    for index, sentence in enumerate(sentences):
+        heading = _HEADING.match(sentence)
+        level = len(heading.group(1)) if heading else None
+        if carried is not None:
+            score, where, heading_level, colon = carried
+            still = (
+                (heading_level is not None and (level is None or level > heading_level))
+                or (heading_level is None and paragraph[index] == where)
+                or (heading_level is None and colon and paragraph[index] == where + 1 and level is None)
+            )
+            # Under a flagged heading, or after "the following:", everything continues the instruction;
+            # within a paragraph, only what looks like part of one (an order, a link, an address, a code).
+            whole = heading_level is not None or (colon and paragraph[index] != where)
+            if still and scores[index] < threshold and (whole or _continues(sentence, scores[index])):
+                scores[index], reasons[index] = score, "continues an instruction to a model"
+            elif not still:
+                carried = None
+        own = scores[index]
+        announces = sentence.rstrip().endswith((":", "："))
+        # Only what the model scored carries on: a directive alone is not an instruction to a model.
+        if own >= threshold and (own >= STRONG or announces or level is not None):
+            carried = (own, paragraph[index], level, announces)
+        if directives and scores[index] < threshold and speaks_to_writer(sentence):
+            scores[index] = threshold
+            reasons[index] = "tells whoever writes the reply what to say, not the reader"
     return [
         InstructionFinding(
-            text=text[start:end], start=start, end=end, score=round(score, 3), reason=_reason(text[start:end])
+            text=sentence,
+            start=start,
+            end=end,
+            score=round(score, 3),
+            reason=reason or _reason(sentence),
         )
-        for (start, end), score in zip(spans, scores, strict=True)
+        for (start, end), sentence, score, reason in zip(spans, sentences, scores, reasons, strict=True)
         if score >= threshold
     ]

@@ -34,6 +34,9 @@ from .grounding import sentences
 
 SHINGLE_WORDS = 8
 """A draft sentence sharing this many consecutive words with internal text repeats it."""
+CORROBORATING_DOCUMENTS = 2
+"""Off the company's domains, a link or an address is kept only when this many published documents name its
+host: one document alone may be the one an attacker planted it in."""
 
 _IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(\s*([^)\s]+)[^)\n]*\)")
@@ -64,7 +67,11 @@ def passages_screen(passages: Iterable[CitedPassage]) -> tuple[CitedPassage, ...
     backend is shown an instruction planted in a document."""
     screened = []
     for passage in passages:
-        findings = knowledge.planted_instructions(passage.chunk.text)
+        # A customer-facing passage also loses what directs the writer ("tell customers that ..."): a reply
+        # never quotes that. An internal playbook keeps it: its directions are for the agent's note.
+        findings = knowledge.planted_instructions(
+            passage.chunk.text, directives=not passage.internal, staff=passage.internal
+        )
         if not findings:
             screened.append(passage)
             continue
@@ -100,6 +107,11 @@ def _on_allowed_domain(host: str, domains: Sequence[str]) -> bool:
 
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
+
+
+def _flat(text: str) -> str:
+    """The words of `text`, lower case, one space apart (for finding one text inside another)."""
+    return " ".join(w.lower() for w in WORD.findall(text))
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -153,6 +165,11 @@ class _Checker:
         self.note_shingles: set[tuple[str, ...]] = set()
         for note in staff_notes:
             self.note_shingles |= _shingles(note)
+        # Short sentences of internal text ("Risk ticket 4106.") have no run of SHINGLE_WORDS words: a draft
+        # sentence found whole inside internal text is a copy of it too.
+        self.internal_texts = [_flat(text) for text in staff_notes] + [
+            _flat(p.chunk.text) for p in passages if p.internal
+        ]
         self.planted = [f.text for p in passages for f in p.planted]
         self.planted_shingles: set[tuple[str, ...]] = set()
         self.planted_terms = [stems(text) for text in self.planted]
@@ -161,6 +178,22 @@ class _Checker:
         self.customer_id = customer_id
         self.customer_email = customer_email.lower()
         self.domains = allowed_domains()
+        self.named: dict[str, int] = {}
+
+    def corroborate(self, text: str) -> None:
+        """Count, in one query, the documents naming each host and e-mail domain of `text` that is not on the
+        company's domains (see `link_allowed`)."""
+        needles = [_host(m.group(0).rstrip(_TRAILING)) for m in _URL.finditer(text)]
+        needles += [_host(m.group(2)) for m in _MARKDOWN_LINK.finditer(text)]
+        needles += [_host(m.group(0).rstrip(_TRAILING)) for m in _BARE_HOST.finditer(text)]
+        needles += [m.group(0).rsplit("@", 1)[-1].lower() for m in _EMAIL.finditer(text)]
+        unknown = [n for n in needles if n and not _on_allowed_domain(n, self.domains)]
+        if unknown:
+            self.named = knowledge.documents_naming(unknown)
+
+    def _corroborated(self, host: str) -> bool:
+        """Named by at least two published documents: a host a single document names may be planted."""
+        return self.named.get(host, 0) >= CORROBORATING_DOCUMENTS
 
     def sentence_problem(self, sentence: str, score: float) -> tuple[str, str] | None:
         """Why a sentence may not reach the customer (flag kind and reason), or None."""
@@ -176,6 +209,9 @@ class _Checker:
             return "internal_text", "It repeats an internal document, which customers may not see."
         if words & self.note_shingles:
             return "internal_text", "It repeats an internal note on the ticket."
+        flat = _flat(_MARKER.sub("", sentence))
+        if len(flat.split()) >= 3 and any(flat in text for text in self.internal_texts):
+            return "internal_text", "It repeats internal text (a staff note or an internal document)."
         return None
 
     def _repeats_planted(self, sentence: str) -> bool:
@@ -186,9 +222,10 @@ class _Checker:
 
     def link_allowed(self, url: str) -> bool:
         cleaned = url.rstrip(_TRAILING)
-        if _on_allowed_domain(_host(cleaned), self.domains):
+        host = _host(cleaned)
+        if _on_allowed_domain(host, self.domains):
             return True
-        return cleaned.lower().rstrip("/") in self.visible
+        return cleaned.lower().rstrip("/") in self.visible and self._corroborated(host)
 
     def email_allowed(self, email: str, others: set[str]) -> bool:
         email = email.lower()
@@ -196,7 +233,10 @@ class _Checker:
             return False
         if email == self.customer_email:
             return True
-        return _on_allowed_domain(email.rsplit("@", 1)[-1], self.domains) or email in self.visible
+        domain = email.rsplit("@", 1)[-1]
+        if _on_allowed_domain(domain, self.domains):
+            return True
+        return email in self.visible and self._corroborated(domain)
 
     def phone_allowed(self, phone: str, others: set[str]) -> bool:
         digits = _digits(phone)
@@ -265,7 +305,8 @@ def _link_flag(url: str) -> GroundingFlag:
     return GroundingFlag(
         kind="removed_link",
         text=url,
-        reason="A link that is neither on the company's domains nor in the documents was removed.",
+        reason="A link off the company's domains that the documents do not vouch for (named by fewer than "
+        f"{CORROBORATING_DOCUMENTS} published documents) was removed.",
     )
 
 
@@ -333,6 +374,7 @@ def draft_screen(
     flags: list[GroundingFlag] = []
     screened = _without_images(text, flags)
     screened = _without_sentences(screened, checker, flags)
+    checker.corroborate(screened)
     screened = _without_links(screened, checker, flags)
     screened = _without_contacts(screened, checker, flags)
     if flags:
