@@ -14,12 +14,16 @@ from .contracts import IngestResult, Retrieval, RetrievalScope, RetrievedChunk, 
 from .models import EMBEDDING_DIM
 from .query import ConversationQuery, Turn
 from .query_embedding import QueryEmbeddingUnavailable, local_query_embedding
+from .safety.instructions import THRESHOLD as INSTRUCTION_THRESHOLD
+from .safety.instructions import InstructionFinding, instruction_findings, instruction_scores
 from .selectors import chunks_search, title_index
 
 __all__ = [
     "EMBEDDING_DIM",
+    "INSTRUCTION_THRESHOLD",
     "ConversationQuery",
     "IngestResult",
+    "InstructionFinding",
     "QueryEmbeddingUnavailable",
     "Retrieval",
     "RetrievalScope",
@@ -31,7 +35,9 @@ __all__ = [
     "document_upsert",
     "embedding_model",
     "indexing_pending",
+    "instruction_scores",
     "local_query_embedding",
+    "planted_instructions",
     "query_vector",
     "query_vector_prepare",
     "retrieve",
@@ -197,3 +203,10 @@ def text_vectors(texts: Sequence[str]) -> tuple[str, list[list[float]]]:
 
     model = services.active_model()
     return model, embedding.embed(list(texts), model=model)
+
+
+def planted_instructions(text: str) -> tuple[InstructionFinding, ...]:
+    """The sentences of `text` written to a language model rather than to a reader (addressing an
+    assistant, posing as system instructions, asking to reveal prompts or other customers' data), with
+    their offsets, scores and the reason in words. See `knowledge.safety.instructions`."""
+    return tuple(instruction_findings(text))

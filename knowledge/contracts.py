@@ -44,6 +44,9 @@ class RetrievedChunk:
     keyword_rank: int | None = None
     external_id: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    audience: str = "public"
+    """The document's audience: "public", "plans", "organizations", or "internal" (staff only: never quoted
+    to a customer)."""
 
 
 @dataclass(frozen=True)

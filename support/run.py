@@ -132,6 +132,8 @@ def main() -> int:
     # The worker processes and the web server share the cores: one torch thread per core in each of them
     # oversubscribes the machine (see EMBEDDING_THREADS).
     env.setdefault("EMBEDDING_THREADS", str(max(1, (os.cpu_count() or 1) // concurrency)))
+    # The demo company's own domain: its links and addresses may appear in drafts.
+    env.setdefault("DRAFT_ALLOWED_DOMAINS", "quillfeather.example")
     for name, command in commands.items():
         children[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
 

@@ -1,1 +1,2 @@
-"""Checks on document text before it reaches search and drafts: hidden content and planted instructions."""
+"""Text that a reader does not see, and sentences written to a language model rather than to a reader: found
+at ingestion (warnings on the version) and kept out of what drafts quote."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .env import env_choice, env_float, env_int, env_str, env_url
+from .env import env_choice, env_float, env_int, env_list, env_str, env_url
 
 EMBEDDING_MODEL = (
     env_str(
@@ -173,4 +173,12 @@ GENERATION_OPENAI_MODEL = (
         help="Model name the OpenAI-compatible server serves; used when no adapter is active.",
     )
     or ""
+)
+
+DRAFT_ALLOWED_DOMAINS = env_list(
+    "DRAFT_ALLOWED_DOMAINS",
+    (),
+    help="The company's own domains (comma-separated, subdomains included): links and e-mail addresses on "
+    "them may appear in a draft. Any other link or address must be in the visible text of the documents the "
+    "draft was given, or it is removed and flagged.",
 )

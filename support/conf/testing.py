@@ -48,3 +48,6 @@ BASE_MODEL = str(TEST_FILES_DIR / "demo-model")
 OUTBOUND_RETRY_SECONDS = 0.3
 OUTBOUND_MAX_ATTEMPTS = 3
 OUTBOUND_TIMEOUT_SECONDS = 3.0
+
+# The demo company's own domain: its links and addresses may appear in drafts (tests check the screening).
+DRAFT_ALLOWED_DOMAINS = ["quillfeather.example"]

@@ -174,6 +174,7 @@ class FlagOutput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FLAG_KINDS)
     text = serializers.CharField()
     marker = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(default="", help_text="What happened and why, in words for the agent.")
 
 
 class PassageOutput(serializers.Serializer):
@@ -208,6 +209,7 @@ class SuggestionOutput(serializers.ModelSerializer):
             "text",
             "citations",
             "flags",
+            "agent_note",
             "passages",
             "backend",
             "model",
@@ -430,7 +432,12 @@ def _events(suggestion: Suggestion, after: str = streams.START) -> Iterator[byte
 
 
 def _done_data(suggestion: Suggestion) -> dict[str, Any]:
-    return {"text": suggestion.text, "citations": suggestion.citations, "flags": suggestion.flags}
+    return {
+        "text": suggestion.text,
+        "citations": suggestion.citations,
+        "flags": suggestion.flags,
+        "agent_note": suggestion.agent_note,
+    }
 
 
 class SendInput(serializers.Serializer):

@@ -25,6 +25,7 @@ from support.tickets.models import Ticket, TicketMessage
 from support.tickets.selectors import ticket_visible_sql
 
 from .contracts import CitedPassage, Section, TicketContext
+from .safety import passages_screen
 from .scope import retrieval_scope
 
 MAX_CONVERSATION_CHARS = 6000
@@ -124,6 +125,7 @@ def ticket_context_assemble(
         context_ms=(time.perf_counter() - started) * 1000,
         situation=situation,
         retrieval_notice=notice,
+        staff_notes=tuple(m.body for m in messages if not m.public),
     )
 
 
@@ -470,7 +472,8 @@ def _passages(
         chunks += [c for c in more.chunks if c.chunk_id not in seen][: ASSIST_PASSAGES - len(chunks)]
         if more.vector_search == "unavailable":
             vector_search, notice = more.vector_search, more.notice or notice
-    passages = tuple(
+    # Sentences written to a model are taken out here, before any backend is shown a passage.
+    passages = passages_screen(
         CitedPassage(
             marker=index, chunk=dataclasses.replace(chunk, text=_clip(chunk.text, MAX_PASSAGE_CHARS)[0])
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from knowledge.api import InstructionFinding
 from knowledge.contracts import RetrievedChunk
 
 
@@ -25,6 +26,13 @@ class CitedPassage:
 
     marker: int
     chunk: RetrievedChunk
+    planted: tuple[InstructionFinding, ...] = ()
+    """Sentences written to a model that were taken out of `chunk.text` (see `safety.passages_screen`)."""
+
+    @property
+    def internal(self) -> bool:
+        """From a staff-only document: it may inform the agent's note, never the customer's reply."""
+        return self.chunk.audience == "internal"
 
     @property
     def heading(self) -> str:
@@ -51,6 +59,8 @@ class TicketContext:
     """One line per incident now affecting the customer's products (what the incidents section shows)."""
     retrieval_notice: str = ""
     """Why vector search did not take part in ranking the passages, in words; empty when it did."""
+    staff_notes: tuple[str, ...] = ()
+    """The ticket's internal notes as written: a draft that repeats one is stopped before the customer."""
 
 
 @dataclass(frozen=True)
@@ -66,18 +76,38 @@ class Citation:
     quote: str
 
 
-FLAG_KINDS = ("unsupported", "unknown_link", "unknown_email", "removed_marker")
+FLAG_KINDS = (
+    "unsupported",
+    "unknown_link",
+    "unknown_email",
+    "removed_marker",
+    "removed_instruction",
+    "removed_link",
+    "removed_contact",
+    "internal_text",
+    "planted_instruction",
+    "internal_source",
+)
 
 
 @dataclass(frozen=True)
 class GroundingFlag:
-    """Something in the draft the agent should check: `kind` is "unsupported" (a cited sentence its passage
-    does not back), "unknown_link" or "unknown_email" (in no source), or "removed_marker" (a marker that
-    named no retrieved passage and was taken out)."""
+    """Something in the draft the agent should check. `kind`:
+    - "unsupported": a cited sentence its passage does not back;
+    - "unknown_link", "unknown_email": in no source (drafts made before links were screened);
+    - "removed_marker": a marker that named no retrieved passage, taken out;
+    - "removed_instruction": a sentence that read as, or repeated, text written to a model, taken out;
+    - "removed_link", "removed_contact": a link, an image, an e-mail address or a phone number neither on
+      the company's domains nor in the documents, or another customer's, taken out;
+    - "internal_text": a sentence repeating an internal document or a staff note, taken out;
+    - "planted_instruction": a passage held text written to a model, left out of what the model saw;
+    - "internal_source": an internal document informed the draft (see the agent's note).
+    `reason` says it in words for the agent."""
 
     kind: str
     text: str
     marker: int | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)

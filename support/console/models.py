@@ -45,6 +45,10 @@ class Suggestion(models.Model):
     )
     citations = models.JSONField(default=list, blank=True)
     flags = models.JSONField(default=list, blank=True)
+    agent_note = models.TextField(
+        blank=True,
+        help_text="For the agent only, never sent: what internal documents say about the question.",
+    )
     retrieval_query = models.TextField(blank=True)
     vector_search = models.CharField(max_length=12, blank=True)
     backend = models.CharField(max_length=20, blank=True)

@@ -32,7 +32,9 @@ from .context import NO_CUSTOMER_MESSAGE, ticket_context_assemble
 from .contracts import TicketContext
 from .grounding import customer_copy, draft_ground
 from .models import Suggestion
-from .prompts import draft_facts, prompt_messages
+from .notes import agent_note
+from .prompts import customer_facing, draft_facts, prompt_messages
+from .safety import draft_screen, passage_flags
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,8 @@ def _passages_record(context: TicketContext) -> list[dict[str, Any]]:
             "title": p.chunk.document_title,
             "heading": p.heading,
             "text": p.chunk.text,
+            "internal": p.internal,
+            "planted": [f.text for f in p.planted],
         }
         for p in context.passages
     ]
@@ -182,7 +186,15 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
                 relayed, last_relay = len(pieces), now
         generated = time.perf_counter()
         raw = "".join(pieces)
-        grounding = draft_ground(raw, context.passages)
+        # Whatever the backend wrote, the customer-facing text is checked before anyone can send it.
+        screened = draft_screen(
+            raw,
+            passages=context.passages,
+            staff_notes=context.staff_notes,
+            customer_id=context.customer_id,
+            customer_email=_customer_email(context.customer_id),
+        )
+        grounding = draft_ground(screened.text, customer_facing(context.passages))
     except GenerationError as exc:
         suggestion.save(update_fields=_PROMPT_FIELDS)
         suggestion_fail(
@@ -196,7 +208,9 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     suggestion.raw_text = raw
     suggestion.text = grounding.text
     suggestion.citations = [asdict(c) for c in grounding.citations]
-    suggestion.flags = [asdict(f) for f in grounding.flags]
+    flags = (*passage_flags(context.passages), *screened.flags, *grounding.flags)
+    suggestion.flags = [asdict(f) for f in flags]
+    suggestion.agent_note = agent_note(context)
     suggestion.timings = {
         "context": round(context.context_ms, 1),
         "retrieval": round(context.retrieval_ms, 1),
@@ -210,11 +224,19 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     # As save(update_fields=...), in a plain statement: this write happens on every draft.
     fields_update(
         suggestion,
-        [*_PROMPT_FIELDS, *("raw_text", "text", "citations", "flags", "timings", "status", "finished_at")],
+        [
+            *_PROMPT_FIELDS,
+            *("raw_text", "text", "citations", "flags", "agent_note", "timings", "status", "finished_at"),
+        ],
     )
     # The tokens not relayed yet go out with the checked draft, in one round trip.
     rest = [("token", {"text": "".join(pieces[relayed:])})] if relayed < len(pieces) else []
-    done = {"text": suggestion.text, "citations": suggestion.citations, "flags": suggestion.flags}
+    done = {
+        "text": suggestion.text,
+        "citations": suggestion.citations,
+        "flags": suggestion.flags,
+        "agent_note": suggestion.agent_note,
+    }
     streams.events_append(suggestion_id, [*rest, ("done", done)])
     metrics.draft_finished(
         status=Suggestion.Status.READY,
@@ -223,6 +245,10 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     )
     events.event_publish(events.SUGGESTION_READY, lambda: suggestion_ready_data(suggestion))
     return suggestion
+
+
+def _customer_email(customer_id: int) -> str:
+    return Customer.objects.filter(pk=customer_id).values_list("email", flat=True).first() or ""
 
 
 def suggestion_ready_data(suggestion: Suggestion) -> dict[str, Any]:
@@ -235,6 +261,7 @@ def suggestion_ready_data(suggestion: Suggestion) -> dict[str, Any]:
             "text": suggestion.text,
             "citations": suggestion.citations,
             "flags": suggestion.flags,
+            "agent_note": suggestion.agent_note,
             "backend": suggestion.backend,
             "model": suggestion.model,
             "adapter": suggestion.adapter,

@@ -5,7 +5,7 @@ import { Link } from "react-router-dom";
 import { ErrorMessage, Loading, QueryState } from "../ui/status";
 import { useShortcut } from "../ui/shortcuts";
 import { requestDraft, useFeedback, usePrecedents, useSuggestions, type Message, type Suggestion } from "./api";
-import { DraftView, FlagList } from "./DraftView";
+import { AgentNote, DraftView, FlagList } from "./DraftView";
 import { browserSource, followDraft, type DraftStream, type SourceFactory } from "./stream";
 
 export function isStale(suggestion: Pick<Suggestion, "created_at" | "stale">, messages: readonly Message[]): boolean {
@@ -182,6 +182,7 @@ export function AssistPanel({ ticket, messages, onInsert, openSource = browserSo
             {ready && !failed && (
               <>
                 <FlagList flags={flags} />
+                <AgentNote note={latest.agent_note ?? ""} />
                 <div className="draft-actions">
                   <button type="button" className="button" onClick={() => onInsert(text, latest.id)} aria-keyshortcuts="i">
                     Insert into reply <kbd>i</kbd>

@@ -84,7 +84,7 @@ export function FlagList({ flags }: { flags: readonly Flag[] }) {
     <ul className="flag-list" aria-label="What to check before sending">
       {flags.map((flag, index) => (
         <li key={index} className={`flag-item flag-${flag.kind}`}>
-          <span className="badge warn">{flag.kind.replace(/_/g, " ")}</span> {flagLabel(flag.kind)}
+          <span className="badge warn">{flag.kind.replace(/_/g, " ")}</span> {flag.reason || flagLabel(flag.kind)}
           {flag.kind !== "unsupported" && flag.text ? (
             <>
               : <code>{flag.text}</code>
@@ -93,5 +93,21 @@ export function FlagList({ flags }: { flags: readonly Flag[] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** What internal documents say about the question: for the agent only, never inserted into the reply. */
+export function AgentNote({ note }: { note: string }) {
+  if (!note) return null;
+  const [heading, ...lines] = note.split("\n");
+  return (
+    <section className="agent-note" aria-label="Note for the agent (not sent)">
+      <p className="agent-note-head">{heading}</p>
+      <ul>
+        {lines.map((line, index) => (
+          <li key={index}>{line.replace(/^- /, "")}</li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -62,13 +62,21 @@ export const FLAG_LABELS: Record<Flag["kind"], string> = {
   unknown_link: "This link is in no retrieved document",
   unknown_email: "This address is in no retrieved document",
   removed_marker: "A citation marker that named no passage was taken out",
+  removed_instruction: "A sentence written to an AI model, not to the customer, was taken out",
+  removed_link: "A link or image from neither the company's domains nor the documents was taken out",
+  removed_contact: "An address or phone number from no document, or another customer's, was taken out",
+  internal_text: "A sentence repeating an internal document or note was taken out",
+  planted_instruction: "A retrieved passage holds text written to an AI model; it was kept out of the draft",
+  internal_source: "An internal document informed this draft (see the note); it is not quoted",
 };
+
+const IN_TEXT: ReadonlySet<string> = new Set(["unsupported", "unknown_link", "unknown_email"]);
 
 export function flagLabel(kind: string): string {
   return (FLAG_LABELS as Record<string, string>)[kind] ?? kind.replace(/_/g, " ");
 }
 
-/** Flags that point at text in the draft (a removed marker no longer has any). */
+/** Flags that point at text in the draft (what was taken out, or found in a passage, is not in it). */
 export function inTextFlags(flags: readonly Flag[]): Flag[] {
-  return flags.filter((flag) => flag.kind !== "removed_marker");
+  return flags.filter((flag) => IN_TEXT.has(flag.kind));
 }

@@ -42,7 +42,7 @@ export function suggestion(overrides: Record<string, unknown> = {}) {
     error: "",
     text: "Go to Settings > Users [1]. Upgrades are free forever [1].",
     citations: [{ marker: 1, document_id: 4, version_id: 40, chunk_id: 400, title: "Adding users", heading: "Seats", quote: "Invite colleagues under Settings > Users." }],
-    flags: [{ kind: "unsupported", text: "Upgrades are free forever [1].", marker: 1 }],
+    flags: [{ kind: "unsupported", text: "Upgrades are free forever [1].", marker: 1, reason: "" }],
     passages: [],
     backend: "extractive",
     model: "extractive",

@@ -1,0 +1,367 @@
+"""What a customer-facing draft may contain, checked after generation whatever the backend wrote.
+
+Retrieved documents and customer text are data, never instructions, and a prompt saying so is not enough: a
+model may still copy what it was shown. So the draft itself is checked, sentence by sentence and link by link:
+
+- planted text: a passage sentence written to a model (`knowledge.api.planted_instructions`) is taken out
+  of the passage before any backend sees it, and any sentence of the draft that reads as one, or repeats one,
+  is removed;
+- internal text: a sentence that cites or repeats an internal-audience document, or repeats a staff note, is
+  removed (internal documents may inform the agent's note, never the reply);
+- links and addresses: a link or an e-mail address must be on the company's own domains
+  (`DRAFT_ALLOWED_DOMAINS`) or in the visible text of the customer-facing passages; a phone number must be in
+  those passages; and nothing that belongs to another customer ever passes. Markdown images are removed.
+
+Every removal becomes a flag the agent reads, with the text that was taken out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Func, Q, Value
+
+from knowledge import api as knowledge
+from support.core.text import WORD, stems
+from support.customers.models import Customer
+
+from .contracts import CitedPassage, GroundingFlag
+from .grounding import sentences
+
+SHINGLE_WORDS = 8
+"""A draft sentence sharing this many consecutive words with internal text repeats it."""
+
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+_MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(\s*([^)\s]+)[^)\n]*\)")
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]\"'`]+", re.IGNORECASE)
+# A bare host name with a path or a common top-level domain ("refund-portal.example/claim"): a link a reader
+# would type. Version numbers and decimals ("4.2", "99.9") do not match: a label starts with a letter.
+_BARE_HOST = re.compile(
+    r"(?<![\w@/.-])(?:[a-z][a-z0-9-]*\.)+(?:com|net|org|io|info|biz|co|example|app|dev|xyz|ly|me|de|fr|uk|"
+    r"ru|cn|eu|us|site|online|top|link|click|tk)(?:/[^\s<>()\"'`]*)?(?![\w-])",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d ().\-/]{6,}\d(?!\w)")
+_TRAILING = ".,;:!?'\")]"
+_MARKER = re.compile(r"\[(\d{1,4}(?:\s*,\s*\d{1,4})*)\]")
+
+
+@dataclasses.dataclass(frozen=True)
+class Screened:
+    """A draft after the checks: the text the customer may get, and a flag per removal."""
+
+    text: str
+    flags: tuple[GroundingFlag, ...]
+
+
+def passages_screen(passages: Iterable[CitedPassage]) -> tuple[CitedPassage, ...]:
+    """The passages with every planted sentence taken out of their text (and kept on the passage), so no
+    backend is shown an instruction planted in a document."""
+    screened = []
+    for passage in passages:
+        findings = knowledge.planted_instructions(passage.chunk.text)
+        if not findings:
+            screened.append(passage)
+            continue
+        text = passage.chunk.text
+        for finding in sorted(findings, key=lambda f: f.start, reverse=True):
+            text = text[: finding.start] + text[finding.end :]
+        text = re.sub(r"[ \t]{2,}", " ", re.sub(r"\n{3,}", "\n\n", text)).strip()
+        screened.append(
+            dataclasses.replace(
+                passage,
+                chunk=dataclasses.replace(passage.chunk, text=text),
+                planted=tuple(findings),
+            )
+        )
+    return tuple(screened)
+
+
+def allowed_domains() -> tuple[str, ...]:
+    return tuple(d.lower().lstrip(".") for d in settings.DRAFT_ALLOWED_DOMAINS if d.strip())
+
+
+def _host(url: str) -> str:
+    target = url if "://" in url else f"http://{url}"
+    try:
+        return (urlsplit(target).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _on_allowed_domain(host: str, domains: Sequence[str]) -> bool:
+    return bool(host) and any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = [w.lower() for w in WORD.findall(text)]
+    return {tuple(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+def _other_customers(
+    *, customer_id: int | None, emails: Sequence[str], phones: Sequence[str]
+) -> tuple[set[str], set[str]]:
+    """Of the addresses and phone numbers found, those that belong to a customer other than the ticket's."""
+    if not emails and not phones:
+        return set(), set()
+    others = Customer.objects.exclude(pk=customer_id) if customer_id else Customer.objects.all()
+    condition = Q(pk__in=[])
+    for email in emails:
+        condition |= Q(email__iexact=email)
+    digits = [_digits(p) for p in phones if len(_digits(p)) >= 7]
+    if digits:
+        others = others.annotate(
+            phone_digits=Func("phone", Value(r"\D"), Value(""), Value("g"), function="regexp_replace")
+        )
+        condition |= Q(phone_digits__in=digits)
+    found_emails, found_phones = set(), set()
+    for email, phone in others.filter(condition).values_list("email", "phone")[:50]:
+        found_emails.add(email.lower())
+        if phone:
+            found_phones.add(_digits(phone))
+    return found_emails, found_phones
+
+
+class _Checker:
+    """The sources one draft is checked against."""
+
+    def __init__(
+        self,
+        *,
+        passages: Sequence[CitedPassage],
+        staff_notes: Sequence[str],
+        customer_id: int | None,
+        customer_email: str,
+    ) -> None:
+        public = [p for p in passages if not p.internal]
+        self.visible = "\n".join(p.chunk.text for p in public).lower()
+        self.visible_digits = {_digits(m.group(0)) for m in _PHONE.finditer(self.visible)}
+        self.internal_markers = {p.marker for p in passages if p.internal}
+        self.internal_shingles: set[tuple[str, ...]] = set()
+        for passage in passages:
+            if passage.internal:
+                self.internal_shingles |= _shingles(passage.chunk.text)
+        self.note_shingles: set[tuple[str, ...]] = set()
+        for note in staff_notes:
+            self.note_shingles |= _shingles(note)
+        self.planted = [f.text for p in passages for f in p.planted]
+        self.planted_shingles: set[tuple[str, ...]] = set()
+        self.planted_terms = [stems(text) for text in self.planted]
+        for text in self.planted:
+            self.planted_shingles |= _shingles(text)
+        self.customer_id = customer_id
+        self.customer_email = customer_email.lower()
+        self.domains = allowed_domains()
+
+    def sentence_problem(self, sentence: str, score: float) -> tuple[str, str] | None:
+        """Why a sentence may not reach the customer (flag kind and reason), or None."""
+        words = _shingles(sentence)
+        if (
+            score >= knowledge.INSTRUCTION_THRESHOLD
+            or words & self.planted_shingles
+            or self._repeats_planted(sentence)
+        ):
+            return "removed_instruction", "It reads as, or repeats, text written to an AI model."
+        cited = {int(n) for group in _MARKER.findall(sentence) for n in group.split(",")}
+        if cited & self.internal_markers or words & self.internal_shingles:
+            return "internal_text", "It repeats an internal document, which customers may not see."
+        if words & self.note_shingles:
+            return "internal_text", "It repeats an internal note on the ticket."
+        return None
+
+    def _repeats_planted(self, sentence: str) -> bool:
+        mine = stems(sentence)
+        if len(mine) < 4:
+            return False
+        return any(len(mine & planted) >= 0.8 * len(mine) for planted in self.planted_terms if planted)
+
+    def link_allowed(self, url: str) -> bool:
+        cleaned = url.rstrip(_TRAILING)
+        if _on_allowed_domain(_host(cleaned), self.domains):
+            return True
+        return cleaned.lower().rstrip("/") in self.visible
+
+    def email_allowed(self, email: str, others: set[str]) -> bool:
+        email = email.lower()
+        if email in others:
+            return False
+        if email == self.customer_email:
+            return True
+        return _on_allowed_domain(email.rsplit("@", 1)[-1], self.domains) or email in self.visible
+
+    def phone_allowed(self, phone: str, others: set[str]) -> bool:
+        digits = _digits(phone)
+        if digits in others:
+            return False
+        return any(digits and digits in seen for seen in self.visible_digits)
+
+
+def _without_sentences(text: str, checker: _Checker, flags: list[GroundingFlag]) -> str:
+    """`text` with every sentence removed that may not reach a customer, paragraph structure kept."""
+    paragraphs = text.split("\n\n")
+    kept_paragraphs = []
+    for paragraph in paragraphs:
+        parts = sentences(paragraph)
+        if not parts:
+            kept_paragraphs.append(paragraph)
+            continue
+        scores = knowledge.instruction_scores([_MARKER.sub("", part) for part in parts])
+        kept = []
+        for part, score in zip(parts, scores, strict=True):
+            problem = checker.sentence_problem(part, score)
+            if problem is None:
+                kept.append(part)
+            else:
+                kind, reason = problem
+                flags.append(GroundingFlag(kind=kind, text=part, reason=reason))
+        if len(kept) == len(parts):
+            kept_paragraphs.append(paragraph)
+        elif kept:
+            joiner = "\n" if "\n" in paragraph else " "
+            kept_paragraphs.append(joiner.join(kept))
+    return "\n\n".join(kept_paragraphs)
+
+
+def _without_images(text: str, flags: list[GroundingFlag]) -> str:
+    def image(match: re.Match[str]) -> str:
+        flags.append(
+            GroundingFlag(kind="removed_link", text=match.group(0), reason="Images are never put in a reply.")
+        )
+        return ""
+
+    return _IMAGE.sub(image, text)
+
+
+def _without_links(text: str, checker: _Checker, flags: list[GroundingFlag]) -> str:
+    def markdown_link(match: re.Match[str]) -> str:
+        if checker.link_allowed(match.group(2)):
+            return match.group(0)
+        flags.append(_link_flag(match.group(2)))
+        return match.group(1)
+
+    text = _MARKDOWN_LINK.sub(markdown_link, text)
+
+    def bare(match: re.Match[str]) -> str:
+        url = match.group(0).rstrip(_TRAILING)
+        if checker.link_allowed(url):
+            return match.group(0)
+        flags.append(_link_flag(url))
+        return match.group(0)[len(url) :]
+
+    text = _URL.sub(bare, text)
+    return _BARE_HOST.sub(bare, text)
+
+
+def _link_flag(url: str) -> GroundingFlag:
+    return GroundingFlag(
+        kind="removed_link",
+        text=url,
+        reason="A link that is neither on the company's domains nor in the documents was removed.",
+    )
+
+
+def _without_contacts(text: str, checker: _Checker, flags: list[GroundingFlag]) -> str:
+    emails = [m.group(0) for m in _EMAIL.finditer(text)]
+    phones = [m.group(0) for m in _PHONE.finditer(text) if len(_digits(m.group(0))) >= 7]
+    other_emails, other_phones = _other_customers(
+        customer_id=checker.customer_id, emails=emails, phones=phones
+    )
+
+    def email(match: re.Match[str]) -> str:
+        if checker.email_allowed(match.group(0), other_emails):
+            return match.group(0)
+        flags.append(
+            GroundingFlag(
+                kind="removed_contact",
+                text=match.group(0),
+                reason="An e-mail address that is in no document, or another customer's, was removed.",
+            )
+        )
+        return ""
+
+    text = _EMAIL.sub(email, text)
+
+    def phone(match: re.Match[str]) -> str:
+        if len(_digits(match.group(0))) < 7 or checker.phone_allowed(match.group(0), other_phones):
+            return match.group(0)
+        flags.append(
+            GroundingFlag(
+                kind="removed_contact",
+                text=match.group(0),
+                reason="A phone number that is in no document, or another customer's, was removed.",
+            )
+        )
+        return ""
+
+    return _PHONE.sub(phone, text)
+
+
+def _tidy(text: str) -> str:
+    """Spacing and joining words left dangling where something was taken out ("a and and b.")."""
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    for _ in range(3):
+        text = re.sub(r"\b(and|or|,)\s+(?:and|or)\b", r"\1", text)
+    text = re.sub(r"\s*,?\s+(?:and|or)\s*([.;!?])", r"\1", text)
+    text = re.sub(r"(?:\s+|,\s*)(?:and|or|,)\s*,", ",", text)
+    text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
+    text = re.sub(r"\(\s*\)|\[\s*\]", "", text)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def draft_screen(
+    text: str,
+    *,
+    passages: Sequence[CitedPassage],
+    staff_notes: Sequence[str] = (),
+    customer_id: int | None = None,
+    customer_email: str = "",
+) -> Screened:
+    """The draft as the customer may get it, and what was taken out (see the module's description)."""
+    checker = _Checker(
+        passages=passages, staff_notes=staff_notes, customer_id=customer_id, customer_email=customer_email
+    )
+    flags: list[GroundingFlag] = []
+    screened = _without_images(text, flags)
+    screened = _without_sentences(screened, checker, flags)
+    screened = _without_links(screened, checker, flags)
+    screened = _without_contacts(screened, checker, flags)
+    if flags:
+        screened = _tidy(screened)
+    return Screened(text=screened, flags=tuple(flags))
+
+
+def passage_flags(passages: Sequence[CitedPassage]) -> tuple[GroundingFlag, ...]:
+    """What the agent should know about the passages themselves: planted instructions found in them (left
+    out of what the model saw), and internal documents that informed the draft."""
+    flags = []
+    for passage in passages:
+        for finding in passage.planted:
+            flags.append(
+                GroundingFlag(
+                    kind="planted_instruction",
+                    text=finding.text,
+                    marker=passage.marker,
+                    reason=f"Passage [{passage.marker}] holds text written to an AI model "
+                    f"({finding.reason}); it was left out of the draft. Tell the document's owner.",
+                )
+            )
+        if passage.internal:
+            flags.append(
+                GroundingFlag(
+                    kind="internal_source",
+                    text=passage.chunk.document_title,
+                    marker=passage.marker,
+                    reason="An internal document informed this draft; it is not quoted in the reply.",
+                )
+            )
+    return tuple(flags)
