@@ -31,6 +31,7 @@ from .models import (
     KeywordCorpus,
 )
 from .safety.hidden import HiddenFinding, HiddenScan, visible_text
+from .safety.instructions import instruction_findings
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +232,8 @@ def version_restore(
 
 
 MAX_WARNINGS = 100
+_HIDDEN = DocumentVersion.WarningKind.HIDDEN_CONTENT.value
+_PLANTED = DocumentVersion.WarningKind.PLANTED_INSTRUCTION.value
 
 
 def _warning(kind: str, detail: str, text: str, score: float | None = None) -> dict[str, Any]:
@@ -238,13 +241,15 @@ def _warning(kind: str, detail: str, text: str, score: float | None = None) -> d
 
 
 def _planted_warnings(visible_text: str, *, within: str = "") -> list[dict[str, Any]]:
-    """One `planted_instruction` warning per sentence of `visible_text` written to plant an instruction in
-    drafts (addressed to an assistant or model, claiming to be system instructions, asking for prompts or
-    other customers' data); `within` names the hidden content the text came from, if any.
-
-    The detector is `knowledge.safety.instructions.instruction_findings`, written separately; until it is
-    wired in here this finds nothing."""
-    return []
+    """One `planted_instruction` warning per sentence of `visible_text` written to a model rather than to a
+    reader (addressed to an assistant, posing as system instructions, asking for prompts, other customers'
+    data or internal notes), with the detector's score; `within` names the hidden content the text came
+    from, if any."""
+    where = f"Inside hidden content ({within})" if within else "In the text"
+    return [
+        _warning(_PLANTED, f"{where}: {found.reason}", found.text, found.score)
+        for found in instruction_findings(visible_text)
+    ]
 
 
 def _version_warnings(
@@ -261,7 +266,7 @@ def _version_warnings(
         *scan.findings,
         *(HiddenFinding(f.kind, f"In the title: {f.detail}", f.text) for f in title_scan.findings),
     ]
-    warnings = [_warning("hidden_content", f.detail, f.text) for f in findings]
+    warnings = [_warning(_HIDDEN, f.detail, f.text) for f in findings]
     warnings += _planted_warnings(scan.text)
     for f in findings:
         # Invisible characters sit in visible text, which is checked whole above.
@@ -273,7 +278,7 @@ def _version_warnings(
     listed = list(unique.values())
     if len(listed) > MAX_WARNINGS:
         rest = len(listed) - MAX_WARNINGS + 1
-        more = _warning("hidden_content", f"{rest} more warnings not listed", "")
+        more = _warning(_HIDDEN, f"{rest} more warnings not listed", "")
         listed = [*listed[: MAX_WARNINGS - 1], more]
     return listed
 
