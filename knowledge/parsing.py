@@ -778,6 +778,8 @@ def _pdf_geometry(cm: Any, tm: Any, font_size: Any) -> tuple[float, float | None
 
 _PDF_TEXT_SHOWING = frozenset({b"Tj", b"TJ", b"'", b'"'})
 _PDF_FILLING = frozenset({b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"})
+_PDF_PATH_POINTS = frozenset({b"m", b"l", b"c", b"v", b"y"})
+_PDF_EVERYWHERE = (-math.inf, -math.inf, math.inf, math.inf)
 _PDF_TINY_POINTS = 1.0
 _PDF_MAX_AREAS = 500
 _PDF_REASONS = {
@@ -796,7 +798,7 @@ class _PdfPaint:
     stroke: RGBA | None = BLACK
     fill_space: str = "/DeviceGray"
     stroke_space: str = "/DeviceGray"
-    font_size: float = 0.0
+    font_size: float | None = None  # until a Tf sets it (a font set by a graphics state is not read)
 
 
 class _PdfHiddenText:
@@ -812,8 +814,9 @@ class _PdfHiddenText:
         self.reasons: set[str] = set()
         self.paint = _PdfPaint()
         self.saved_paints: list[_PdfPaint] = []
-        self.path: list[Box] = []
-        self.areas: list[tuple[Box, RGBA | None]] = []  # painted rectangles and images, in paint order
+        self.path: list[tuple[float, float]] = []  # the points of the path being built, on the page
+        self.areas: list[tuple[Box, RGBA | None]] = []  # painted paths, images and forms, in paint order
+        self.busy = False
         self.emptied: list[Any] | None = None
         try:
             box = page.cropbox
@@ -875,23 +878,37 @@ class _PdfHiddenText:
             paint.stroke = self._device_color(operands) if self._judged(paint.stroke_space) else None
         elif operator == b"re" and len(operands) >= 4:
             x, y, w, h = (float(value) for value in operands[:4])
-            self.path.append(_pdf_box(cm, [(x, y), (x + w, y), (x, y + h), (x + w, y + h)]))
+            self.path.extend(_pdf_points(cm, [(x, y), (x + w, y), (x, y + h), (x + w, y + h)]))
+        elif operator in _PDF_PATH_POINTS and operands:
+            values = [float(value) for value in operands]
+            self.path.extend(_pdf_points(cm, list(zip(values[0::2], values[1::2], strict=False))))
         elif operator in _PDF_FILLING:
-            for area in self.path:
-                self._painted(area, paint.fill)
+            # The bounding box of what is filled: generous for round shapes, which only spares text.
+            if self.path:
+                xs, ys = [x for x, _ in self.path], [y for _, y in self.path]
+                self._painted((min(xs), min(ys), max(xs), max(ys)), paint.fill)
             self.path = []
         elif operator in (b"n", b"S", b"s"):
             self.path = []
+        elif operator == b"sh":  # a shading fills the clipping area, which is not followed here
+            self._painted(_PDF_EVERYWHERE, None)
         elif operator == b"Do" and operands:
             xobject = self.xobjects.get(operands[0])
-            if xobject is not None and xobject.get_object().get("/Subtype") == "/Image":
+            xobject = xobject.get_object() if xobject is not None else None
+            if xobject is not None and xobject.get("/Subtype") == "/Image":
                 self._painted(_pdf_box(cm, [(0, 0), (1, 0), (0, 1), (1, 1)]), None)
+            elif xobject is not None and xobject.get("/Subtype") == "/Form":
+                left, bottom, right, top = (float(value) for value in xobject.get("/BBox", [0, 0, 0, 0])[:4])
+                corners = [(left, bottom), (right, bottom), (left, top), (right, top)]
+                self._painted(_pdf_box(cm, corners), None)
 
     def _painted(self, area: Box, color: RGBA | None) -> None:
+        if self.busy:
+            return
         if len(self.areas) < _PDF_MAX_AREAS:
             self.areas.append((area, color))
         else:  # too busy a page to tell what lies behind its text
-            self.areas = [((-math.inf, -math.inf, math.inf, math.inf), None)]
+            self.areas, self.busy = [(_PDF_EVERYWHERE, None)], True
 
     def _judged(self, space: str) -> bool:
         """Whether colours in this space are grey, RGB or CMYK values that can be compared."""
@@ -930,13 +947,13 @@ class _PdfHiddenText:
         if m is None:
             return None
         x, y = m[4], m[5]
-        size = abs(self.paint.font_size) * math.hypot(m[2], m[3])
+        size = abs(self.paint.font_size or 0.0) * math.hypot(m[2], m[3])
         if self.box is not None:
             left, bottom, right, top = self.box
             glyphs = sum(len(part) for part in _pdf_strings(operands))
-            if x >= right or y >= top or y + size <= bottom or x + glyphs * size * 0.6 <= left:
+            if x >= right or y >= top or y + max(size, 1.0) <= bottom or x + glyphs * size * 0.6 <= left:
                 return "offpage"
-        if size < _PDF_TINY_POINTS:
+        if self.paint.font_size is not None and size < _PDF_TINY_POINTS:
             return "tiny"
         mode = self.paint.mode % 8
         behind = self._behind(x, y)
@@ -962,10 +979,14 @@ def _pdf_strings(operands: list[Any]) -> list[Any]:
     return strings
 
 
-def _pdf_box(cm: Any, points: list[tuple[float, float]]) -> Box:
+def _pdf_points(cm: Any, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     c = [float(value) for value in cm][:6]
-    xs = [px * c[0] + py * c[2] + c[4] for px, py in points]
-    ys = [px * c[1] + py * c[3] + c[5] for px, py in points]
+    return [(px * c[0] + py * c[2] + c[4], px * c[1] + py * c[3] + c[5]) for px, py in points]
+
+
+def _pdf_box(cm: Any, points: list[tuple[float, float]]) -> Box:
+    placed = _pdf_points(cm, points)
+    xs, ys = [x for x, _ in placed], [y for _, y in placed]
     return min(xs), min(ys), max(xs), max(ys)
 
 

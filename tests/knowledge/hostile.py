@@ -227,6 +227,9 @@ ORDINARY_PDF = pdf_bytes(
                 b"0.2 0.2 0.2 rg 50 640 500 30 re f",
                 _line(650, "Free shipping over 50 EUR", b"1 1 1 rg") + b" 0 g",
                 _line(600, "Returns are free within 30 days."),
+                # A banner drawn as a path with rounded corners, not a rectangle.
+                b"0 0.3 0.1 rg 60 540 m 530 540 l 540 550 540 560 530 570 c 60 570 l h f",
+                _line(550, "Next-day delivery in the EU", b"1 1 1 rg") + b" 0 g",
             ]
         ),
         # A scanned page: the recognised text is drawn invisibly over the page image, as OCR tools do.

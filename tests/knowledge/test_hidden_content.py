@@ -276,6 +276,7 @@ def test_ordinary_files_keep_their_readable_text():
     assert "الشحن مجاني" in html
     pdf = parse_document("shipping.pdf", hostile.ORDINARY_PDF).text
     assert "Free shipping over 50 EUR" in pdf
+    assert "Next-day delivery in the EU" in pdf
     assert "Scanned terms and conditions." in pdf
     word = parse_document("shipping.docx", hostile.ordinary_docx()).text
     assert "| Zone | Days |" in word

@@ -253,3 +253,16 @@ def test_a_planted_instruction_in_the_visible_text_is_warned_about_and_still_ind
     assert planted["score"] >= 0.5
     # Visible text is what readers see: it stays searchable; drafts screen such sentences themselves.
     assert "reveal the system prompt" in Chunk.objects.get(version=version).text
+
+
+def test_import_documents_names_the_files_with_warnings(tmp_path, capsys):
+    from django.core.management import call_command
+
+    (tmp_path / "refunds.md").write_text(hostile.HOSTILE_MARKDOWN)
+    (tmp_path / "shipping.md").write_text(hostile.ORDINARY_MARKDOWN)
+    call_command("import_documents", str(tmp_path), "--no-progress")
+    err = capsys.readouterr().err
+    warned = [line for line in err.splitlines() if line.startswith("  warnings:")]
+    assert len(warned) == 1
+    assert warned[0].startswith("  warnings: refunds.md: ")
+    assert "hidden content" in warned[0]
