@@ -29,9 +29,26 @@ def _roles(request: Request) -> frozenset[str]:
     return roles.user_roles(request.user)
 
 
+class WarningOutput(serializers.Serializer):
+    """Something in a version the knowledge admin should look at before it is published."""
+
+    kind = serializers.ChoiceField(
+        choices=DocumentVersion.WarningKind.choices,
+        help_text="hidden_content: text readers do not see (comments, hidden elements, invisible characters, "
+        "off-page or hidden text in a file), left out of search and drafts; planted_instruction: a sentence "
+        "written to instruct the assistant.",
+    )
+    detail = serializers.CharField(help_text="What and where, in words.")
+    text = serializers.CharField(help_text="The hidden or planted text itself, as written (plain text).")
+    score = serializers.FloatField(
+        allow_null=True, help_text="How sure the planted-instruction detector is (0-1); null otherwise."
+    )
+
+
 class VersionOutput(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", default=None, read_only=True, allow_null=True)
     source_file = serializers.SerializerMethodField()
+    warnings = WarningOutput(many=True, read_only=True)
 
     class Meta:
         model = DocumentVersion
@@ -51,6 +68,7 @@ class VersionOutput(serializers.ModelSerializer):
             "source_name",
             "source_format",
             "source_file",
+            "warnings",
         ]
 
     def get_source_file(self, version: DocumentVersion) -> str | None:
@@ -87,6 +105,10 @@ class DocumentOutput(serializers.ModelSerializer):
     )
     latest_version = serializers.SerializerMethodField(help_text="The newest version's number.")
     indexing = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField(help_text="The newest version's warnings.")
+    active_version_warnings = serializers.SerializerMethodField(
+        help_text="How many warnings the version search serves carries (0 when none is served)."
+    )
 
     class Meta:
         model = Document
@@ -109,6 +131,8 @@ class DocumentOutput(serializers.ModelSerializer):
             "active_version_number",
             "latest_version",
             "indexing",
+            "warnings",
+            "active_version_warnings",
             "source",
             "external_id",
             "created_at",
@@ -123,6 +147,15 @@ class DocumentOutput(serializers.ModelSerializer):
     def get_latest_version(self, document: Document) -> int | None:
         versions = document.versions.all()
         return versions[0].number if versions else None
+
+    @extend_schema_field(WarningOutput(many=True))
+    def get_warnings(self, document: Document) -> list[dict[str, Any]]:
+        versions = document.versions.all()
+        return WarningOutput(versions[0].warnings, many=True).data if versions else []
+
+    def get_active_version_warnings(self, document: Document) -> int:
+        found = [len(v.warnings) for v in document.versions.all() if v.pk == document.active_version_id]
+        return found[0] if found else 0
 
     @extend_schema_field(IndexingOutput)
     def get_indexing(self, document: Document) -> dict[str, Any]:
@@ -183,6 +216,11 @@ class VersionInput(serializers.Serializer):
 
 class DocumentFilter(FilterSet):
     product = django_filters.CharFilter(field_name="products__code", distinct=True)
+    has_warnings = django_filters.BooleanFilter(
+        method="filter_has_warnings",
+        help_text="true: documents whose newest version, or the one search serves, carries warnings; "
+        "false: the others.",
+    )
     state = django_filters.ChoiceFilter(
         choices=DocumentVersion.State.choices,
         method="filter_state",
@@ -191,10 +229,25 @@ class DocumentFilter(FilterSet):
 
     class Meta:
         model = Document
-        fields = ["kind", "status", "audience", "language", "product", "state", "source", "external_id"]
+        fields = [
+            "kind",
+            "status",
+            "audience",
+            "language",
+            "product",
+            "state",
+            "has_warnings",
+            "source",
+            "external_id",
+        ]
 
     def filter_state(self, queryset: Any, name: str, value: str) -> Any:
         return queryset.annotate(latest_state=selectors.document_latest_state()).filter(latest_state=value)
+
+    def filter_has_warnings(self, queryset: Any, name: str, value: bool | None) -> Any:
+        if value is None:
+            return queryset
+        return queryset.annotate(flagged=selectors.document_has_warnings()).filter(flagged=value)
 
 
 def _metadata(data: dict[str, Any]) -> dict[str, Any]:
@@ -294,6 +347,10 @@ class UploadOutput(serializers.Serializer):
     created = serializers.BooleanField()
     unchanged = serializers.BooleanField()
     error = serializers.CharField()
+    title = serializers.CharField(help_text="The document's title; empty when the file was not stored.")
+    warnings = WarningOutput(
+        many=True, help_text="The stored version's warnings (hidden content, planted instructions)."
+    )
 
 
 class DocumentUploadApi(_KnowledgeScoped, APIView):
@@ -350,7 +407,7 @@ class DocumentUploadApi(_KnowledgeScoped, APIView):
                 results.append(ingest.record_ingest(record, owner=request.user))
             except ParseError as exc:
                 results.append(ingest.IngestResult(upload.name, False, error=str(exc)))
-        body = [r.__dict__ for r in results]
+        body = UploadOutput(results, many=True).data
         return Response(body, status=201 if any(r.ok for r in results) else 400)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 VectorSearch = Literal["used", "unavailable", "off"]
 
@@ -66,7 +66,9 @@ class Retrieval:
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What happened to one file or record given to the knowledge base."""
+    """What happened to one file or record given to the knowledge base: the document's title and the
+    warnings of its version (hidden content, planted instructions: `{"kind", "detail", "text", "score"}`)
+    when it was stored."""
 
     name: str
     ok: bool
@@ -75,3 +77,5 @@ class IngestResult:
     created: bool = False
     unchanged: bool = False
     error: str = ""
+    title: str = ""
+    warnings: tuple[dict[str, Any], ...] = ()

@@ -21,6 +21,7 @@ from . import services
 from .contracts import IngestResult
 from .models import LIVE, Document
 from .parsing import FORMATS, ParseError, parse_document
+from .safety.hidden import HiddenFinding
 
 METADATA_FIELDS = (
     "kind",
@@ -49,6 +50,7 @@ class Record:
     file_name: str = ""
     file_data: bytes | None = None
     file_format: str = ""
+    hidden: tuple[HiddenFinding, ...] = ()  # what the file's parser left out as hidden from readers
 
 
 def _codes(value: Any) -> list[str]:
@@ -151,11 +153,12 @@ def record_ingest(
                     source=record.source,
                     external_id=record.external_id,
                     source_file=source_file,
+                    hidden=record.hidden,
                     embed_async=embed_async,
                     **meta,
                 )
                 version = document.versions.get()
-                return IngestResult(name, True, document.pk, version.pk, created=True)
+                return _stored(name, version, created=True)
             latest = existing.versions.order_by("-number").first()
             version = services.version_create(
                 document=existing,
@@ -164,16 +167,28 @@ def record_ingest(
                 author=owner,
                 note="Imported",
                 source_file=source_file,
+                hidden=record.hidden,
                 embed_async=embed_async,
             )
             meta.pop("status", None)
             meta.pop("slug", None)
             services.document_update(document=existing, **meta)
-            return IngestResult(
-                name, True, existing.pk, version.pk, unchanged=latest is not None and version.pk == latest.pk
-            )
+            return _stored(name, version, unchanged=latest is not None and version.pk == latest.pk)
     except (DomainError, ParseError) as exc:
         return IngestResult(name, False, error=str(exc))
+
+
+def _stored(name: str, version: Any, *, created: bool = False, unchanged: bool = False) -> IngestResult:
+    return IngestResult(
+        name,
+        True,
+        version.document_id,
+        version.pk,
+        created=created,
+        unchanged=unchanged,
+        title=version.title,
+        warnings=tuple(version.warnings),
+    )
 
 
 def file_record(
@@ -196,6 +211,7 @@ def file_record(
         file_name=Path(name).name,
         file_data=data,
         file_format=parsed.format,
+        hidden=parsed.hidden,
     )
 
 

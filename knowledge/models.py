@@ -103,6 +103,10 @@ class DocumentVersion(models.Model):
         SUPERSEDED = "superseded", "Superseded"
         FAILED = "failed", "Failed"
 
+    class WarningKind(models.TextChoices):
+        HIDDEN_CONTENT = "hidden_content", "Hidden content"
+        PLANTED_INSTRUCTION = "planted_instruction", "Planted instruction"
+
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=300)
@@ -121,6 +125,12 @@ class DocumentVersion(models.Model):
     chunks_embedded = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the knowledge admin should look at, found when the version was made: a list of "
+        '{"kind": "hidden_content" | "planted_instruction", "detail", "text", "score"}.',
+    )
 
     class Meta:
         ordering = ["document_id", "-number"]

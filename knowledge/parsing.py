@@ -11,16 +11,31 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import docx
 from bs4 import BeautifulSoup, NavigableString, Tag
-from bs4.element import PreformattedString
+from bs4.element import Comment, PreformattedString
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
+
+from .safety.hidden import HiddenFinding, element_declarations, finding, visible_text
+from .safety.styles import (
+    BLACK,
+    MIN_CONTRAST,
+    RGBA,
+    WHITE,
+    Paint,
+    Stylesheet,
+    child_paint,
+    color_reason,
+    contrast,
+    hidden_reason,
+    parse_color,
+)
 
 MAX_BYTES_DEFAULT = 10 * 1024 * 1024
 
@@ -64,6 +79,10 @@ class ParsedDocument:
     title: str  # first level-1 heading, else the format's own title metadata, else from the file name
     text: str  # Markdown-like: '#' headings, blank-line paragraphs, '- '/'1. ' items, '| a | b |' tables
     format: str  # "markdown" | "html" | "pdf" | "docx" | "text"
+    # What the file holds that a reader does not see and `text` leaves out: hidden HTML elements and comments,
+    # off-page or invisible PDF text, hidden Word runs. Hidden parts of `text` itself (Markdown comments,
+    # invisible characters) are found by `knowledge.safety.hidden.visible_text` when a version is made.
+    hidden: tuple[HiddenFinding, ...] = ()
 
 
 def detect_format(filename: str, content_type: str | None = None) -> str:
@@ -113,31 +132,35 @@ def parse_document(
 
     preferred_title: str | None = None
     fallback_title: str | None = None
+    hidden: list[HiddenFinding] = []
     if fmt in _TEXT_FORMATS:
         source = _decode_text(name, data)
         if fmt == "markdown":
             raw, preferred_title = _parse_markdown(source)
         elif fmt == "html":
-            raw, fallback_title = _parse_html(name, source)
+            raw, fallback_title, hidden = _parse_html(name, source)
         else:
             raw = source
     elif fmt == "pdf":
-        raw, fallback_title = _parse_pdf(name, data)
+        raw, fallback_title, hidden = _parse_pdf(name, data)
     else:
-        raw, fallback_title = _parse_docx(name, data)
+        raw, fallback_title, hidden = _parse_docx(name, data)
 
     text = _tidy(raw)
     if not text:
-        if fmt == "pdf":
+        if fmt == "pdf" and not hidden:
             raise ParseError(f"{name}: the PDF has no extractable text (is it a scan?)")
+        if hidden:
+            raise ParseError(f"{name}: no visible text found (all of its text is hidden from readers)")
         raise ParseError(f"{name}: no text found")
     title = (
         _clean_title(preferred_title)
-        or _first_level1_heading(text, setext=fmt == "markdown")
+        # A heading inside a comment is no title: look where readers look.
+        or _first_level1_heading(visible_text(text).text, setext=fmt == "markdown")
         or _clean_title(fallback_title)
         or _title_from_name(name)
     )
-    return ParsedDocument(title=title, text=text, format=fmt)
+    return ParsedDocument(title=title, text=text, format=fmt, hidden=tuple(hidden))
 
 
 # --- names, sizes, decoding, tidying ----------------------------------------------------------------------
@@ -377,7 +400,7 @@ _HTML_MAX_DEPTH = 80
 _MAX_COLSPAN = 20
 
 
-def _parse_html(name: str, source: str) -> tuple[str, str | None]:
+def _parse_html(name: str, source: str) -> tuple[str, str | None, list[HiddenFinding]]:
     try:
         soup = BeautifulSoup(source, "html.parser")
     except Exception as exc:  # html.parser rejects some malformed declarations outright
@@ -386,42 +409,100 @@ def _parse_html(name: str, source: str) -> tuple[str, str | None]:
     first_title = soup.find("title")
     page_title = first_title.get_text() if first_title and first_title.find_parent("svg") is None else None
 
-    for tag in _html_removable(soup):
+    hidden = _html_comments(soup)
+    removable, found = _html_removable(soup)
+    hidden += found
+    for tag in removable:
         tag.decompose()
     blocks = _HtmlRenderer(depth=0, skip=frozenset()).render(soup.contents)
-    return "\n\n".join(blocks), page_title
+    return "\n\n".join(blocks), page_title, hidden
 
 
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HTML_PAINT_ATTRIBUTES = ("style", "color", "bgcolor")
+_CONDITIONAL_COMMENT = re.compile(r"<[^>]*>|\[if[^\]]*\]>?|<?!?\[endif\]", re.IGNORECASE)
 
 
-def _html_removable(soup: BeautifulSoup) -> list[Tag]:
-    """The outermost tags to drop: non-content elements, page chrome and hidden elements.
+def _html_comments(soup: BeautifulSoup) -> list[HiddenFinding]:
+    """HTML comments with words in them (not the empty markers of old Internet Explorer conditionals)."""
+    found: list[HiddenFinding] = []
+    for comment in soup.find_all(string=lambda node: isinstance(node, Comment)):
+        text = str(comment)
+        if re.search(r"\w", _CONDITIONAL_COMMENT.sub(" ", text)):
+            found.append(finding("html_comment", "HTML comment", text))
+    return found
 
-    One iterative pass that carries "inside an article" down the tree: asking each tag for its
-    ancestors instead would be quadratic on deeply nested markup.
+
+def _html_removable(soup: BeautifulSoup) -> tuple[list[Tag], list[HiddenFinding]]:
+    """The outermost tags to drop: non-content elements, page chrome and hidden elements; and a finding for
+    each hidden element with text in it (dropped content and chrome are not hidden, only not content).
+
+    One iterative pass that carries "inside an article" and the inherited colours down the tree: asking
+    each tag for its ancestors instead would be quadratic on deeply nested markup.
     """
+    sheet = Stylesheet.parse(style.get_text() for style in soup.find_all("style"))
+    # Style rules this parser cannot apply, or a linked sheet, may give any element a dark background:
+    # then white text is not judged (only text coloured like a background of its own element).
+    linked = soup.find("link", rel="stylesheet") is not None
+    paint = Paint() if sheet.complete and not linked else Paint(background=None)
     removable: list[Tag] = []
-    stack: list[tuple[Tag, bool]] = [(soup, False)]
+    found: list[HiddenFinding] = []
+    # Text drawn in its background's colour is judged text by text, collected per element where it starts.
+    unseen: list[tuple[str, str, list[str]]] = []  # (tag name, why, texts)
+    blanked: list[NavigableString] = []
+    stack: list[tuple[Tag, bool, Paint, int | None]] = [(soup, False, paint, None)]
     while stack:
-        node, in_article = stack.pop()
+        node, in_article, inherited, unseen_at = stack.pop()
         for child in node.contents:
             if not isinstance(child, Tag):
+                if unseen_at is not None and type(child) is NavigableString and child.strip():
+                    unseen[unseen_at][2].append(str(child))
+                    blanked.append(child)
                 continue
             name = child.name
             # An article's own <header> carries its headline; only page chrome is dropped.
             chrome = name in ("header", "footer") and not in_article
-            style = child.get("style")
-            if (
-                (name in _HTML_DROPPED and name not in ("header", "footer"))
-                or chrome
-                or child.has_attr("hidden")
-                or (isinstance(style, str) and _HIDDEN_STYLE.search(style))
-            ):
+            if (name in _HTML_DROPPED and name not in ("header", "footer")) or chrome:
                 removable.append(child)
-            else:
-                stack.append((child, in_article or name in ("article", "main")))
-    return removable
+                continue
+            attributes = {
+                key: value
+                for key in ("style", "color", "bgcolor")
+                if isinstance(value := child.get(key), str)
+            }
+            classes: Any = child.get("class") or []
+            element_id = child.get("id")
+            decl = {
+                **sheet.matching(
+                    name,
+                    classes if isinstance(classes, list) else str(classes).split(),
+                    element_id if isinstance(element_id, str) else None,
+                ),
+                **element_declarations(name, attributes),
+            }
+            reason = "the hidden attribute" if child.has_attr("hidden") else hidden_reason(decl)
+            if reason is not None:
+                removable.append(child)
+                text = _collapse(child.get_text(" "))
+                if text:
+                    found.append(finding("hidden_html", f"<{name}> hidden ({reason})", text))
+                continue
+            own = child_paint(decl, inherited)
+            why = color_reason(own)
+            child_unseen = None
+            if why is not None:
+                if unseen_at is None or own != inherited:
+                    unseen.append((name, why, []))
+                    child_unseen = len(unseen) - 1
+                else:
+                    child_unseen = unseen_at
+            stack.append((child, in_article or name in ("article", "main"), own, child_unseen))
+    for string in blanked:
+        string.replace_with(" ")
+    for name, why, texts in unseen:
+        text = _collapse(" ".join(texts))
+        if text:
+            found.append(finding("hidden_html", f"<{name}> hidden ({why})", text))
+    return removable, found
 
 
 def _tags_within(root: Tag, wanted: frozenset[str], barrier: frozenset[str]) -> list[Tag]:
@@ -666,11 +747,12 @@ class _PdfLineCollector:
         self._parts, self._weights, self._position = [], {}, None
 
 
-def _pdf_geometry(cm: Any, tm: Any, font_size: Any) -> tuple[float, float | None, float | None]:
+def _pdf_matrix(cm: Any, tm: Any) -> list[float] | None:
+    """The text matrix times the current transformation matrix: text space to page space."""
     try:
         t = [float(value) for value in tm][:6]
         c = [float(value) for value in cm][:6]
-        m = [
+        return [
             t[0] * c[0] + t[1] * c[2],
             t[0] * c[1] + t[1] * c[3],
             t[2] * c[0] + t[3] * c[2],
@@ -678,28 +760,272 @@ def _pdf_geometry(cm: Any, tm: Any, font_size: Any) -> tuple[float, float | None
             t[4] * c[0] + t[5] * c[2] + c[4],
             t[4] * c[1] + t[5] * c[3] + c[5],
         ]
-        size = round(abs(float(font_size)) * math.hypot(m[2], m[3]), 1)
     except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _pdf_geometry(cm: Any, tm: Any, font_size: Any) -> tuple[float, float | None, float | None]:
+    m = _pdf_matrix(cm, tm)
+    try:
+        size = round(abs(float(font_size)) * math.hypot(m[2], m[3]), 1) if m is not None else math.nan
+    except (TypeError, ValueError, OverflowError):
         return 0.0, None, None
-    if not math.isfinite(size):
+    if m is None or not math.isfinite(size):
         return 0.0, None, None
     upright = m[3] > 0 and abs(m[1]) <= 0.01 * m[3]
     return size, (m[4] if upright else None), (m[5] if upright else None)
 
 
-def _parse_pdf(name: str, data: bytes) -> tuple[str, str | None]:
+_PDF_TEXT_SHOWING = frozenset({b"Tj", b"TJ", b"'", b'"'})
+_PDF_FILLING = frozenset({b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"})
+_PDF_PATH_POINTS = frozenset({b"m", b"l", b"c", b"v", b"y"})
+_PDF_EVERYWHERE = (-math.inf, -math.inf, math.inf, math.inf)
+_PDF_TINY_POINTS = 1.0
+_PDF_MAX_AREAS = 500
+_PDF_REASONS = {
+    "offpage": ("offpage_text", "text placed outside the visible page"),
+    "tiny": ("hidden_text", "text in a font smaller than 1pt"),
+    "invisible": ("hidden_text", "text drawn invisibly (text render mode 3)"),
+    "unpainted": ("hidden_text", "text in the colour of the page behind it (such as white on white)"),
+}
+Box = tuple[float, float, float, float]
+
+
+@dataclass
+class _PdfPaint:
+    mode: int = 0  # text render mode: 0 fill, 1 stroke, 2 both, 3 invisible, 4-7 the same and clip
+    fill: RGBA | None = BLACK  # None: a colour space that cannot be judged (patterns, spot colours)
+    stroke: RGBA | None = BLACK
+    fill_space: str = "/DeviceGray"
+    stroke_space: str = "/DeviceGray"
+    font_size: float | None = None  # until a Tf sets it (a font set by a graphics state is not read)
+
+
+class _PdfHiddenText:
+    """Follows the graphics state over one pass of pypdf's text extraction (as its operator visitor) and
+    says what each text-showing operator would leave unseen: text off the page, in a font under 1pt, drawn
+    invisibly (except over an image: that is a scan's recognised text), or in the colour of what is painted
+    behind it. Text the pass does not `keep` has its operands emptied for that operator only, so pypdf
+    extracts the visible text (keep=None) or the text hidden for one reason.
+    """
+
+    def __init__(self, page: Any, keep: str | None) -> None:
+        self.keep = keep
+        self.reasons: set[str] = set()
+        self.paint = _PdfPaint()
+        self.saved_paints: list[_PdfPaint] = []
+        self.path: list[tuple[float, float]] = []  # the points of the path being built, on the page
+        self.areas: list[tuple[Box, RGBA | None]] = []  # painted paths, images and forms, in paint order
+        self.busy = False
+        self.emptied: list[Any] | None = None
+        try:
+            box = page.cropbox
+            self.box: Box | None = (float(box.left), float(box.bottom), float(box.right), float(box.top))
+        except Exception:  # a broken box only costs the off-page check
+            self.box = None
+        try:
+            resources = page.get("/Resources")
+            resources = resources.get_object() if resources is not None else {}
+            self.xobjects = resources.get("/XObject", {}).get_object() if "/XObject" in resources else {}
+            self.spaces = resources.get("/ColorSpace", {}).get_object() if "/ColorSpace" in resources else {}
+        except Exception:
+            self.xobjects, self.spaces = {}, {}
+
+    def before(self, operator: bytes, operands: list[Any], cm: Any, tm: Any) -> None:
+        try:
+            self._follow(operator, operands, cm)
+            if operator not in _PDF_TEXT_SHOWING:
+                return
+            reason = self._reason(operands, cm, tm)
+        except Exception:  # a malformed operator is pypdf's to judge; this only ever hides nothing
+            return
+        if reason is not None:
+            self.reasons.add(reason)
+        if reason != self.keep:
+            self.emptied = list(operands)
+            operands.clear()
+
+    def after(self, operator: bytes, operands: list[Any], cm: Any, tm: Any) -> None:
+        if self.emptied is not None:
+            operands[:] = self.emptied
+            self.emptied = None
+
+    def _follow(self, operator: bytes, operands: list[Any], cm: Any) -> None:
+        paint = self.paint
+        if operator == b"q":
+            self.saved_paints.append(_PdfPaint(**vars(paint)))
+        elif operator == b"Q":
+            if self.saved_paints:
+                self.paint = self.saved_paints.pop()
+        elif operator == b"Tr" and operands:
+            paint.mode = int(operands[0])
+        elif operator == b"Tf" and len(operands) >= 2:
+            paint.font_size = float(operands[1])
+        elif operator in (b"g", b"rg", b"k"):
+            paint.fill = self._device_color(operands)
+        elif operator in (b"G", b"RG", b"K"):
+            paint.stroke = self._device_color(operands)
+        elif operator in (b"cs", b"CS") and operands:
+            space = str(operands[0])
+            color: RGBA | None = BLACK if self._judged(space) else None
+            if operator == b"cs":
+                paint.fill_space, paint.fill = space, color
+            else:
+                paint.stroke_space, paint.stroke = space, color
+        elif operator in (b"sc", b"scn"):
+            paint.fill = self._device_color(operands) if self._judged(paint.fill_space) else None
+        elif operator in (b"SC", b"SCN"):
+            paint.stroke = self._device_color(operands) if self._judged(paint.stroke_space) else None
+        elif operator == b"re" and len(operands) >= 4:
+            x, y, w, h = (float(value) for value in operands[:4])
+            self.path.extend(_pdf_points(cm, [(x, y), (x + w, y), (x, y + h), (x + w, y + h)]))
+        elif operator in _PDF_PATH_POINTS and operands:
+            values = [float(value) for value in operands]
+            self.path.extend(_pdf_points(cm, list(zip(values[0::2], values[1::2], strict=False))))
+        elif operator in _PDF_FILLING:
+            # The bounding box of what is filled: generous for round shapes, which only spares text.
+            if self.path:
+                xs, ys = [x for x, _ in self.path], [y for _, y in self.path]
+                self._painted((min(xs), min(ys), max(xs), max(ys)), paint.fill)
+            self.path = []
+        elif operator in (b"n", b"S", b"s"):
+            self.path = []
+        elif operator == b"sh":  # a shading fills the clipping area, which is not followed here
+            self._painted(_PDF_EVERYWHERE, None)
+        elif operator == b"Do" and operands:
+            xobject = self.xobjects.get(operands[0])
+            xobject = xobject.get_object() if xobject is not None else None
+            if xobject is not None and xobject.get("/Subtype") == "/Image":
+                self._painted(_pdf_box(cm, [(0, 0), (1, 0), (0, 1), (1, 1)]), None)
+            elif xobject is not None and xobject.get("/Subtype") == "/Form":
+                left, bottom, right, top = (float(value) for value in xobject.get("/BBox", [0, 0, 0, 0])[:4])
+                corners = [(left, bottom), (right, bottom), (left, top), (right, top)]
+                self._painted(_pdf_box(cm, corners), None)
+
+    def _painted(self, area: Box, color: RGBA | None) -> None:
+        if self.busy:
+            return
+        if len(self.areas) < _PDF_MAX_AREAS:
+            self.areas.append((area, color))
+        else:  # too busy a page to tell what lies behind its text
+            self.areas, self.busy = [(_PDF_EVERYWHERE, None)], True
+
+    def _judged(self, space: str) -> bool:
+        """Whether colours in this space are grey, RGB or CMYK values that can be compared."""
+        if space in ("/DeviceGray", "/DeviceRGB", "/DeviceCMYK", "/CalGray", "/CalRGB"):
+            return True
+        named = self.spaces.get(space) if hasattr(self.spaces, "get") else None
+        if named is None:
+            return False
+        named = named.get_object()
+        family = named[0] if isinstance(named, list) and named else named
+        return str(family) in ("/ICCBased", "/CalGray", "/CalRGB", "/DeviceGray", "/DeviceRGB", "/DeviceCMYK")
+
+    @staticmethod
+    def _device_color(operands: list[Any]) -> RGBA | None:
+        try:
+            values = [min(max(float(value), 0.0), 1.0) for value in operands]
+        except (TypeError, ValueError):
+            return None  # a pattern name
+        if len(values) == 1:
+            return (values[0], values[0], values[0], 1.0)
+        if len(values) == 3:
+            return (values[0], values[1], values[2], 1.0)
+        if len(values) == 4:
+            c, m, y, k = values
+            return ((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k), 1.0)
+        return None
+
+    def _behind(self, x: float, y: float) -> RGBA | None:
+        for (left, bottom, right, top), color in reversed(self.areas):
+            if left <= x <= right and bottom <= y <= top:
+                return color
+        return WHITE
+
+    def _reason(self, operands: list[Any], cm: Any, tm: Any) -> str | None:
+        m = _pdf_matrix(cm, tm)
+        if m is None:
+            return None
+        x, y = m[4], m[5]
+        size = abs(self.paint.font_size or 0.0) * math.hypot(m[2], m[3])
+        if self.box is not None:
+            left, bottom, right, top = self.box
+            glyphs = sum(len(part) for part in _pdf_strings(operands))
+            if x >= right or y >= top or y + max(size, 1.0) <= bottom or x + glyphs * size * 0.6 <= left:
+                return "offpage"
+        if self.paint.font_size is not None and size < _PDF_TINY_POINTS:
+            return "tiny"
+        mode = self.paint.mode % 8
+        behind = self._behind(x, y)
+        if mode in (3, 7):
+            return None if behind is None else "invisible"
+        paints = ([self.paint.fill] if mode in (0, 2, 4, 6) else []) + (
+            [self.paint.stroke] if mode in (1, 2, 5, 6) else []
+        )
+        if behind is None or any(paint is None for paint in paints):
+            return None
+        if all(contrast(paint, behind) < MIN_CONTRAST for paint in paints if paint is not None):
+            return "unpainted"
+        return None
+
+
+def _pdf_strings(operands: list[Any]) -> list[Any]:
+    strings: list[Any] = []
+    for operand in operands:
+        if isinstance(operand, (str, bytes)):
+            strings.append(operand)
+        elif isinstance(operand, list):
+            strings.extend(part for part in operand if isinstance(part, (str, bytes)))
+    return strings
+
+
+def _pdf_points(cm: Any, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    c = [float(value) for value in cm][:6]
+    return [(px * c[0] + py * c[2] + c[4], px * c[1] + py * c[3] + c[5]) for px, py in points]
+
+
+def _pdf_box(cm: Any, points: list[tuple[float, float]]) -> Box:
+    placed = _pdf_points(cm, points)
+    xs, ys = [x for x, _ in placed], [y for _, y in placed]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _pdf_hidden_text(page: Any, reason: str) -> str:
+    """The text of one page that is hidden for `reason`, by a second extraction that keeps only it."""
+    parts: list[str] = []
+    hidden = _PdfHiddenText(page, keep=reason)
+    page.extract_text(
+        visitor_text=lambda text, *_: parts.append(text) if isinstance(text, str) else None,
+        visitor_operand_before=hidden.before,
+        visitor_operand_after=hidden.after,
+    )
+    return _collapse(" ".join(parts).translate(_LIGATURES))
+
+
+def _parse_pdf(name: str, data: bytes) -> tuple[str, str | None, list[HiddenFinding]]:
     damaged = f"{name}: the file is not a readable PDF (it may be damaged or incomplete)"
     locked = f"{name}: the PDF is password-protected; remove the password and upload it again"
     pages: list[list[_PdfLine]] = []
+    found: list[HiddenFinding] = []
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ParseError(locked)
-        for page in reader.pages:
+        for number, page in enumerate(reader.pages, start=1):
             collector = _PdfLineCollector()
-            page.extract_text(visitor_text=collector.visit)
+            hidden = _PdfHiddenText(page, keep=None)
+            page.extract_text(
+                visitor_text=collector.visit,
+                visitor_operand_before=hidden.before,
+                visitor_operand_after=hidden.after,
+            )
             collector.end_line()
             pages.append(collector.lines)
+            for reason in sorted(hidden.reasons):
+                text = _pdf_hidden_text(page, reason)
+                if text:
+                    kind, why = _PDF_REASONS[reason]
+                    found.append(finding(kind, f"Page {number}: {why}", text))
     except ParseError:
         raise
     except FileNotDecryptedError as exc:
@@ -713,7 +1039,7 @@ def _parse_pdf(name: str, data: bytes) -> tuple[str, str | None]:
         meta_title = str(metadata.title) if metadata is not None and metadata.title else None
     except Exception:  # a broken info dictionary only costs the title, not the text
         meta_title = None
-    return _render_pdf(pages), meta_title
+    return _render_pdf(pages), meta_title, found
 
 
 def _render_pdf(pages: list[list[_PdfLine]]) -> str:
@@ -828,7 +1154,7 @@ def _join_pdf_lines(head: str, tail: str) -> str:
 _DOCX_MAX_UNPACKED = 200 * 1024 * 1024
 _MAX_TABLE_NESTING = 10
 
-_W_P, _W_TBL, _W_TR, _W_TC = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc")
+_W_P, _W_TBL, _W_TR, _W_TC, _W_R = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:r")
 _W_T, _W_TAB, _W_BR, _W_CR, _W_NBH = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:noBreakHyphen")
 _DOCX_WRAPPERS = frozenset({qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml"), qn("w:smartTag")})
 # Deleted revisions, text boxes (drawn separately, often twice via a fallback) and properties are not text.
@@ -845,6 +1171,138 @@ _DOCX_SKIPPED = frozenset(
 )
 
 
+_W_VAL = qn("w:val")
+_DOCX_OFF = frozenset({"0", "false", "off"})
+_DOCX_MIN_HALF_POINTS = 2  # sizes are in half-points: under 1pt nobody reads it
+
+
+@dataclass(frozen=True)
+class _DocxLook:
+    """How a run's text is drawn, as far as being seen goes; None where nothing says."""
+
+    vanish: bool | None = None
+    color: str | None = None  # "RRGGBB" or "auto"
+    size: int | None = None  # half-points
+    fill: str | None = None  # what is painted behind the text (shading or highlight): "RRGGBB" or a name
+
+    def over(self, below: _DocxLook) -> _DocxLook:
+        return _DocxLook(
+            vanish=self.vanish if self.vanish is not None else below.vanish,
+            color=self.color if self.color is not None else below.color,
+            size=self.size if self.size is not None else below.size,
+            fill=self.fill if self.fill is not None else below.fill,
+        )
+
+
+def _docx_shading(shd: Any) -> str | None:
+    if shd is None:
+        return None
+    pattern, color, fill = shd.get(_W_VAL), shd.get(qn("w:color")), shd.get(qn("w:fill"))
+    if pattern == "solid" and color and color != "auto":
+        return str(color)
+    if fill and fill != "auto" and pattern != "nil":
+        return str(fill)
+    return None
+
+
+def _docx_look(rpr: Any) -> _DocxLook:
+    if rpr is None:
+        return _DocxLook()
+    vanish = rpr.find(qn("w:vanish"))
+    color = rpr.find(qn("w:color"))
+    size = rpr.find(qn("w:sz"))
+    highlight = rpr.find(qn("w:highlight"))
+    size_value = size.get(_W_VAL) if size is not None else None
+    fill = _docx_shading(rpr.find(qn("w:shd")))
+    if highlight is not None and highlight.get(_W_VAL) not in (None, "none"):
+        fill = str(highlight.get(_W_VAL))
+    return _DocxLook(
+        vanish=None if vanish is None else vanish.get(_W_VAL, "true").lower() not in _DOCX_OFF,
+        color=str(color.get(_W_VAL)) if color is not None and color.get(_W_VAL) else None,
+        size=int(size_value) if size_value and size_value.isdecimal() else None,
+        fill=fill,
+    )
+
+
+def _docx_color(value: str | None) -> RGBA | None:
+    if not value or value == "auto":
+        return None
+    return parse_color(f"#{value}") if re.fullmatch(r"[0-9A-Fa-f]{6}", value) else parse_color(value)
+
+
+@dataclass
+class _DocxHidden:
+    """Which runs Word would not show: hidden (`w:vanish`), under 1pt, or coloured like what is behind them
+    (white on the page, or on the paragraph's or cell's shading). Styles count: the paragraph style's and
+    the run style's, with what they are based on, under the run's own formatting."""
+
+    defaults: _DocxLook
+    paragraph_styles: dict[str, tuple[str | None, _DocxLook, str | None]]  # id -> (based on, look, shading)
+    run_styles: dict[str, tuple[str | None, _DocxLook]]
+    found: list[tuple[str, str]] = field(default_factory=list)  # (why, text) per stretch of hidden runs
+
+    @classmethod
+    def from_styles(cls, styles_element: Any) -> _DocxHidden:
+        defaults = _docx_look(
+            styles_element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+        )
+        paragraph_styles: dict[str, tuple[str | None, _DocxLook, str | None]] = {}
+        run_styles: dict[str, tuple[str | None, _DocxLook]] = {}
+        for style in styles_element.findall(qn("w:style")):
+            style_id = style.get(qn("w:styleId"))
+            if not style_id:
+                continue
+            based_on = _docx_attr(style, "w:basedOn")
+            look = _docx_look(style.find(qn("w:rPr")))
+            kind = style.get(qn("w:type"), "paragraph")
+            if kind == "paragraph":
+                ppr = style.find(qn("w:pPr"))
+                shading = _docx_shading(ppr.find(qn("w:shd"))) if ppr is not None else None
+                paragraph_styles[style_id] = (based_on, look, shading)
+            elif kind == "character":
+                run_styles[style_id] = (based_on, look)
+        return cls(defaults=defaults, paragraph_styles=paragraph_styles, run_styles=run_styles)
+
+    def paragraph_look(self, p: Any, cell_fill: str | None) -> _DocxLook:
+        look, fill = self.defaults, cell_fill
+        chain: list[tuple[_DocxLook, str | None]] = []
+        style_id = _docx_attr(p, "w:pPr/w:pStyle")
+        while style_id in self.paragraph_styles and len(chain) < 10:  # basedOn may loop
+            based_on, style_look, shading = self.paragraph_styles[style_id]
+            chain.append((style_look, shading))
+            style_id = based_on
+        for style_look, shading in reversed(chain):
+            look = style_look.over(look)
+            fill = shading or fill
+        ppr = p.find(qn("w:pPr"))
+        own = _docx_shading(ppr.find(qn("w:shd"))) if ppr is not None else None
+        return _DocxLook(fill=own or fill).over(look)
+
+    def why(self, run: Any, paragraph: _DocxLook) -> str | None:
+        """Why Word would not show this run, or None if it would."""
+        chain: list[_DocxLook] = []
+        style_id = _docx_attr(run, "w:rPr/w:rStyle")
+        while style_id in self.run_styles and len(chain) < 10:
+            based_on, style_look = self.run_styles[style_id]
+            chain.append(style_look)
+            style_id = based_on
+        look = paragraph
+        for style_look in reversed(chain):
+            look = style_look.over(look)
+        look = _docx_look(run.find(qn("w:rPr"))).over(look)
+        if look.vanish:
+            return "marked hidden (w:vanish)"
+        if look.size is not None and look.size < _DOCX_MIN_HALF_POINTS:
+            return "in a font smaller than 1pt"
+        color = _docx_color(look.color)
+        if color is None:
+            return None
+        behind = _docx_color(look.fill) if look.fill else WHITE
+        if behind is not None and contrast(color, behind) < MIN_CONTRAST:
+            return "coloured like what is behind it (such as white on white)"
+        return None
+
+
 @dataclass
 class _DocxStyle:
     name: str
@@ -858,6 +1316,7 @@ class _DocxRenderer:
     styles: dict[str, _DocxStyle]
     default_style: str | None
     numbering: dict[tuple[str, int], tuple[str, int]]  # (numId, level) -> (numFmt, start)
+    hidden: _DocxHidden
     blocks: list[str] = field(default_factory=list)
     list_lines: list[str] = field(default_factory=list)
     counters: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -869,7 +1328,7 @@ class _DocxRenderer:
                 self._paragraph(element)
             else:
                 self._flush_list()
-                self.blocks.extend(_docx_table(element, 0))
+                self.blocks.extend(_docx_table(element, 0, self.hidden))
         self._flush_list()
         return "\n\n".join(self.blocks)
 
@@ -880,7 +1339,7 @@ class _DocxRenderer:
         self.marker_widths = {}
 
     def _paragraph(self, p: Any) -> None:
-        text = _docx_text(p)
+        text = _docx_paragraph_text(p, self.hidden, None)
         if not text.strip():
             return
         chain = self._style_chain(p)
@@ -974,13 +1433,36 @@ def _docx_blocks(container: Any, wanted: frozenset[str]) -> Iterator[Any]:
             stack.extend(reversed(element))
 
 
-def _docx_text(element: Any) -> str:
+def _docx_paragraph_text(p: Any, hidden: _DocxHidden, cell_fill: str | None) -> str:
+    """A paragraph's text without the runs Word would not show; those go to `hidden.found`."""
+    look = hidden.paragraph_look(p, cell_fill)
+    pieces: list[tuple[str, str]] = []
+
+    def run_hidden(run: Any) -> bool:
+        why = hidden.why(run, look)
+        if why is None:
+            return False
+        text = _docx_text(run)
+        if pieces and pieces[-1][0] == why:
+            pieces[-1] = (why, pieces[-1][1] + text)
+        else:
+            pieces.append((why, text))
+        return True
+
+    text = _docx_text(p, run_hidden)
+    hidden.found.extend((why, piece) for why, piece in pieces if piece.strip())
+    return text
+
+
+def _docx_text(element: Any, run_hidden: Callable[[Any], bool] | None = None) -> str:
     parts: list[str] = []
     stack = list(reversed(element))
     while stack:
         node = stack.pop()
         tag = node.tag
         if not isinstance(tag, str) or tag in _DOCX_SKIPPED:
+            continue
+        if tag == _W_R and run_hidden is not None and run_hidden(node):
             continue
         if tag == _W_T:
             parts.append(node.text or "")
@@ -995,22 +1477,24 @@ def _docx_text(element: Any) -> str:
     return "".join(parts)
 
 
-def _docx_cell_text(tc: Any, nesting: int) -> str:
+def _docx_cell_text(tc: Any, nesting: int, hidden: _DocxHidden) -> str:
     parts: list[str] = []
+    tcpr = tc.find(qn("w:tcPr"))
+    fill = _docx_shading(tcpr.find(qn("w:shd"))) if tcpr is not None else None
     for element in _docx_blocks(tc, frozenset({_W_P, _W_TBL})):
         if element.tag == _W_P:
-            parts.append(_docx_text(element))
+            parts.append(_docx_paragraph_text(element, hidden, fill))
         elif nesting < _MAX_TABLE_NESTING:
-            parts.extend(_docx_table(element, nesting + 1))
+            parts.extend(_docx_table(element, nesting + 1, hidden))
     return _collapse(" ".join(parts))
 
 
-def _docx_table(tbl: Any, nesting: int) -> list[str]:
+def _docx_table(tbl: Any, nesting: int, hidden: _DocxHidden) -> list[str]:
     rows: list[list[str]] = []
     for tr in _docx_blocks(tbl, frozenset({_W_TR})):
         cells: list[str] = []
         for tc in _docx_blocks(tr, frozenset({_W_TC})):
-            cells.append(_docx_cell_text(tc, nesting))
+            cells.append(_docx_cell_text(tc, nesting, hidden))
             span = _docx_attr(tc, "w:tcPr/w:gridSpan")
             extra = min(int(span), _MAX_COLSPAN) - 1 if span and span.isdecimal() else 0
             cells.extend([""] * max(extra, 0))
@@ -1022,7 +1506,7 @@ def _docx_table(tbl: Any, nesting: int) -> list[str]:
     return [table] if table else []
 
 
-def _parse_docx(name: str, data: bytes) -> tuple[str, str | None]:
+def _parse_docx(name: str, data: bytes) -> tuple[str, str | None, list[HiddenFinding]]:
     invalid = f"{name}: not a valid Word document (.docx); it may be damaged or another kind of file"
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -1071,5 +1555,8 @@ def _parse_docx(name: str, data: bytes) -> tuple[str, str | None]:
             if owner == abstract_id:
                 numbering[(num.get(qn("w:numId"), ""), ilvl)] = value
 
-    renderer = _DocxRenderer(styles=styles, default_style=default_style, numbering=numbering)
-    return renderer.render(document.element.body), core_title or None
+    hidden = _DocxHidden.from_styles(styles_element)
+    renderer = _DocxRenderer(styles=styles, default_style=default_style, numbering=numbering, hidden=hidden)
+    text = renderer.render(document.element.body)
+    found = [finding("hidden_run", f"Word text {why}", piece) for why, piece in hidden.found]
+    return text, core_title or None, found

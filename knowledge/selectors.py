@@ -726,6 +726,22 @@ def document_latest_state() -> Any:
     return Subquery(newest[:1])
 
 
+def document_has_warnings() -> Any:
+    """Whether the document's newest version, or the one search serves, carries warnings (hidden content,
+    planted instructions), as an expression to annotate or filter by."""
+    from django.db.models import Exists, OuterRef, Q, Subquery
+
+    from .models import DocumentVersion
+
+    newest = DocumentVersion.objects.filter(document_id=OuterRef(OuterRef("pk"))).order_by("-number")
+    flagged = (
+        DocumentVersion.objects.filter(document_id=OuterRef("pk"))
+        .filter(Q(pk=OuterRef("active_version_id")) | Q(number=Subquery(newest.values("number")[:1])))
+        .exclude(warnings=[])
+    )
+    return Exists(flagged)
+
+
 def version_lookup_for_user(*, roles: frozenset[str], ids: Sequence[int]) -> QuerySet[Any]:
     """The versions with these ids that belong to documents the caller may read (others are left out)."""
     from .models import DocumentVersion

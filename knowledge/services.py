@@ -30,6 +30,8 @@ from .models import (
     IndexState,
     KeywordCorpus,
 )
+from .safety.hidden import HiddenFinding, HiddenScan, visible_text
+from .safety.instructions import instruction_findings
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +98,12 @@ def document_create(
     source: str = "openbook",
     external_id: str = "",
     source_file: SourceFile | None = None,
+    hidden: Sequence[HiddenFinding] = (),
     note: str = "",
     embed_async: bool = True,
 ) -> Document:
-    """Create a document and its first version (chunked now, embedded in the background)."""
+    """Create a document and its first version (chunked now, embedded in the background). `hidden` is what
+    the parser of an uploaded file left out of `text` as hidden from readers (see `version_create`)."""
     if not text.strip():
         raise DomainError("A document needs some text.", field="text")
     if valid_from and valid_until and valid_until < valid_from:
@@ -131,6 +135,7 @@ def document_create(
             author=owner,
             note=note or "Created",
             source_file=source_file,
+            hidden=hidden,
             embed_async=embed_async,
         )
     return document
@@ -144,16 +149,33 @@ def version_create(
     author: Any = None,
     note: str = "",
     source_file: SourceFile | None = None,
+    hidden: Sequence[HiddenFinding] = (),
+    carried_warnings: Sequence[dict[str, Any]] = (),
     embed_async: bool = True,
 ) -> DocumentVersion:
     """Store a new immutable version, chunk it, reuse cached vectors, and queue embedding for the rest.
 
-    Saving text identical to the newest version stores nothing and returns that version.
+    The text is stored as written; what a reader would not see in it (comments, hidden HTML, invisible
+    characters) is left out of the chunks, so search and drafts never quote it, and listed in the version's
+    `warnings` with whatever the parser of the uploaded file left out (`hidden`), any planted instructions,
+    and `carried_warnings` (a restored version's). Saving the same title, text and hidden content as the
+    newest version stores nothing and returns that version.
     """
     if not text.strip():
         raise DomainError("A version needs some text.", field="text")
     title = (title or document.title).strip()
-    content_hash = _sha256(title + "\n\n" + text)
+    scan = visible_text(text)
+    if not scan.text.strip():
+        raise DomainError(
+            "All of the text is hidden from readers (comments, hidden elements or invisible characters); "
+            "there is nothing to index.",
+            field="text",
+        )
+    title_scan = visible_text(title)
+    warnings = _version_warnings(scan=scan, title_scan=title_scan, hidden=hidden, carried=carried_warnings)
+    # What a parser left out is not in the text: a file that differs only there is a new version.
+    hidden_part = "".join(f"\n\n{f.kind}\n{f.detail}\n{f.text}" for f in hidden)
+    content_hash = _sha256(title + "\n\n" + text + hidden_part)
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
         latest = document.versions.order_by("-number").first()
@@ -169,12 +191,13 @@ def version_create(
             note=note[:500],
             source_name=source_file.name[:255] if source_file else "",
             source_format=source_file.format if source_file else "",
+            warnings=warnings,
         )
         if source_file is not None:
             version.source_file.save(source_file.name, ContentFile(source_file.data), save=True)
         if title != document.title:
             Document.objects.filter(pk=document.pk).update(title=title, updated_at=timezone.now())
-        _chunks_create(version=version)
+        _chunks_create(version=version, title=title_scan.text.strip() or title, text=scan.text)
         if version.chunks_embedded == version.chunks_total:
             version_activate(version=version)
         elif embed_async:
@@ -204,12 +227,66 @@ def version_restore(
         title=old.title,
         author=author,
         note=note or f"Restored version {number}",
+        carried_warnings=old.warnings,
     )
 
 
-def _chunks_create(*, version: DocumentVersion) -> None:
+MAX_WARNINGS = 100
+_HIDDEN = DocumentVersion.WarningKind.HIDDEN_CONTENT.value
+_PLANTED = DocumentVersion.WarningKind.PLANTED_INSTRUCTION.value
+
+
+def _warning(kind: str, detail: str, text: str, score: float | None = None) -> dict[str, Any]:
+    return {"kind": kind, "detail": detail, "text": text, "score": score}
+
+
+def _planted_warnings(visible_text: str, *, within: str = "") -> list[dict[str, Any]]:
+    """One `planted_instruction` warning per sentence of `visible_text` written to a model rather than to a
+    reader (addressed to an assistant, posing as system instructions, asking for prompts, other customers'
+    data or internal notes), with the detector's score; `within` names the hidden content the text came
+    from, if any."""
+    where = f"Inside hidden content ({within})" if within else "In the text"
+    return [
+        _warning(_PLANTED, f"{where}: {found.reason}", found.text, found.score)
+        for found in instruction_findings(visible_text)
+    ]
+
+
+def _version_warnings(
+    *,
+    scan: HiddenScan,
+    title_scan: HiddenScan,
+    hidden: Sequence[HiddenFinding],
+    carried: Sequence[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The warnings a new version carries: each piece of hidden content, each planted instruction in the
+    visible text or inside hidden content, and those carried over; each once, at most MAX_WARNINGS."""
+    findings = [
+        *hidden,
+        *scan.findings,
+        *(HiddenFinding(f.kind, f"In the title: {f.detail}", f.text) for f in title_scan.findings),
+    ]
+    warnings = [_warning(_HIDDEN, f.detail, f.text) for f in findings]
+    warnings += _planted_warnings(scan.text)
+    for f in findings:
+        # Invisible characters sit in visible text, which is checked whole above.
+        if f.kind != "invisible_characters" and f.text:
+            warnings += _planted_warnings(visible_text(f.text).text, within=f.detail)
+    unique: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for warning in [*warnings, *carried]:
+        unique.setdefault((warning["kind"], warning["detail"], warning["text"]), warning)
+    listed = list(unique.values())
+    if len(listed) > MAX_WARNINGS:
+        rest = len(listed) - MAX_WARNINGS + 1
+        more = _warning(_HIDDEN, f"{rest} more warnings not listed", "")
+        listed = [*listed[: MAX_WARNINGS - 1], more]
+    return listed
+
+
+def _chunks_create(*, version: DocumentVersion, title: str, text: str) -> None:
+    """Chunk what readers see of the version (`title` and `text` without hidden content)."""
     model = active_model()
-    pieces = chunk_document(version.title, version.text, chunking_config(), embedding.token_counter(model))
+    pieces = chunk_document(title, text, chunking_config(), embedding.token_counter(model))
     if not pieces:
         raise DomainError("The text has no content to index.", field="text")
     hashes = [p.content_hash for p in pieces]
@@ -224,7 +301,7 @@ def _chunks_create(*, version: DocumentVersion) -> None:
             document_id=version.document_id,
             collection=version.document.collection,
             ordinal=p.ordinal,
-            title=version.title,
+            title=title,
             heading_path=list(p.heading_path),
             heading=" > ".join(p.heading_path),
             text=p.text,

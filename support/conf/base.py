@@ -156,6 +156,7 @@ SPECTACULAR_SETTINGS = {
         "AccountStatusEnum": "support.customers.models.Customer.AccountStatus",
         "DocumentStatusEnum": "knowledge.models.Document.Status",
         "DocumentKindEnum": "knowledge.models.Document.Kind",
+        "VersionWarningKindEnum": "knowledge.models.DocumentVersion.WarningKind",
         "RoleEnum": "support.core.roles.ROLES",
         "SuggestionStatusEnum": "support.console.models.Suggestion.Status",
         "SuggestionRatingEnum": "support.console.models.Suggestion.Rating",

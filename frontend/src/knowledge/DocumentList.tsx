@@ -6,9 +6,10 @@ import { Empty, ErrorMessage, Loading } from "../ui/status";
 import { useShortcut } from "../ui/shortcuts";
 import { isIndexing, PAGE_SIZE, useCanWrite, useDocuments, useOptions, type DocumentFilters, type KnowledgeDocument, type Options } from "./api";
 import { Day, IndexingState, labelOf, Pagination, StatusBadge, useDebounced } from "./parts";
+import { WarningBadge } from "./Warnings";
 import "./knowledge.css";
 
-const FILTER_NAMES = ["kind", "status", "audience", "product", "language", "state"] as const;
+const FILTER_NAMES = ["kind", "status", "audience", "product", "language", "state", "has_warnings"] as const;
 type FilterName = (typeof FILTER_NAMES)[number];
 
 /** The list filters the address holds; anything else in it is ignored. */
@@ -72,6 +73,14 @@ function filterSpecs(options: Options | undefined): FilterSpec[] {
       label: "Indexing",
       options: (options?.states ?? []).filter((s) => s.value !== "superseded").map((s) => ({ value: s.value, label: s.value })),
     },
+    {
+      name: "has_warnings",
+      label: "Warnings",
+      options: [
+        { value: "true", label: "Has warnings" },
+        { value: "false", label: "No warnings" },
+      ],
+    },
   ];
 }
 
@@ -116,10 +125,16 @@ function DocumentRow({ document, options }: { document: KnowledgeDocument; optio
       : document.active_version_number && document.active_version_number !== document.latest_version
         ? `v${document.latest_version} (search: v${document.active_version_number})`
         : `v${document.latest_version}`;
+  const warnings = Math.max(document.warnings.length, document.active_version_warnings);
+  const served = document.active_version_number && document.active_version_number !== document.latest_version ? document.active_version_number : null;
+  const warningTitle =
+    served && document.active_version_warnings > 0
+      ? `v${document.latest_version}: ${document.warnings.length}, v${served} (search): ${document.active_version_warnings}`
+      : "Hidden content or planted instructions: see the document";
   return (
     <tr>
       <td>
-        <Link to={`/knowledge/${document.id}`}>{document.title}</Link>
+        <Link to={`/knowledge/${document.id}`}>{document.title}</Link> <WarningBadge count={warnings} title={warningTitle} />
         <div className="hint mono">{document.slug}</div>
       </td>
       <td>{labelOf(options?.kinds, document.kind ?? "policy")}</td>

@@ -10,6 +10,7 @@ import { Field, FieldError, FormError } from "../ui/form";
 import { formatDate, IndexingState, MarkdownView, StatusBadge } from "./parts";
 import { DocumentSettings } from "./SettingsForm";
 import { VersionHistory } from "./VersionHistory";
+import { warningCount, WarningsPanel } from "./Warnings";
 import "./knowledge.css";
 
 type Transition = { to: Status; label: string; primary?: boolean };
@@ -228,6 +229,14 @@ export function DocumentPage({ id }: { id: number }) {
         <IndexingState indexing={data.indexing} />
         <div className="actions">{canWrite && <StatusActions document={data} />}</div>
       </div>
+      <WarningsPanel warnings={data.warnings} heading={`Warnings on version ${data.latest_version}`} />
+      {data.active_version_number != null && data.active_version_number !== data.latest_version && data.active_version_warnings > 0 && (
+        <p className="state state-warn">
+          The version search serves,{" "}
+          <Link to={`/knowledge/${data.id}/versions/${data.active_version_number}`}>version {data.active_version_number}</Link>, has{" "}
+          {warningCount(data.active_version_warnings)}.
+        </p>
+      )}
       <TextSection document={data} />
       <div className="kb-doc-grid">
         <VersionHistory document={data} />

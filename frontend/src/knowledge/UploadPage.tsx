@@ -5,6 +5,7 @@ import { useRef, useState, type DragEvent } from "react";
 import { Link } from "react-router-dom";
 import { ErrorMessage } from "../ui/status";
 import { UPLOAD_ACCEPT, uploadFile, useOptions, type UploadMeta, type UploadResult } from "./api";
+import { WarningBadge, WarningList } from "./Warnings";
 import "./knowledge.css";
 
 type Item = {
@@ -33,12 +34,14 @@ function Outcome({ item }: { item: Item }) {
   }
   const { result } = item;
   const what = result.created ? "created" : result.unchanged ? "unchanged" : "new version";
+  const warnings = result.warnings ?? [];
   return (
-    <span className="kb-upload-outcome">
+    <div className="kb-upload-outcome">
       <span className={`badge ${result.unchanged ? "" : "good"}`}>{what}</span>{" "}
-      {result.document_id != null && <Link to={`/knowledge/${result.document_id}`}>Open document #{result.document_id}</Link>}
-      {result.unchanged && <span className="hint"> (same text as its newest version)</span>}
-    </span>
+      {result.document_id != null && <Link to={`/knowledge/${result.document_id}`}>{result.title || `Open document #${result.document_id}`}</Link>}
+      {result.unchanged && <span className="hint"> (same text as its newest version)</span>} <WarningBadge count={warnings.length} />
+      <WarningList warnings={warnings} label={`Warnings for ${item.file.name}`} />
+    </div>
   );
 }
 

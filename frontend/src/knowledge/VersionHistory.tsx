@@ -7,6 +7,7 @@ import { useCanWrite, useRestoreVersion, useVersion, useVersions, type Knowledge
 import { DiffView, type DiffMode } from "./DiffView";
 import { FormError } from "../ui/form";
 import { formatDate, IndexingState } from "./parts";
+import { WarningBadge } from "./Warnings";
 
 export function versionIndexing(version: Version) {
   return { state: version.state ?? "queued", embedded: version.chunks_embedded ?? 0, total: version.chunks_total ?? 0, error: version.last_error || null };
@@ -91,6 +92,7 @@ export function VersionHistory({ document }: { document: KnowledgeDocument }) {
                       <tr key={version.id} className={version.number === document.active_version_number ? "kb-served" : undefined}>
                         <td>
                           <Link to={`/knowledge/${document.id}/versions/${version.number}`}>v{version.number}</Link>
+                          <WarningBadge count={version.warnings.length} />
                           {version.number === document.active_version_number && <div className="hint">search serves it</div>}
                         </td>
                         <td>

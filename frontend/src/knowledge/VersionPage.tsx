@@ -6,6 +6,7 @@ import { ErrorMessage, Loading } from "../ui/status";
 import { useCanWrite, useDocument, useRestoreVersion, useVersion } from "./api";
 import { FormError } from "../ui/form";
 import { formatDate, IndexingState, MarkdownView } from "./parts";
+import { WarningsPanel } from "./Warnings";
 import "./knowledge.css";
 
 export function VersionPage({ id, number }: { id: number; number: number }) {
@@ -100,6 +101,7 @@ export function VersionPage({ id, number }: { id: number; number: number }) {
           </>
         )}
       </dl>
+      <WarningsPanel warnings={data.warnings} heading={`Warnings on version ${data.number}`} />
       <section className="card">
         <div role="group" aria-label="Show the text" className="kb-toggle">
           <button type="button" className="button small" aria-pressed={view === "rendered"} onClick={() => setView("rendered")}>

@@ -11,6 +11,7 @@ export type VersionRef = Schemas["VersionRefOutput"];
 export type Options = Schemas["OptionsOutput"];
 export type Option = Schemas["OptionOutput"];
 export type UploadResult = Schemas["UploadOutput"];
+export type VersionWarning = Schemas["WarningOutput"];
 export type SearchAnswer = Schemas["SearchOutput"];
 export type SearchResult = Schemas["SearchResultOutput"];
 export type DocumentChanges = Schemas["PatchedDocumentUpdateInputRequest"];
@@ -56,6 +57,7 @@ export type DocumentFilters = {
   product?: string;
   language?: string;
   state?: Schemas["StateEnum"];
+  has_warnings?: "true" | "false";
   page?: number;
 };
 

@@ -25,6 +25,8 @@ export function doc(fields: Partial<KnowledgeDocument> = {}): KnowledgeDocument 
     active_version_number: 2,
     latest_version: 2,
     indexing: indexing("active", 3, 3, null, 2),
+    warnings: [],
+    active_version_warnings: 0,
     source: "api",
     external_id: "",
     created_at: "2026-01-05T10:00:00Z",
@@ -50,6 +52,7 @@ export function version(number: number, fields: Partial<VersionDetail> = {}): Ve
     source_name: "",
     source_format: "",
     source_file: null,
+    warnings: [],
     text: `# Refunds\n\nVersion ${number} text.`,
     ...fields,
   };

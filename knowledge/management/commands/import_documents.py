@@ -3,6 +3,7 @@ knowledge base, with a progress bar and a line per failure. Good files are kept 
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,11 @@ class Command(BaseCommand):
         failed = [r for r in results if not r.ok]
         for result in failed:
             self.stderr.write(f"  failed: {result.name}: {result.error}")
+        for result in results:
+            if result.ok and result.warnings:
+                kinds = Counter(str(warning["kind"]).replace("_", " ") for warning in result.warnings)
+                counts = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
+                self.stderr.write(f"  warnings: {result.name}: {counts} (see the document page)")
         created = sum(r.created for r in results)
         unchanged = sum(r.unchanged for r in results)
         updated = sum(r.ok for r in results) - created - unchanged
