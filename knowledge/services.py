@@ -172,7 +172,13 @@ def version_create(
             field="text",
         )
     title_scan = visible_text(title)
-    warnings = _version_warnings(scan=scan, title_scan=title_scan, hidden=hidden, carried=carried_warnings)
+    warnings = _version_warnings(
+        scan=scan,
+        title_scan=title_scan,
+        hidden=hidden,
+        carried=carried_warnings,
+        staff=document.audience == Document.Audience.INTERNAL,
+    )
     # What a parser left out is not in the text: a file that differs only there is a new version.
     hidden_part = "".join(f"\n\n{f.kind}\n{f.detail}\n{f.text}" for f in hidden)
     content_hash = _sha256(title + "\n\n" + text + hidden_part)
@@ -240,15 +246,15 @@ def _warning(kind: str, detail: str, text: str, score: float | None = None) -> d
     return {"kind": kind, "detail": detail, "text": text, "score": score}
 
 
-def _planted_warnings(visible_text: str, *, within: str = "") -> list[dict[str, Any]]:
+def _planted_warnings(visible_text: str, *, within: str = "", staff: bool = False) -> list[dict[str, Any]]:
     """One `planted_instruction` warning per sentence of `visible_text` written to a model rather than to a
     reader (addressed to an assistant, posing as system instructions, asking for prompts, other customers'
     data or internal notes), with the detector's score; `within` names the hidden content the text came
-    from, if any."""
+    from, if any. `staff`: a staff-only document, whose directions to agents are not findings."""
     where = f"Inside hidden content ({within})" if within else "In the text"
     return [
         _warning(_PLANTED, f"{where}: {found.reason}", found.text, found.score)
-        for found in instruction_findings(visible_text)
+        for found in instruction_findings(visible_text, staff=staff)
     ]
 
 
@@ -258,6 +264,7 @@ def _version_warnings(
     title_scan: HiddenScan,
     hidden: Sequence[HiddenFinding],
     carried: Sequence[dict[str, Any]],
+    staff: bool = False,
 ) -> list[dict[str, Any]]:
     """The warnings a new version carries: each piece of hidden content, each planted instruction in the
     visible text or inside hidden content, and those carried over; each once, at most MAX_WARNINGS."""
@@ -267,11 +274,11 @@ def _version_warnings(
         *(HiddenFinding(f.kind, f"In the title: {f.detail}", f.text) for f in title_scan.findings),
     ]
     warnings = [_warning(_HIDDEN, f.detail, f.text) for f in findings]
-    warnings += _planted_warnings(scan.text)
+    warnings += _planted_warnings(scan.text, staff=staff)
     for f in findings:
         # Invisible characters sit in visible text, which is checked whole above.
         if f.kind != "invisible_characters" and f.text:
-            warnings += _planted_warnings(visible_text(f.text).text, within=f.detail)
+            warnings += _planted_warnings(visible_text(f.text).text, within=f.detail, staff=staff)
     unique: dict[tuple[str, str, str], dict[str, Any]] = {}
     for warning in [*warnings, *carried]:
         unique.setdefault((warning["kind"], warning["detail"], warning["text"]), warning)
