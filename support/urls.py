@@ -6,6 +6,7 @@ from knowledge import apis as knowledge
 from models_ft import apis as training
 from support.console import apis as console
 from support.core import apis as core
+from support.core.views import admin_login
 from support.core.views import console as web_console
 from support.customers import apis as customers
 from support.integrations import apis as integrations
@@ -112,6 +113,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The admin's own login view, behind the sign-in limits; every other admin page is the admin's.
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

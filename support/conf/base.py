@@ -45,6 +45,8 @@ MIDDLEWARE = [
     # Probes and metrics first: answered before host checks, HTTPS redirects, sessions or authentication,
     # so a kubelet or Prometheus reaching the pod by its address gets them cheaply.
     "support.core.middleware.ProbeMiddleware",
+    # The client's address behind TRUSTED_PROXY_COUNT proxies, for everything after: logs, throttles.
+    "support.core.middleware.ClientAddressMiddleware",
     "support.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -104,6 +106,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/admin/login/"
+# Django's model backend behind the sign-in limits (support.core.signin), for every caller of authenticate.
+AUTHENTICATION_BACKENDS = ["support.core.signin.SignInLimitBackend"]
 
 # Request bodies larger than this are refused with 413 before any view reads them.
 MAX_REQUEST_BYTES = env_int(
@@ -116,7 +120,14 @@ SIGN_IN_ATTEMPTS_PER_MINUTE = env_int(
     "SIGN_IN_ATTEMPTS_PER_MINUTE",
     10,
     minimum=1,
-    help="Sign-in attempts one address may make per minute; more get 429.",
+    help="Sign-in attempts one client address may make per minute (console and admin); more get 429.",
+)
+SIGN_IN_FAILURES_PER_USERNAME_PER_HOUR = env_int(
+    "SIGN_IN_FAILURES_PER_USERNAME_PER_HOUR",
+    20,
+    minimum=1,
+    help="Failed sign-ins one username may have per hour, from any address; then it is refused (429) until "
+    "the hour is over.",
 )
 
 REST_FRAMEWORK = {
@@ -136,7 +147,9 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "support.core.schema.OpenbookAutoSchema",
     "EXCEPTION_HANDLER": "support.core.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"sign_in": f"{SIGN_IN_ATTEMPTS_PER_MINUTE}/min"},
+    # Throttles read REMOTE_ADDR only: ClientAddressMiddleware has put the client's address there (DRF's
+    # default would take X-Forwarded-For as it comes, letting a client choose its address).
+    "NUM_PROXIES": 0,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -49,6 +49,14 @@ SECURE_PROXY_SSL_HEADER = (
     if env_bool("TRUST_X_FORWARDED_PROTO", False, help="Behind a TLS-terminating proxy that sets the header.")
     else None
 )
+TRUSTED_PROXY_COUNT = env_int(
+    "TRUSTED_PROXY_COUNT",
+    0,
+    minimum=0,
+    maximum=10,
+    help="Proxies in front of the web server that append to X-Forwarded-For (0: the header is ignored and "
+    "the connection's peer is the client).",
+)
 SECURE_HSTS_SECONDS = env_int(
     "SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0, help="HSTS max-age in seconds."
 )
