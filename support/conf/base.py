@@ -114,6 +114,14 @@ MAX_REQUEST_BYTES = env_int(
     "MAX_REQUEST_BYTES", 2 * 1024 * 1024, minimum=1024, help="Largest accepted request body, in bytes."
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+# JSON bodies nested deeper than this are refused with 400 before they are parsed (support.core.jsonbody).
+JSON_MAX_DEPTH = env_int(
+    "JSON_MAX_DEPTH",
+    32,
+    minimum=2,
+    maximum=200,
+    help="How deep a JSON request body may nest arrays and objects; deeper bodies get 400.",
+)
 
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50, minimum=1, maximum=500, help="Default page size of API lists.")
 SIGN_IN_ATTEMPTS_PER_MINUTE = env_int(
@@ -143,7 +151,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["support.core.jsonbody.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "support.core.schema.OpenbookAutoSchema",
     "EXCEPTION_HANDLER": "support.core.errors.exception_handler",

@@ -15,7 +15,6 @@ from typing import Any, get_args
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +24,7 @@ from knowledge import api
 from support.core import roles
 from support.core.errors import DomainError
 from support.core.fields import StrictCharField
+from support.core.jsonbody import JSONParser
 from support.customers.selectors import customer_list_for_user
 from support.tickets.models import Ticket
 from support.tickets.selectors import ticket_scope_for_user

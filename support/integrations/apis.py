@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.console.apis import SuggestionOutput, draft_response
-from support.core import metrics, roles
+from support.core import jsonbody, metrics, roles
 from support.core.errors import DomainError
 from support.core.events import EVENT_TYPES
 from support.tickets.selectors import ticket_scope_for_user
@@ -271,7 +271,7 @@ def _receive(*, source: IntegrationSource, request: Request) -> services.Receive
     body = request.body  # the raw bytes, as signed
     adapter.authenticate(source=source, headers=request.headers, body=body)
     try:
-        payload = json.loads(body)
+        payload = jsonbody.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise DomainError("The body is not valid JSON.", code="parse_error") from None
     inbound = adapter.translate(headers=request.headers, body=body, payload=payload)
