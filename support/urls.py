@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from knowledge import apis as knowledge
 from models_ft import apis as training
@@ -117,7 +117,13 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # The split view serves Swagger UI's start-up script as a file (`?script`): no inline script, so the
+    # page works under the Content-Security-Policy.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="openbook/swagger_ui.html"),
+        name="docs",
+    ),
     path("api/v1/", include(api_v1)),
     # Every other address belongs to the web console, which routes in the browser.
     path("", web_console, name="landing"),

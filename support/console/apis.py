@@ -385,7 +385,7 @@ class SuggestionStreamApi(_Assist, APIView):
         resume = request.headers.get("Last-Event-ID", "").strip()
         after = resume if streams.event_id_valid(resume) else streams.START
         response = StreamingHttpResponse(_events(suggestion, after), content_type="text/event-stream")
-        response["Cache-Control"] = "no-cache"
+        response["Cache-Control"] = "no-store"
         response["X-Accel-Buffering"] = "no"  # a proxy must not hold the stream back
         return response
 

@@ -208,3 +208,17 @@ class RequestGuardMiddleware:
         if "%00" in query or "\x00" in query:
             return json_error(request, "The query string contains a NUL byte.", "bad_request", 400)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Every answer under /api/ is `Cache-Control: no-store`: they hold personal data (tickets, customers,
+    drafts, the signed-in user and their CSRF token), which no browser cache or proxy may keep."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            response["Cache-Control"] = "no-store"
+        return response
