@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from support.core import roles
 from support.core.errors import DomainError
+from support.core.fields import InputSerializer
 from support.core.filters import FilterSet
 from support.core.permissions import request_scopes
 
@@ -139,7 +140,7 @@ class DocumentOutput(serializers.ModelSerializer):
         }
 
 
-class DocumentUpdateInput(serializers.Serializer):
+class DocumentUpdateInput(InputSerializer):
     """A document's metadata; every field optional. Products, plans and organizations are codes/slugs."""
 
     kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False)
@@ -175,7 +176,7 @@ class DocumentInput(DocumentUpdateInput):
     source = serializers.SlugField(max_length=40, required=False)
 
 
-class VersionInput(serializers.Serializer):
+class VersionInput(InputSerializer):
     text = serializers.CharField(max_length=2_000_000, trim_whitespace=False)
     title = serializers.CharField(max_length=300, required=False)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -428,7 +429,7 @@ class VersionDetailApi(_KnowledgeScoped, generics.RetrieveAPIView):
         return get_object_or_404(self.get_queryset(), number=self.kwargs["number"])
 
 
-class RestoreInput(serializers.Serializer):
+class RestoreInput(InputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
@@ -458,7 +459,7 @@ class VersionRefOutput(serializers.ModelSerializer):
         fields = ["id", "document", "number", "title", "state"]
 
 
-class VersionLookupInput(serializers.Serializer):
+class VersionLookupInput(InputSerializer):
     id = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), min_length=1, max_length=100
     )
@@ -474,7 +475,7 @@ class VersionLookupApi(_KnowledgeScoped, APIView):
         responses=VersionRefOutput(many=True),
     )
     def get(self, request: Request) -> Response:
-        data = VersionLookupInput(data={"id": request.query_params.getlist("id")})
+        data = VersionLookupInput(data=request.query_params)  # text; `id` repeats
         data.is_valid(raise_exception=True)
         versions = selectors.version_lookup_for_user(roles=_roles(request), ids=data.validated_data["id"])
         return Response(VersionRefOutput(versions, many=True).data)

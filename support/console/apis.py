@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from knowledge import api
 from support.core import roles
 from support.core.errors import DomainError
-from support.core.fields import StrictCharField
+from support.core.fields import TEXT_INPUT, InputSerializer
 from support.core.jsonbody import JSONParser
 from support.customers.selectors import customer_list_for_user
 from support.tickets.models import Ticket
@@ -40,7 +40,7 @@ def _roles(request: Request) -> frozenset[str]:
     return roles.user_roles(request.user)
 
 
-class SearchInput(serializers.Serializer):
+class SearchInput(InputSerializer):
     query = serializers.CharField(max_length=4000)
     k = serializers.IntegerField(min_value=1, max_value=50, default=8)
     customer = serializers.IntegerField(
@@ -98,8 +98,8 @@ class SearchApi(APIView):
     write_scope = roles.KNOWLEDGE_READ
     parser_classes = [JSONParser]
 
-    def _search(self, request: Request, data: dict[str, Any]) -> Response:
-        serializer = SearchInput(data=data)
+    def _search(self, request: Request, data: dict[str, Any], *, text: bool = False) -> Response:
+        serializer = SearchInput(data=data, context={TEXT_INPUT: text})
         serializer.is_valid(raise_exception=True)
         fields = serializer.validated_data
         staff_roles = _roles(request)
@@ -138,7 +138,7 @@ class SearchApi(APIView):
         data: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "products"}
         if "products" in request.query_params:
             data["products"] = request.query_params.getlist("products")
-        return self._search(request, data)
+        return self._search(request, data, text=True)
 
     @extend_schema(
         request=SearchInput,
@@ -433,8 +433,8 @@ def _done_data(suggestion: Suggestion) -> dict[str, Any]:
     return {"text": suggestion.text, "citations": suggestion.citations, "flags": suggestion.flags}
 
 
-class SendInput(serializers.Serializer):
-    text = StrictCharField(max_length=services.MAX_REPLY_CHARS, trim_whitespace=False)
+class SendInput(InputSerializer):
+    text = serializers.CharField(max_length=services.MAX_REPLY_CHARS, trim_whitespace=False)
     external_id = serializers.CharField(
         max_length=200,
         required=False,
@@ -472,9 +472,9 @@ class SuggestionSendApi(_Assist, APIView):
         return Response(SuggestionOutput(_visible_suggestion(request, pk)).data)
 
 
-class FeedbackInput(serializers.Serializer):
+class FeedbackInput(InputSerializer):
     rating = serializers.ChoiceField(choices=Suggestion.Rating.values)
-    reason = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class SuggestionFeedbackApi(_Assist, APIView):

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from . import roles
 from .errors import DomainError
+from .fields import InputSerializer
 from .health import health_check
 from .models import ApiKey
 from .permissions import request_scopes
@@ -108,7 +109,7 @@ class SessionOutput(serializers.Serializer):
     csrf_token = serializers.CharField(help_text="Send it back as the X-CSRFToken header on writes.")
 
 
-class SessionInput(serializers.Serializer):
+class SessionInput(InputSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=200, trim_whitespace=False)
 
@@ -204,7 +205,7 @@ class ApiKeyOutput(serializers.ModelSerializer):
         ]
 
 
-class ApiKeyInput(serializers.Serializer):
+class ApiKeyInput(InputSerializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=roles.SCOPES), min_length=1, max_length=len(roles.SCOPES)

@@ -20,6 +20,7 @@ from support.console.apis import SuggestionOutput, draft_response
 from support.core import jsonbody, metrics, roles
 from support.core.errors import DomainError
 from support.core.events import EVENT_TYPES
+from support.core.fields import InputSerializer
 from support.tickets.selectors import ticket_scope_for_user
 
 from . import outbound, services
@@ -46,7 +47,7 @@ class SourceCreated(SourceOutput):
         fields = [*SourceOutput.Meta.fields, "secret"]
 
 
-class SourceInput(serializers.Serializer):
+class SourceInput(InputSerializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.SlugField(max_length=40, required=False, help_text="Default: made from the name.")
     kind = serializers.ChoiceField(
@@ -63,7 +64,7 @@ class SourceInput(serializers.Serializer):
     )
 
 
-class SourceUpdate(serializers.Serializer):
+class SourceUpdate(InputSerializer):
     name = serializers.CharField(max_length=100, required=False)
     active = serializers.BooleanField(required=False)
     secret = serializers.CharField(min_length=16, max_length=128, required=False)
@@ -338,7 +339,7 @@ class WebhookSubscriptionCreated(WebhookSubscriptionOutput):
         fields = [*WebhookSubscriptionOutput.Meta.fields, "secret"]
 
 
-class WebhookSubscriptionInput(serializers.Serializer):
+class WebhookSubscriptionInput(InputSerializer):
     name = serializers.CharField(max_length=100)
     url = serializers.URLField(max_length=500)
     events = serializers.ListField(

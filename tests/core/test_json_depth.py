@@ -9,6 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from support.core.jsonbody import nesting_exceeds
+from tests.api_walk import api_views
 from tests.core.test_bad_input import NESTED_POSTS, WRITABLE_LISTS, _assert_error_shape, _ids, world  # noqa: F401
 from tests.integrations.test_inbound import CREATED, _send, source  # noqa: F401
 
@@ -79,18 +80,6 @@ def test_the_limit_is_a_setting_and_nesting_up_to_it_is_read(admin_api, settings
         "/api/v1/tickets", data=json.dumps({"tags": [[[]]]}), content_type="application/json"
     )
     assert response.json()["code"] == "too_deep"
-
-
-def api_views() -> list[tuple[str, str, object]]:
-    """(method, path, view instance) of every operation in the API schema."""
-    from drf_spectacular.generators import SchemaGenerator
-
-    generator = SchemaGenerator()
-    generator._initialise_endpoints()
-    return [
-        (method, path, generator.create_view(callback, method))
-        for path, _regex, method, callback in generator.endpoints
-    ]
 
 
 def test_every_api_view_parses_json_through_the_depth_check():
