@@ -140,6 +140,9 @@ class DocumentOutput(serializers.ModelSerializer):
         }
 
 
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
 class DocumentUpdateInput(InputSerializer):
     """A document's metadata; every field optional. Products, plans and organizations are codes/slugs."""
 
@@ -149,7 +152,7 @@ class DocumentUpdateInput(InputSerializer):
         required=False,
         help_text="published to publish, archived to archive, draft to restore.",
     )
-    language = serializers.RegexField(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=12, required=False)
+    language = serializers.RegexField(LANGUAGE_TAG, max_length=ingest.LANGUAGE_MAX_CHARS, required=False)
     audience = serializers.ChoiceField(choices=Document.Audience.choices, required=False)
     products = serializers.ListField(child=serializers.SlugField(), required=False, max_length=100)
     plans = serializers.ListField(child=serializers.SlugField(), required=False, max_length=20)
@@ -297,8 +300,22 @@ class UploadOutput(serializers.Serializer):
     error = serializers.CharField()
 
 
+MAX_UPLOAD_FILES = 50
+
+
+class UploadInput(InputSerializer):
+    """The metadata fields of an upload's form (text, as forms are); empty ones are left out."""
+
+    kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Document.Status.choices, required=False, allow_blank=True)
+    audience = serializers.ChoiceField(choices=Document.Audience.choices, required=False, allow_blank=True)
+    language = serializers.RegexField(
+        LANGUAGE_TAG, max_length=ingest.LANGUAGE_MAX_CHARS, required=False, allow_blank=True
+    )
+
+
 class DocumentUploadApi(_KnowledgeScoped, APIView):
-    """Upload one or more files (multipart field `files`); each gets its own result. A file that cannot be
+    """Upload one to 50 files (multipart field `files`); each gets its own result. A file that cannot be
     parsed is reported and stores nothing; the others are kept. 201 if any file was stored, else 400."""
 
     parser_classes = [MultiPartParser]
@@ -309,10 +326,14 @@ class DocumentUploadApi(_KnowledgeScoped, APIView):
                 "type": "object",
                 "properties": {
                     "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                    "kind": {"type": "string"},
-                    "status": {"type": "string"},
-                    "audience": {"type": "string"},
-                    "language": {"type": "string"},
+                    "kind": {"type": "string", "enum": Document.Kind.values},
+                    "status": {"type": "string", "enum": Document.Status.values},
+                    "audience": {"type": "string", "enum": Document.Audience.values},
+                    "language": {
+                        "type": "string",
+                        "pattern": LANGUAGE_TAG,
+                        "maxLength": ingest.LANGUAGE_MAX_CHARS,
+                    },
                 },
             }
         },
@@ -327,7 +348,8 @@ class DocumentUploadApi(_KnowledgeScoped, APIView):
                     ]
                 },
                 description="No file could be stored: one result per file saying why; or the request "
-                "itself was wrong (no file attached), in the common error body",
+                "itself was wrong (no file attached, more than 50 files, a metadata field that does not "
+                "fit), in the common error body",
             ),
         },
     )
@@ -335,10 +357,14 @@ class DocumentUploadApi(_KnowledgeScoped, APIView):
         files = request.FILES.getlist("files") or request.FILES.getlist("file")
         if not files:
             raise DomainError("Attach one or more files in the multipart field 'files'.", field="files")
-        meta = {k: request.data[k] for k in ("kind", "status", "audience", "language") if request.data.get(k)}
+        if len(files) > MAX_UPLOAD_FILES:
+            raise DomainError(f"Upload at most {MAX_UPLOAD_FILES} files at once.", field="files")
+        form = UploadInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        meta = {k: v for k, v in form.validated_data.items() if v}
         meta.setdefault("status", Document.Status.DRAFT)
         results = []
-        for upload in files[:50]:
+        for upload in files:
             try:
                 record = ingest.file_record(
                     upload.name,

@@ -474,7 +474,9 @@ class SuggestionSendApi(_Assist, APIView):
 
 class FeedbackInput(InputSerializer):
     rating = serializers.ChoiceField(choices=Suggestion.Rating.values)
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=services.MAX_FEEDBACK_CHARS, required=False, allow_blank=True, default=""
+    )
 
 
 class SuggestionFeedbackApi(_Assist, APIView):
