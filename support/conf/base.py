@@ -49,12 +49,13 @@ MIDDLEWARE = [
     # The client's address behind TRUSTED_PROXY_COUNT proxies, for everything after: logs, throttles.
     "support.core.middleware.ClientAddressMiddleware",
     "support.core.middleware.RequestContextMiddleware",
+    # Cache-Control: no-store on every /api/ answer, the early refusals below included.
+    "support.core.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The Content-Security-Policy of every answer (CONTENT_SECURITY_POLICY, support/conf/security.py).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "support.core.middleware.RequestGuardMiddleware",
-    "support.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

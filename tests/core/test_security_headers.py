@@ -114,3 +114,10 @@ def test_unauthenticated_and_session_answers_are_not_stored_either(client):
         "/api/v1/auth/session", {"username": "x", "password": "y"}, content_type="application/json"
     )
     assert signed["Cache-Control"] == "no-store"
+
+
+def test_an_early_refusal_is_not_stored_either(admin_client, settings):
+    settings.MAX_REQUEST_BYTES = 2048
+    response = admin_client.post("/api/v1/tickets", data="x" * 4096, content_type="application/json")
+    assert response.status_code == 413
+    assert response["Cache-Control"] == "no-store"
