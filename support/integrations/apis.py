@@ -212,7 +212,10 @@ class EventApi(APIView):
         request=Event,
         responses={
             200: ReceivedOutput,
-            400: OpenApiResponse(description="Malformed JSON or an invalid event"),
+            400: OpenApiResponse(
+                description="Malformed JSON, JSON nested deeper than JSON_MAX_DEPTH, or an invalid event (a "
+                "value of the wrong type or too long for its field)"
+            ),
             401: OpenApiResponse(description="Missing or bad signature, or a stale timestamp"),
             404: OpenApiResponse(description="Unknown source"),
             409: OpenApiResponse(description="Cannot be applied yet (recorded as failed; deliver it again)"),

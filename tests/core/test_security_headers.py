@@ -121,3 +121,19 @@ def test_an_early_refusal_is_not_stored_either(admin_client, settings):
     response = admin_client.post("/api/v1/tickets", data="x" * 4096, content_type="application/json")
     assert response.status_code == 413
     assert response["Cache-Control"] == "no-store"
+
+
+def test_the_page_shown_before_the_console_is_built_needs_no_inline_style(
+    client, settings, tmp_path, monkeypatch
+):
+    from support.core import views
+
+    monkeypatch.setattr(views, "FRONTEND_INDEX", tmp_path / "dist" / "index.html")
+    settings.STATIC_ROOT = tmp_path / "static"
+    response = client.get("/")
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "<style" not in page
+    assert "<script" not in page
+    assert finders.find("openbook/landing.css")
+    _assert_strict(response["Content-Security-Policy"])
