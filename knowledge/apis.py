@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from support.core import roles
 from support.core.errors import DomainError
+from support.core.fields import InputSerializer
 from support.core.filters import FilterSet
 from support.core.permissions import request_scopes
 
@@ -172,7 +173,10 @@ class DocumentOutput(serializers.ModelSerializer):
         }
 
 
-class DocumentUpdateInput(serializers.Serializer):
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+class DocumentUpdateInput(InputSerializer):
     """A document's metadata; every field optional. Products, plans and organizations are codes/slugs."""
 
     kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False)
@@ -181,7 +185,7 @@ class DocumentUpdateInput(serializers.Serializer):
         required=False,
         help_text="published to publish, archived to archive, draft to restore.",
     )
-    language = serializers.RegexField(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=12, required=False)
+    language = serializers.RegexField(LANGUAGE_TAG, max_length=ingest.LANGUAGE_MAX_CHARS, required=False)
     audience = serializers.ChoiceField(choices=Document.Audience.choices, required=False)
     products = serializers.ListField(child=serializers.SlugField(), required=False, max_length=100)
     plans = serializers.ListField(child=serializers.SlugField(), required=False, max_length=20)
@@ -208,7 +212,7 @@ class DocumentInput(DocumentUpdateInput):
     source = serializers.SlugField(max_length=40, required=False)
 
 
-class VersionInput(serializers.Serializer):
+class VersionInput(InputSerializer):
     text = serializers.CharField(max_length=2_000_000, trim_whitespace=False)
     title = serializers.CharField(max_length=300, required=False)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -353,8 +357,22 @@ class UploadOutput(serializers.Serializer):
     )
 
 
+MAX_UPLOAD_FILES = 50
+
+
+class UploadInput(InputSerializer):
+    """The metadata fields of an upload's form (text, as forms are); empty ones are left out."""
+
+    kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Document.Status.choices, required=False, allow_blank=True)
+    audience = serializers.ChoiceField(choices=Document.Audience.choices, required=False, allow_blank=True)
+    language = serializers.RegexField(
+        LANGUAGE_TAG, max_length=ingest.LANGUAGE_MAX_CHARS, required=False, allow_blank=True
+    )
+
+
 class DocumentUploadApi(_KnowledgeScoped, APIView):
-    """Upload one or more files (multipart field `files`); each gets its own result. A file that cannot be
+    """Upload one to 50 files (multipart field `files`); each gets its own result. A file that cannot be
     parsed is reported and stores nothing; the others are kept. 201 if any file was stored, else 400."""
 
     parser_classes = [MultiPartParser]
@@ -365,10 +383,14 @@ class DocumentUploadApi(_KnowledgeScoped, APIView):
                 "type": "object",
                 "properties": {
                     "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                    "kind": {"type": "string"},
-                    "status": {"type": "string"},
-                    "audience": {"type": "string"},
-                    "language": {"type": "string"},
+                    "kind": {"type": "string", "enum": Document.Kind.values},
+                    "status": {"type": "string", "enum": Document.Status.values},
+                    "audience": {"type": "string", "enum": Document.Audience.values},
+                    "language": {
+                        "type": "string",
+                        "pattern": LANGUAGE_TAG,
+                        "maxLength": ingest.LANGUAGE_MAX_CHARS,
+                    },
                 },
             }
         },
@@ -383,7 +405,8 @@ class DocumentUploadApi(_KnowledgeScoped, APIView):
                     ]
                 },
                 description="No file could be stored: one result per file saying why; or the request "
-                "itself was wrong (no file attached), in the common error body",
+                "itself was wrong (no file attached, more than 50 files, a metadata field that does not "
+                "fit), in the common error body",
             ),
         },
     )
@@ -391,10 +414,14 @@ class DocumentUploadApi(_KnowledgeScoped, APIView):
         files = request.FILES.getlist("files") or request.FILES.getlist("file")
         if not files:
             raise DomainError("Attach one or more files in the multipart field 'files'.", field="files")
-        meta = {k: request.data[k] for k in ("kind", "status", "audience", "language") if request.data.get(k)}
+        if len(files) > MAX_UPLOAD_FILES:
+            raise DomainError(f"Upload at most {MAX_UPLOAD_FILES} files at once.", field="files")
+        form = UploadInput(data=request.data)
+        form.is_valid(raise_exception=True)
+        meta = {k: v for k, v in form.validated_data.items() if v}
         meta.setdefault("status", Document.Status.DRAFT)
         results = []
-        for upload in files[:50]:
+        for upload in files:
             try:
                 record = ingest.file_record(
                     upload.name,
@@ -485,7 +512,7 @@ class VersionDetailApi(_KnowledgeScoped, generics.RetrieveAPIView):
         return get_object_or_404(self.get_queryset(), number=self.kwargs["number"])
 
 
-class RestoreInput(serializers.Serializer):
+class RestoreInput(InputSerializer):
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
@@ -515,7 +542,7 @@ class VersionRefOutput(serializers.ModelSerializer):
         fields = ["id", "document", "number", "title", "state"]
 
 
-class VersionLookupInput(serializers.Serializer):
+class VersionLookupInput(InputSerializer):
     id = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**31 - 1), min_length=1, max_length=100
     )
@@ -531,7 +558,7 @@ class VersionLookupApi(_KnowledgeScoped, APIView):
         responses=VersionRefOutput(many=True),
     )
     def get(self, request: Request) -> Response:
-        data = VersionLookupInput(data={"id": request.query_params.getlist("id")})
+        data = VersionLookupInput(data=request.query_params)  # text; `id` repeats
         data.is_valid(raise_exception=True)
         versions = selectors.version_lookup_for_user(roles=_roles(request), ids=data.validated_data["id"])
         return Response(VersionRefOutput(versions, many=True).data)

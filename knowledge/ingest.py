@@ -82,6 +82,21 @@ def _lookup(model: str, key: str, values: list[str]) -> list[Any]:
     return found
 
 
+LANGUAGE_MAX_CHARS = Document._meta.get_field("language").max_length or 12
+
+
+def _language(value: Any) -> str:
+    """A language tag as given: one that does not fit the field is refused, never cut to fit."""
+    if not isinstance(value, str):
+        raise DomainError("language must be a string (a language tag such as en or pt-BR).", field="language")
+    if len(value) > LANGUAGE_MAX_CHARS:
+        raise DomainError(
+            f"language must be at most {LANGUAGE_MAX_CHARS} characters (a language tag such as en or pt-BR).",
+            field="language",
+        )
+    return value
+
+
 def metadata_resolve(meta: dict[str, Any]) -> dict[str, Any]:
     """Document fields from import metadata given as codes and slugs; unknown codes are a DomainError."""
     out: dict[str, Any] = {}
@@ -98,7 +113,7 @@ def metadata_resolve(meta: dict[str, Any]) -> dict[str, Any]:
             raise DomainError(f"Unknown audience {meta['audience']!r}.")
         out["audience"] = meta["audience"]
     if meta.get("language"):
-        out["language"] = str(meta["language"])[:12]
+        out["language"] = _language(meta["language"])
     # Only what is given: an update must not clear products or audience it was not told about.
     lookups = {
         "products": ("products", "Product", "code"),

@@ -206,11 +206,17 @@ def _decode_text(name: str, data: bytes) -> str:
             return text
     if b"\x00" in data:
         raise ParseError(f"{name}: not a text file (it contains binary data)")
+    # UTF-8 only: a guess at a legacy encoding would store mojibake as a new version. The offset counts
+    # from the start of the file, its byte order mark included.
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Legacy Windows exports; the five bytes cp1252 leaves undefined must not reject the whole file.
-        return data.decode("cp1252", errors="replace")
+        return data[start:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = start + exc.start
+        raise ParseError(
+            f"{name}: the text is not valid UTF-8 (byte 0x{data[offset]:02x} at offset {offset}); save the "
+            "file as UTF-8 and upload it again"
+        ) from exc
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")

@@ -141,6 +141,9 @@ def document_create(
     return document
 
 
+MAX_NOTE_CHARS = 500
+
+
 def version_create(
     *,
     document: Document,
@@ -163,6 +166,8 @@ def version_create(
     """
     if not text.strip():
         raise DomainError("A version needs some text.", field="text")
+    if len(note) > MAX_NOTE_CHARS:
+        raise DomainError(f"A version's note is at most {MAX_NOTE_CHARS} characters.", field="note")
     title = (title or document.title).strip()
     scan = visible_text(text)
     if not scan.text.strip():
@@ -194,7 +199,7 @@ def version_create(
             text=text,
             content_hash=content_hash,
             author=author,
-            note=note[:500],
+            note=note,
             source_name=source_file.name[:255] if source_file else "",
             source_format=source_file.format if source_file else "",
             warnings=warnings,

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from support.core import roles
 from support.core.errors import DomainError
+from support.core.fields import InputSerializer
 
 from .datasets import DatasetError, snapshot_build
 from .models import Adapter, AdapterEvent, DatasetSnapshot, EvaluationMatrix, TrainingExample, TrainingRun
@@ -330,18 +331,18 @@ class ExampleOutput(serializers.ModelSerializer):
         ]
 
 
-class RunInput(serializers.Serializer):
+class RunInput(InputSerializer):
     snapshot = serializers.IntegerField(
         required=False, min_value=1, help_text="Snapshot id (default: the newest)."
     )
     config = serializers.DictField(required=False, help_text="LoraTrainingConfig fields.")
 
 
-class ReasonInput(serializers.Serializer):
+class ReasonInput(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class RejectInput(serializers.Serializer):
+class RejectInput(InputSerializer):
     rejected = serializers.BooleanField(required=False, default=True)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "support.core",
     "support.customers",
     "support.tickets",
@@ -45,8 +46,14 @@ MIDDLEWARE = [
     # Probes and metrics first: answered before host checks, HTTPS redirects, sessions or authentication,
     # so a kubelet or Prometheus reaching the pod by its address gets them cheaply.
     "support.core.middleware.ProbeMiddleware",
+    # The client's address behind TRUSTED_PROXY_COUNT proxies, for everything after: logs, throttles.
+    "support.core.middleware.ClientAddressMiddleware",
     "support.core.middleware.RequestContextMiddleware",
+    # Cache-Control: no-store on every /api/ answer, the early refusals below included.
+    "support.core.middleware.NoStoreMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy of every answer (CONTENT_SECURITY_POLICY, support/conf/security.py).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "support.core.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,19 +111,36 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/admin/login/"
+# Django's model backend behind the sign-in limits (support.core.signin), for every caller of authenticate.
+AUTHENTICATION_BACKENDS = ["support.core.signin.SignInLimitBackend"]
 
 # Request bodies larger than this are refused with 413 before any view reads them.
 MAX_REQUEST_BYTES = env_int(
     "MAX_REQUEST_BYTES", 2 * 1024 * 1024, minimum=1024, help="Largest accepted request body, in bytes."
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+# JSON bodies nested deeper than this are refused with 400 before they are parsed (support.core.jsonbody).
+JSON_MAX_DEPTH = env_int(
+    "JSON_MAX_DEPTH",
+    32,
+    minimum=2,
+    maximum=200,
+    help="How deep a JSON request body may nest arrays and objects; deeper bodies get 400.",
+)
 
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50, minimum=1, maximum=500, help="Default page size of API lists.")
 SIGN_IN_ATTEMPTS_PER_MINUTE = env_int(
     "SIGN_IN_ATTEMPTS_PER_MINUTE",
     10,
     minimum=1,
-    help="Sign-in attempts one address may make per minute; more get 429.",
+    help="Sign-in attempts one client address may make per minute (console and admin); more get 429.",
+)
+SIGN_IN_FAILURES_PER_USERNAME_PER_HOUR = env_int(
+    "SIGN_IN_FAILURES_PER_USERNAME_PER_HOUR",
+    20,
+    minimum=1,
+    help="Failed sign-ins one username may have per hour, from any address; then it is refused (429) until "
+    "the hour is over.",
 )
 
 REST_FRAMEWORK = {
@@ -132,11 +156,13 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["support.core.jsonbody.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "support.core.schema.OpenbookAutoSchema",
     "EXCEPTION_HANDLER": "support.core.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"sign_in": f"{SIGN_IN_ATTEMPTS_PER_MINUTE}/min"},
+    # Throttles read REMOTE_ADDR only: ClientAddressMiddleware has put the client's address there (DRF's
+    # default would take X-Forwarded-For as it comes, letting a client choose its address).
+    "NUM_PROXIES": 0,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

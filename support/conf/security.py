@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import DATA_DIR, DEBUG
@@ -49,6 +50,14 @@ SECURE_PROXY_SSL_HEADER = (
     if env_bool("TRUST_X_FORWARDED_PROTO", False, help="Behind a TLS-terminating proxy that sets the header.")
     else None
 )
+TRUSTED_PROXY_COUNT = env_int(
+    "TRUSTED_PROXY_COUNT",
+    0,
+    minimum=0,
+    maximum=10,
+    help="Proxies in front of the web server that append to X-Forwarded-For (0: the header is ignored and "
+    "the connection's peer is the client).",
+)
 SECURE_HSTS_SECONDS = env_int(
     "SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0, help="HSTS max-age in seconds."
 )
@@ -62,3 +71,22 @@ CSRF_FAILURE_VIEW = "support.core.errors.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+
+# The same strict policy in every mode (django-csp's CSPMiddleware sends it). Only the site's own files run
+# or style anything: no inline script or style anywhere (the console's build has none, the admin has none,
+# Swagger UI starts from a file: see support/urls.py), no plugins, no <base> rewriting, no framing, forms post
+# to the site only. Images may also be data: URIs (the console's icon, Swagger UI's).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}

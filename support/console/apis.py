@@ -15,7 +15,6 @@ from typing import Any, get_args
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,7 +23,8 @@ from rest_framework.views import APIView
 from knowledge import api
 from support.core import roles
 from support.core.errors import DomainError
-from support.core.fields import StrictCharField
+from support.core.fields import TEXT_INPUT, InputSerializer
+from support.core.jsonbody import JSONParser
 from support.customers.selectors import customer_list_for_user
 from support.tickets.models import Ticket
 from support.tickets.selectors import ticket_scope_for_user
@@ -40,7 +40,7 @@ def _roles(request: Request) -> frozenset[str]:
     return roles.user_roles(request.user)
 
 
-class SearchInput(serializers.Serializer):
+class SearchInput(InputSerializer):
     query = serializers.CharField(max_length=4000)
     k = serializers.IntegerField(min_value=1, max_value=50, default=8)
     customer = serializers.IntegerField(
@@ -98,8 +98,8 @@ class SearchApi(APIView):
     write_scope = roles.KNOWLEDGE_READ
     parser_classes = [JSONParser]
 
-    def _search(self, request: Request, data: dict[str, Any]) -> Response:
-        serializer = SearchInput(data=data)
+    def _search(self, request: Request, data: dict[str, Any], *, text: bool = False) -> Response:
+        serializer = SearchInput(data=data, context={TEXT_INPUT: text})
         serializer.is_valid(raise_exception=True)
         fields = serializer.validated_data
         staff_roles = _roles(request)
@@ -138,7 +138,7 @@ class SearchApi(APIView):
         data: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "products"}
         if "products" in request.query_params:
             data["products"] = request.query_params.getlist("products")
-        return self._search(request, data)
+        return self._search(request, data, text=True)
 
     @extend_schema(
         request=SearchInput,
@@ -387,7 +387,7 @@ class SuggestionStreamApi(_Assist, APIView):
         resume = request.headers.get("Last-Event-ID", "").strip()
         after = resume if streams.event_id_valid(resume) else streams.START
         response = StreamingHttpResponse(_events(suggestion, after), content_type="text/event-stream")
-        response["Cache-Control"] = "no-cache"
+        response["Cache-Control"] = "no-store"
         response["X-Accel-Buffering"] = "no"  # a proxy must not hold the stream back
         return response
 
@@ -440,8 +440,8 @@ def _done_data(suggestion: Suggestion) -> dict[str, Any]:
     }
 
 
-class SendInput(serializers.Serializer):
-    text = StrictCharField(max_length=services.MAX_REPLY_CHARS, trim_whitespace=False)
+class SendInput(InputSerializer):
+    text = serializers.CharField(max_length=services.MAX_REPLY_CHARS, trim_whitespace=False)
     external_id = serializers.CharField(
         max_length=200,
         required=False,
@@ -479,9 +479,11 @@ class SuggestionSendApi(_Assist, APIView):
         return Response(SuggestionOutput(_visible_suggestion(request, pk)).data)
 
 
-class FeedbackInput(serializers.Serializer):
+class FeedbackInput(InputSerializer):
     rating = serializers.ChoiceField(choices=Suggestion.Rating.values)
-    reason = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=services.MAX_FEEDBACK_CHARS, required=False, allow_blank=True, default=""
+    )
 
 
 class SuggestionFeedbackApi(_Assist, APIView):

@@ -383,11 +383,16 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str, external_id
     return suggestion
 
 
+MAX_FEEDBACK_CHARS = 2000
+
+
 def suggestion_feedback(*, suggestion: Suggestion, rating: str, reason: str = "") -> Suggestion:
     """Thumbs up or down on a draft, with an optional reason; the latest judgement counts."""
     if rating not in Suggestion.Rating.values:
         raise DomainError("rating must be 'up' or 'down'.", field="rating")
-    Suggestion.objects.filter(pk=suggestion.pk).update(rating=rating, feedback_reason=reason.strip()[:2000])
+    if len(reason) > MAX_FEEDBACK_CHARS:
+        raise DomainError(f"reason is at most {MAX_FEEDBACK_CHARS} characters.", field="reason")
+    Suggestion.objects.filter(pk=suggestion.pk).update(rating=rating, feedback_reason=reason.strip())
     suggestion.refresh_from_db(fields=["rating", "feedback_reason"])
     return suggestion
 

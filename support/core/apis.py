@@ -9,20 +9,21 @@ from django.middleware.csrf import get_token
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_protect, ensure_csrf_cookie
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from . import roles
 from .errors import DomainError
+from .fields import InputSerializer
 from .health import health_check
 from .models import ApiKey
 from .permissions import request_scopes
 from .services import api_key_create, api_key_revoke
+from .signin import sign_in_attempt
 
 
 class HealthPartOutput(serializers.Serializer):
@@ -108,7 +109,7 @@ class SessionOutput(serializers.Serializer):
     csrf_token = serializers.CharField(help_text="Send it back as the X-CSRFToken header on writes.")
 
 
-class SessionInput(serializers.Serializer):
+class SessionInput(InputSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=200, trim_whitespace=False)
 
@@ -123,29 +124,18 @@ def _session(request: Request, status_code: int = 200) -> Response:
     return Response(body, status=status_code)
 
 
-class SignInThrottle(SimpleRateThrottle):
-    """Sign-in attempts per client address (SIGN_IN_ATTEMPTS_PER_MINUTE): password guessing gets 429. Reading
-    the session is not counted."""
-
-    scope = "sign_in"
-
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        if request.method != "POST":
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 @method_decorator(ensure_csrf_cookie, name="get")
 @method_decorator(csrf_protect, name="post")
 class SessionApi(APIView):
     """The browser's session: who is signed in (and the CSRF token for writes), sign in, sign out.
 
-    Signing in is the one endpoint open to anonymous callers; it is CSRF-protected like every session write.
+    Signing in is the one endpoint open to anonymous callers; it is CSRF-protected like every session write,
+    and limited (support.core.signin) per client address and per username. Reading the session is not an
+    attempt.
     """
 
     permission_classes = [AllowAny]
     authentication_classes = [SessionAuthentication]
-    throttle_classes = [SignInThrottle]
 
     @extend_schema(responses=SessionOutput, auth=[])
     def get(self, request: Request) -> Response:
@@ -156,18 +146,33 @@ class SessionApi(APIView):
         responses={
             200: SessionOutput,
             400: OpenApiResponse(description="Wrong username or password"),
-            429: OpenApiResponse(description="Too many attempts from this address; wait a minute"),
+            429: OpenApiResponse(
+                description="Too many attempts from this address (SIGN_IN_ATTEMPTS_PER_MINUTE), or too many "
+                "failed sign-ins for this username (SIGN_IN_FAILURES_PER_USERNAME_PER_HOUR); `Retry-After` "
+                "says how many seconds to wait",
+                examples=[
+                    OpenApiExample(
+                        "throttled",
+                        value={
+                            "detail": "Too many sign-in attempts from this address. Expected available in "
+                            "42 seconds.",
+                            "code": "throttled",
+                        },
+                        status_codes=["429"],
+                    )
+                ],
+            ),
         },
         auth=[],
     )
     def post(self, request: Request) -> Response:
         data = SessionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request,
-            username=data.validated_data["username"],
-            password=data.validated_data["password"],
-        )
+        username = data.validated_data["username"]
+        refusal = sign_in_attempt(request._request, username)
+        if refusal is not None:
+            raise exceptions.Throttled(wait=refusal.wait, detail=refusal.message)
+        user = authenticate(request._request, username=username, password=data.validated_data["password"])
         if user is None or not user.is_active:
             raise DomainError("Wrong username or password.", code="login_failed")
         login(request._request, user)
@@ -200,7 +205,7 @@ class ApiKeyOutput(serializers.ModelSerializer):
         ]
 
 
-class ApiKeyInput(serializers.Serializer):
+class ApiKeyInput(InputSerializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=roles.SCOPES), min_length=1, max_length=len(roles.SCOPES)

@@ -1,11 +1,13 @@
-"""Middleware: probes and metrics answered first; a request id, an access log line and a latency sample for
-every request; and the refusal of requests no view should ever see (oversize bodies, NUL bytes)."""
+"""Middleware: probes and metrics answered first; the client's address behind trusted proxies; a request id,
+an access log line and a latency sample for every request; and the refusal of requests no view should ever
+see (oversize bodies, NUL bytes)."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -90,6 +92,44 @@ class ProbeMiddleware:
         return HttpResponse(metrics.exposition(include_scrape=True), content_type=metrics.CONTENT_TYPE)
 
 
+def client_address(meta: Mapping[str, Any], *, trusted_proxies: int) -> str:
+    """The address of the client that sent the request.
+
+    With no trusted proxy, the peer of the connection (`REMOTE_ADDR`): `X-Forwarded-For` is written by
+    whoever sends the request, so trusting it would let a client pick a new address for every guess.
+    Behind `trusted_proxies` proxies, each appends the address it received the request from, so the N-th
+    entry from the right is what the outermost trusted proxy saw; anything left of it is the client's own
+    writing. A header with fewer entries than that, or an entry that is not an IP address, means the
+    request did not come through the proxies as configured: the peer's address is used then."""
+    peer = str(meta.get("REMOTE_ADDR") or "")
+    if trusted_proxies <= 0:
+        return peer
+    entries = [entry.strip() for entry in str(meta.get("HTTP_X_FORWARDED_FOR") or "").split(",")]
+    if len(entries) < trusted_proxies or not entries[-trusted_proxies]:
+        return peer
+    candidate = entries[-trusted_proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return peer
+
+
+class ClientAddressMiddleware:
+    """Puts the client's address (see `client_address`, with `TRUSTED_PROXY_COUNT`) in `REMOTE_ADDR`, where
+    Django, DRF's throttles (`NUM_PROXIES` is 0: they read `REMOTE_ADDR` only), the sign-in limits and the
+    access log read it. The connection's own peer stays in `OPENBOOK_PEER_ADDR`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META["OPENBOOK_PEER_ADDR"] = request.META.get("REMOTE_ADDR", "")
+        request.META["REMOTE_ADDR"] = client_address(
+            request.META, trusted_proxies=settings.TRUSTED_PROXY_COUNT
+        )
+        return self.get_response(request)
+
+
 def _route(request: HttpRequest) -> str:
     """The URL pattern that served the request (`api/v1/tickets/<int:pk>`), never the path itself: one
     label value per pattern, however many tickets there are."""
@@ -128,6 +168,7 @@ class RequestContextMiddleware:
                 response.status_code,
                 seconds * 1000,
                 extra={
+                    "client": request.META.get("REMOTE_ADDR", ""),
                     "method": request.method,
                     "route": route,
                     "status": response.status_code,
@@ -167,3 +208,17 @@ class RequestGuardMiddleware:
         if "%00" in query or "\x00" in query:
             return json_error(request, "The query string contains a NUL byte.", "bad_request", 400)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Every answer under /api/ is `Cache-Control: no-store`: they hold personal data (tickets, customers,
+    drafts, the signed-in user and their CSRF token), which no browser cache or proxy may keep."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            response["Cache-Control"] = "no-store"
+        return response

@@ -55,8 +55,9 @@ class ErrorOutput(serializers.Serializer):
 
     detail = serializers.CharField(help_text="What went wrong, in a sentence.")
     code = serializers.CharField(
-        help_text="A stable machine-readable code: invalid, parse_error, not_found, not_authenticated, "
-        "authentication_failed, permission_denied, conflict, too_large, unsupported_media_type, throttled..."
+        help_text="A stable machine-readable code: invalid, parse_error, too_deep, not_found, "
+        "not_authenticated, authentication_failed, permission_denied, conflict, too_large, "
+        "unsupported_media_type, throttled..."
     )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
@@ -69,8 +70,9 @@ class ErrorOutput(serializers.Serializer):
 # The errors the API answers with, with what each means and a typical body.
 ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
     "400": (
-        "Invalid input: malformed JSON, a missing field, a wrong type or a value out of range. `errors` "
-        "names each field at fault.",
+        "Invalid input: malformed JSON (`parse_error`), JSON nested deeper than JSON_MAX_DEPTH levels "
+        "(`too_deep`), a missing field, a wrong type or a value out of range or too long. `errors` names "
+        "each field at fault.",
         {
             "detail": "Invalid input.",
             "code": "invalid",

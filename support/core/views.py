@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
+
+from .signin import sign_in_attempt
 
 FRONTEND_INDEX = Path(settings.BASE_DIR) / "frontend" / "dist" / "index.html"
 
@@ -32,3 +35,18 @@ def console(request: HttpRequest) -> HttpResponse:
     # The page names its hashed assets: it must be fetched again after every build.
     response["Cache-Control"] = "no-cache"
     return response
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The Django admin's login page, under the sign-in limits of the console's (support.core.signin)."""
+    if request.method == "POST":
+        refusal = sign_in_attempt(request, str(request.POST.get("username", "")))
+        if refusal is not None:
+            response = HttpResponse(
+                f"{refusal.message} Try again in {refusal.wait} seconds.\n",
+                content_type="text/plain; charset=utf-8",
+                status=429,
+            )
+            response["Retry-After"] = str(refusal.wait)
+            return response
+    return admin.site.login(request)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.core import roles
-from support.core.fields import SlugRelatedField
+from support.core.fields import InputSerializer, SlugRelatedField
 from support.core.filters import BooleanFilter, FilterSet
 
 from . import selectors, services
@@ -124,7 +124,7 @@ def _products_field(**kwargs: Any) -> SlugRelatedField:
     return SlugRelatedField(slug_field="code", queryset=Product.objects.all(), many=True, **kwargs)
 
 
-class CustomerInput(serializers.Serializer):
+class CustomerInput(InputSerializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
@@ -142,7 +142,7 @@ class CustomerInput(serializers.Serializer):
     external_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class OrganizationInput(serializers.Serializer):
+class OrganizationInput(InputSerializer):
     name = serializers.CharField(max_length=200)
     slug = serializers.SlugField(max_length=80)
     domain = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -157,14 +157,14 @@ class OrganizationInput(serializers.Serializer):
     )
 
 
-class ProductInput(serializers.Serializer):
+class ProductInput(InputSerializer):
     code = serializers.SlugField(max_length=40)
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     is_hardware = serializers.BooleanField(required=False)
 
 
-class IncidentInput(serializers.Serializer):
+class IncidentInput(InputSerializer):
     title = serializers.CharField(max_length=200)
     customer_summary = serializers.CharField(max_length=5000)
     products = _products_field(allow_empty=False)
@@ -172,7 +172,7 @@ class IncidentInput(serializers.Serializer):
     started_at = serializers.DateTimeField(required=False)
 
 
-class IncidentUpdateInput(serializers.Serializer):
+class IncidentUpdateInput(InputSerializer):
     status = serializers.ChoiceField(choices=Incident.Status.choices)
     message = serializers.CharField(max_length=5000)
 

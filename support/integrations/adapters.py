@@ -115,8 +115,20 @@ def _zendesk_timestamp(value: str) -> float:
         raise SignatureError("X-Zendesk-Webhook-Signature-Timestamp is not a time.") from None
 
 
-def _text(value: Any, limit: int) -> str:
-    return "" if value is None else str(value)[:limit]
+def _text(value: Any) -> str:
+    """A value of the tool's payload as text (ids may come as numbers). Never cut to fit: the event's own
+    checks refuse a value longer than its field, naming it."""
+    return "" if value is None else str(value)
+
+
+MAX_DELIVERY_ID = 200
+
+
+def _delivery_id(value: str, name: str) -> str:
+    """A delivery id as sent: one cut to fit could be taken for another delivery and skipped as a replay."""
+    if len(value) > MAX_DELIVERY_ID:
+        raise DomainError(f"{name} is longer than {MAX_DELIVERY_ID} characters.", field=name)
+    return value
 
 
 class ZendeskAdapter:
@@ -142,7 +154,9 @@ class ZendeskAdapter:
             raise SignatureError("The signature does not match this source's secret.")
 
     def translate(self, *, headers: Mapping[str, str], body: bytes, payload: Any) -> Inbound:
-        invocation = _header(headers, "X-Zendesk-Webhook-Invocation-Id")[:200]
+        invocation = _delivery_id(
+            _header(headers, "X-Zendesk-Webhook-Invocation-Id"), "X-Zendesk-Webhook-Invocation-Id"
+        )
         if _generic(payload):
             # A trigger webhook whose JSON body follows the generic format.
             delivery_id = _delivery_header(headers) or invocation or _body_id(body)
@@ -153,7 +167,7 @@ class ZendeskAdapter:
                 field="type",
             )
         kind = str(payload["type"])[len(ZENDESK_EVENT_PREFIX) :]
-        delivery_id = _text(payload.get("id"), 200) or invocation or _body_id(body)
+        delivery_id = _delivery_id(_text(payload.get("id")), "id") or invocation or _body_id(body)
         detail: dict[str, Any] = payload["detail"] if isinstance(payload.get("detail"), dict) else {}
         event: dict[str, Any] = payload["event"] if isinstance(payload.get("event"), dict) else {}
         translated: dict[str, Any] | None
@@ -167,9 +181,9 @@ class ZendeskAdapter:
 
     @staticmethod
     def _ticket_fields(detail: dict[str, Any]) -> dict[str, Any]:
-        fields: dict[str, Any] = {"external_id": _text(detail.get("id"), 200)}
+        fields: dict[str, Any] = {"external_id": _text(detail.get("id"))}
         if detail.get("subject"):
-            fields["subject"] = _text(detail["subject"], 300)
+            fields["subject"] = _text(detail["subject"])
         status = ZENDESK_STATUS.get(str(detail.get("status") or "").lower())
         if status:
             fields["status"] = status
@@ -177,20 +191,20 @@ class ZendeskAdapter:
         if priority:
             fields["priority"] = priority
         if isinstance(detail.get("tags"), list):
-            fields["tags"] = [_text(t, 50) for t in detail["tags"]][:50]
+            fields["tags"] = [_text(t) for t in detail["tags"]]
         return fields
 
     def _ticket(self, kind: str, detail: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         ticket = self._ticket_fields(detail)
         if kind == "ticket.created":
             if detail.get("requester_id") is not None:
-                ticket["customer"] = {"external_id": _text(detail["requester_id"], 200)}
+                ticket["customer"] = {"external_id": _text(detail["requester_id"])}
             if detail.get("description"):
                 ticket["messages"] = [
                     {
                         "external_id": f"{ticket['external_id']}:description",
                         "author": "customer",
-                        "body": _text(detail["description"], 100_000),
+                        "body": _text(detail["description"]),
                         **({"created_at": detail["created_at"]} if detail.get("created_at") else {}),
                     }
                 ]
@@ -202,11 +216,11 @@ class ZendeskAdapter:
             staff = bool(author.get("is_staff"))
             ticket["messages"] = [
                 {
-                    "external_id": _text(comment.get("id"), 200),
+                    "external_id": _text(comment.get("id")),
                     # An end user's comments are public; a private one is an agent's note.
                     "author": "agent" if staff or not public else "customer",
-                    "author_name": _text(author.get("name"), 200),
-                    "body": _text(comment.get("body"), 100_000),
+                    "author_name": _text(author.get("name")),
+                    "body": _text(comment.get("body")),
                     "public": public,
                 }
             ]
@@ -218,11 +232,11 @@ class ZendeskAdapter:
     def _user(detail: dict[str, Any]) -> dict[str, Any] | None:
         if str(detail.get("role") or "end-user") != "end-user" or not detail.get("id"):
             return None  # agents and admins are not customers
-        customer: dict[str, Any] = {"external_id": _text(detail["id"], 200)}
+        customer: dict[str, Any] = {"external_id": _text(detail["id"])}
         if detail.get("email"):
-            customer["email"] = _text(detail["email"], 254)
+            customer["email"] = _text(detail["email"])
         if detail.get("name"):
-            customer["name"] = _text(detail["name"], 200)
+            customer["name"] = _text(detail["name"])
         return {"type": "customer.upserted", "customer": customer}
 
 
@@ -309,10 +323,10 @@ class FreshdeskAdapter:
                 "Not a Freshdesk webhook: expected freshdesk_webhook.ticket_id (or a generic event).",
                 field="freshdesk_webhook.ticket_id",
             )
-        ticket_id = _text(fields["ticket_id"], 200)
+        ticket_id = _text(fields["ticket_id"])
         ticket: dict[str, Any] = {"external_id": ticket_id}
         if _first(fields, "ticket_subject"):
-            ticket["subject"] = _text(fields["ticket_subject"], 300)
+            ticket["subject"] = _text(fields["ticket_subject"])
         status = FRESHDESK_STATUS.get(str(_first(fields, "ticket_status") or "").strip().lower())
         if status:
             ticket["status"] = status
@@ -323,16 +337,16 @@ class FreshdeskAdapter:
         if isinstance(tags, str):
             tags = [t.strip() for t in tags.split(",")]
         if isinstance(tags, list):
-            ticket["tags"] = [_text(t, 50) for t in tags if str(t).strip()][:50]
+            ticket["tags"] = [_text(t) for t in tags if str(t).strip()]
         email = _first(fields, "ticket_requester_email", "ticket_contact_email")
         requester = _first(fields, "ticket_requester_id", "ticket_contact_id") or email
         if requester is not None:
-            ticket["customer"] = {"external_id": _text(requester, 200)}
+            ticket["customer"] = {"external_id": _text(requester)}
             if email:
-                ticket["customer"]["email"] = _text(email, 254)
+                ticket["customer"]["email"] = _text(email)
             name = _first(fields, "ticket_requester_name", "ticket_contact_name")
             if name:
-                ticket["customer"]["name"] = _text(name, 200)
+                ticket["customer"]["name"] = _text(name)
         messages = []
         description = _html_text(_first(fields, "ticket_description_text", "ticket_description"))
         if description:

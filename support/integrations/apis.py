@@ -17,9 +17,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.console.apis import SuggestionOutput, draft_response
-from support.core import metrics, roles
+from support.core import jsonbody, metrics, roles
 from support.core.errors import DomainError
 from support.core.events import EVENT_TYPES
+from support.core.fields import InputSerializer
 from support.tickets.selectors import ticket_scope_for_user
 
 from . import outbound, services
@@ -46,7 +47,7 @@ class SourceCreated(SourceOutput):
         fields = [*SourceOutput.Meta.fields, "secret"]
 
 
-class SourceInput(serializers.Serializer):
+class SourceInput(InputSerializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.SlugField(max_length=40, required=False, help_text="Default: made from the name.")
     kind = serializers.ChoiceField(
@@ -63,7 +64,7 @@ class SourceInput(serializers.Serializer):
     )
 
 
-class SourceUpdate(serializers.Serializer):
+class SourceUpdate(InputSerializer):
     name = serializers.CharField(max_length=100, required=False)
     active = serializers.BooleanField(required=False)
     secret = serializers.CharField(min_length=16, max_length=128, required=False)
@@ -211,7 +212,10 @@ class EventApi(APIView):
         request=Event,
         responses={
             200: ReceivedOutput,
-            400: OpenApiResponse(description="Malformed JSON or an invalid event"),
+            400: OpenApiResponse(
+                description="Malformed JSON, JSON nested deeper than JSON_MAX_DEPTH, or an invalid event (a "
+                "value of the wrong type or too long for its field)"
+            ),
             401: OpenApiResponse(description="Missing or bad signature, or a stale timestamp"),
             404: OpenApiResponse(description="Unknown source"),
             409: OpenApiResponse(description="Cannot be applied yet (recorded as failed; deliver it again)"),
@@ -271,7 +275,7 @@ def _receive(*, source: IntegrationSource, request: Request) -> services.Receive
     body = request.body  # the raw bytes, as signed
     adapter.authenticate(source=source, headers=request.headers, body=body)
     try:
-        payload = json.loads(body)
+        payload = jsonbody.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise DomainError("The body is not valid JSON.", code="parse_error") from None
     inbound = adapter.translate(headers=request.headers, body=body, payload=payload)
@@ -338,7 +342,7 @@ class WebhookSubscriptionCreated(WebhookSubscriptionOutput):
         fields = [*WebhookSubscriptionOutput.Meta.fields, "secret"]
 
 
-class WebhookSubscriptionInput(serializers.Serializer):
+class WebhookSubscriptionInput(InputSerializer):
     name = serializers.CharField(max_length=100)
     url = serializers.URLField(max_length=500)
     events = serializers.ListField(

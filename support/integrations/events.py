@@ -15,13 +15,14 @@ from typing import Any
 
 from rest_framework import serializers
 
+from support.core.fields import InputSerializer
 from support.tickets.models import Ticket
 
 EVENT_TYPES = ("ticket.created", "ticket.updated", "message.added", "customer.upserted")
 MAX_MESSAGES = 100
 
 
-class CustomerEvent(serializers.Serializer):
+class CustomerEvent(InputSerializer):
     external_id = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254, required=False)
     name = serializers.CharField(max_length=200, required=False)
@@ -29,7 +30,7 @@ class CustomerEvent(serializers.Serializer):
     language = serializers.CharField(max_length=10, required=False)
 
 
-class MessageEvent(serializers.Serializer):
+class MessageEvent(InputSerializer):
     external_id = serializers.CharField(max_length=200)
     author = serializers.ChoiceField(choices=["customer", "agent", "system"], default="customer")
     author_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -45,7 +46,7 @@ class MessageEvent(serializers.Serializer):
         return attrs
 
 
-class TicketEvent(serializers.Serializer):
+class TicketEvent(InputSerializer):
     external_id = serializers.CharField(max_length=200)
     subject = serializers.CharField(max_length=300, required=False)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
@@ -55,7 +56,7 @@ class TicketEvent(serializers.Serializer):
     messages = MessageEvent(many=True, required=False, max_length=MAX_MESSAGES)
 
 
-class Event(serializers.Serializer):
+class Event(InputSerializer):
     type = serializers.ChoiceField(choices=EVENT_TYPES)
     ticket = TicketEvent(required=False)
     customer = CustomerEvent(required=False)

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.core import roles
-from support.core.fields import SlugRelatedField
+from support.core.fields import InputSerializer, SlugRelatedField
 from support.core.filters import FilterSet
 from support.customers.models import Customer, Product
 from support.customers.selectors import customer_list_for_user
@@ -129,7 +129,7 @@ class MessageOutput(serializers.ModelSerializer):
 # --- input -----------------------------------------------------------------------------------------------
 
 
-class MessageInput(serializers.Serializer):
+class MessageInput(InputSerializer):
     author_kind = serializers.ChoiceField(choices=TicketMessage.AuthorKind.choices, default="agent")
     body = serializers.CharField(max_length=100_000, trim_whitespace=False)
     public = serializers.BooleanField(default=True)
@@ -149,7 +149,7 @@ def _agents() -> Any:
     return User.objects.filter(is_active=True)
 
 
-class TicketInput(serializers.Serializer):
+class TicketInput(InputSerializer):
     subject = serializers.CharField(max_length=300)
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL)
@@ -175,7 +175,7 @@ class TicketInput(serializers.Serializer):
         return customer
 
 
-class TicketUpdateInput(serializers.Serializer):
+class TicketUpdateInput(InputSerializer):
     subject = serializers.CharField(max_length=300, required=False)
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)

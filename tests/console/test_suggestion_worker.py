@@ -96,7 +96,7 @@ def test_the_stream_reaches_an_http_client_through_a_real_server(celery_worker, 
         with http.stream("GET", f"/api/v1/suggestions/{created.json()['id']}/stream") as response:
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
-            assert response.headers["cache-control"] == "no-cache"
+            assert response.headers["cache-control"] == "no-store"
             for line in response.iter_lines():
                 if line.startswith("id: "):
                     ids.append(line[4:])

@@ -39,12 +39,9 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from jsonschema import Draft7Validator, validators
-from rest_framework import serializers
 from schemathesis.core import NotSet
-from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.core.parameters import ParameterLocation
-from schemathesis.generation.meta import CoverageScenario, TestPhase
+from schemathesis.generation.meta import TestPhase
 
 from knowledge import services as knowledge_services
 from models_ft import api as models_api
@@ -287,83 +284,6 @@ def _existing_ids(context: Any, path_parameters: dict[str, Any]) -> Any:
     return st.sampled_from([*ids, value]).map(lambda pk: {**path_parameters, "id": pk})
 
 
-# DRF reads a JSON number sent for a text field as text, a numeric string as a number and 0/1/"yes" as
-# booleans. That leniency is DRF's design and the console relies on none of it, but it is not worth a 400
-# either: a schema-violating request that only differs from a valid one by such a scalar is not a fault.
-# Every other violation (a missing field, a length, a range, an enum, a pattern, null, an object or a
-# list where a scalar belongs) must still be refused.
-_BOOLEAN_WORDS = serializers.BooleanField.TRUE_VALUES | serializers.BooleanField.FALSE_VALUES
-_NUMERIC = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-
-
-def _scalar(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-_DRF_TYPES = Draft7Validator.TYPE_CHECKER.redefine_many(
-    {
-        "string": lambda _, v: isinstance(v, str) or _scalar(v),
-        "integer": lambda _, v: (
-            (_scalar(v) and float(v).is_integer()) or (isinstance(v, str) and v.lstrip("-").isdigit())
-        ),
-        "number": lambda _, v: _scalar(v) or (isinstance(v, str) and bool(_NUMERIC.fullmatch(v))),
-        "boolean": lambda _, v: isinstance(v, bool) or (isinstance(v, str | int) and v in _BOOLEAN_WORDS),
-    }
-)
-
-
-def _as_read(keyword: str, convert: Any) -> Any:
-    """A keyword's check applied to the value as DRF reads it."""
-    check = Draft7Validator.VALIDATORS[keyword]
-    return lambda validator, value, instance, schema: check(validator, value, convert(instance), schema)
-
-
-def _as_text(value: Any) -> Any:
-    return str(value) if _scalar(value) else value
-
-
-def _as_number(value: Any) -> Any:
-    return float(value) if isinstance(value, str) and _NUMERIC.fullmatch(value) else value
-
-
-_DrfValidator = validators.extend(
-    Draft7Validator,
-    type_checker=_DRF_TYPES,
-    validators={
-        **{k: _as_read(k, _as_text) for k in ("maxLength", "minLength", "pattern", "format")},
-        **{
-            k: _as_read(k, _as_number)
-            for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
-        },
-    },
-)
-
-
-def _only_coerced_types(case: Any) -> bool:
-    """The case was made invalid in its body by changing scalar types only, and DRF reads it as valid."""
-    if case.meta is None or isinstance(case.body, NotSet) or case.media_type != "application/json":
-        return False
-    phase = case.meta.phase
-    if phase.name == TestPhase.COVERAGE:
-        # One change per coverage case; what it did not change may be a placeholder.
-        type_only = phase.data.scenario == CoverageScenario.INCORRECT_TYPE
-        in_body = phase.data.parameter_location == ParameterLocation.BODY
-    else:
-        mutations = getattr(phase.data, "mutations", ())
-        type_only = bool(mutations) and all(m.keywords == ("type",) for m in mutations)
-        negative = {loc for loc, info in case.meta.components.items() if info.mode.is_negative}
-        in_body = negative == {ParameterLocation.BODY}
-    body = case.operation.get_body_for_media_type(case.media_type)
-    if not (type_only and in_body and body is not None):
-        return False
-    validator = _DrfValidator(body.optimized_schema, format_checker=Draft7Validator.FORMAT_CHECKER)
-    return bool(validator.is_valid(case.body))
-
-
-def _keep_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
-    return not (isinstance(failure, AcceptedNegativeData) and _only_coerced_types(case))
-
-
 def _schema(caller: Caller) -> Any:
     raw = json.loads(_openapi())
     config = schemathesis.Config.from_dict(
@@ -410,7 +330,6 @@ def _schema(caller: Caller) -> Any:
     loaded.app = application
     loaded.hook("flatmap_path_parameters")(_existing_ids)
     loaded.hook("map_body")(lambda context, body: _existing_references(body))
-    loaded.hook("filter_failure")(_keep_failure)
     return loaded
 
 

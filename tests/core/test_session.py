@@ -116,18 +116,3 @@ def test_the_newest_built_page_is_served_collected_or_not(client, settings, tmp_
     response = client.get("/tickets/3")
     assert response.content == b"<title>Openbook rebuilt</title>"
     assert response["Cache-Control"] == "no-cache"
-
-
-def test_password_guessing_is_slowed_down(monkeypatch):
-    from support.core.apis import SignInThrottle
-
-    monkeypatch.setattr(SignInThrottle, "THROTTLE_RATES", {"sign_in": "3/min"})
-    # An address of its own, so no other test's attempts count.
-    client = APIClient(REMOTE_ADDR=f"203.0.113.{os.getpid() % 250}")
-    attempt = {"username": "x", "password": "y"}
-    answers = [client.post("/api/v1/auth/session", attempt, format="json").status_code for _ in range(4)]
-    assert answers == [400, 400, 400, 429]
-    detail = client.post("/api/v1/auth/session", attempt, format="json").json()["detail"]
-    assert "throttled" in detail.lower()
-    # Reading the session is not an attempt.
-    assert client.get("/api/v1/auth/session").status_code == 200

@@ -23,6 +23,7 @@ from support.core.views import FRONTEND_INDEX
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -118,15 +119,44 @@ def browser() -> Iterator[Any]:
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# Reports every Content-Security-Policy violation on the page to the test (through an exposed function: the
+# page's own scripts are what the policy checks; this one is put there by the browser's driver).
+CSP_WATCH = """document.addEventListener('securitypolicyviolation', (event) => {
+  const where = `${event.sourceFile || 'the page'}:${event.lineNumber}`;
+  window.__openbookCspViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI} on ${location.pathname}`
+    + ` (${where}) ${event.sample || ''}`.trim());
+});"""
+
+
+def csp_violations(page: Any) -> list[str]:
+    """The Content-Security-Policy violations the page has reported so far (the `page` fixture fails the
+    test on any left at its end)."""
+    return page.context.openbook_csp_violations  # type: ignore[no-any-return]
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh browser context at a laptop's 1280x800; on failure, a screenshot of where it stopped."""
+    """A fresh browser context at a laptop's 1280x800; on failure, a screenshot of where it stopped. Every
+    page runs under the site's real Content-Security-Policy: a violation fails the test, as does a
+    JavaScript error."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
     context.set_default_timeout(20_000)
+    violations: list[str] = []
+    context.openbook_csp_violations = violations
+    context.expose_function("__openbookCspViolation", lambda text: violations.append(text))
+    context.add_init_script(CSP_WATCH)
+    # axe-core for the accessibility checks, put there by the driver as well: the policy refuses the
+    # inline script a test would otherwise have to add.
+    context.add_init_script(path=str(AXE))
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(f"{error}\n{error.stack}"))
-    tab.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    # (Chromium also logs each policy violation as an error: those are counted as violations, above.)
+    tab.on(
+        "console",
+        lambda m: m.type == "error" and "Content Security Policy" not in m.text and errors.append(m.text),
+    )
     yield tab
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -135,6 +165,7 @@ def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iter
     context.close()
     if errors:
         (SCREENSHOTS / f"ERRORS-{request.node.name}.txt").write_text("\n\n".join(errors))
+    assert not violations, f"Content-Security-Policy violations: {violations}"
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
@@ -153,14 +184,9 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign out").wait_for()
 
 
-AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
-
-
 def accessibility_problems(page: Any) -> list[str]:
     """What axe-core (the accessibility rules engine, from the front end's dev dependencies) finds serious
     or critical on the page as it is now: unlabelled controls, missing names, too little contrast..."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
     found = page.evaluate(
         """async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
             .filter(v => v.impact === 'serious' || v.impact === 'critical')

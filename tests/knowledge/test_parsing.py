@@ -198,9 +198,11 @@ def test_plain_text_is_normalised_and_titled_from_the_file_name() -> None:
     )
 
 
-def test_cp1252_text_is_decoded_when_it_is_not_utf8() -> None:
-    doc = parse_document("legacy.txt", "Café – “smart quotes” cost 5 €".encode("cp1252"))
-    assert doc.text == "Café – “smart quotes” cost 5 €"
+def test_text_that_is_not_utf8_is_refused_not_guessed() -> None:
+    assert error_of("legacy.txt", "Café – “smart quotes” cost 5 €".encode("cp1252")) == (
+        "legacy.txt: the text is not valid UTF-8 (byte 0xe9 at offset 3); save the file as UTF-8 and upload "
+        "it again"
+    )
 
 
 def test_utf8_byte_order_mark_is_dropped() -> None:

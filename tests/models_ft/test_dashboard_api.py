@@ -241,7 +241,7 @@ def test_snapshots_serve_their_statistics(admin_api):
 @pytest.mark.parametrize(
     ("payload", "field", "message"),
     [
-        ({"snapshot": "abc"}, "snapshot", "A valid integer is required."),
+        ({"snapshot": "abc"}, "snapshot", "Must be an integer, not a string."),
         ({"snapshot": 0}, "snapshot", "greater than or equal to 1"),
         ({"snapshot": 10**30}, "snapshot", ""),
         ({"config": "fast"}, "config", ""),
