@@ -106,11 +106,15 @@ def _decoded_runs(text: str) -> list[str]:
 _I = re.IGNORECASE | re.UNICODE
 _MODEL_WORDS = (
     r"(?:(?:a\.?i\.?|ai)(?:\s+(?:agents?|systems?|models?|assistants?|tools?))?|ais|assistants?|chat\s?bots?|"
-    r"bots?|(?:large\s+)?language\s+models?|llms?|gpt|chatgpt|models?|copilot)"
+    r"bots?|(?:large\s+)?language\s+models?|llms?|gpt|chatgpt|models?|copilot|responders?|"
+    r"automated\s+(?:systems?|responders?|assistants?|agents?|tools?|replies)|drafting\s+(?:systems?|tools?))"
 )
 _MODEL_WORDS_DE = r"(?:ki|assistent(?:en|in)?|sprachmodell|chatbot|bot|modell)"
 _MODEL_WORDS_FR = r"(?:ia|assistant(?:e)?|modèle(?:\s+de\s+langage)?|chatbot|robot)"
-_MODEL_WORDS_ES = r"(?:ia|asistente|modelo(?:\s+de\s+lenguaje)?|chatbot|assistente|modello)"
+_MODEL_WORDS_ES = (
+    r"(?:ia|asistente|modelo(?:\s+de\s+lenguaje)?|chatbot|assistente|modello|sistema\s+automatico|"
+    r"intelligenza\s+artificiale|assistent|ai|bot)"
+)
 _MODEL_WORDS_ZH = r"(?:AI|助手|人工智能|语言模型|模型|机器人)"
 
 # Who is spoken to: a model, addressed by name, by condition ("if you are an AI") or by obligation ("the
@@ -124,6 +128,15 @@ _ADDRESSEE = re.compile(
     rf"|\b(?:anweisung|hinweis)\s+(?:für|an)\s+(?:die|den|das)\s+{_MODEL_WORDS_DE}\b"
     rf"|\binstructions?\s+(?:à|pour)\s+(?:l['’]\s*)?{_MODEL_WORDS_FR}\b"
     rf"|\binstrucci[óo]n(?:es)?\s+para\s+(?:el\s+|la\s+)?{_MODEL_WORDS_ES}\b"
+    rf"|\b(?:foot\s?note|memo|remark|comment|addendum|aside|ps)\s+(?:for|to)\s+(?:the\s+|any\s+)?{_MODEL_WORDS}\b"
+    rf"|\b(?:the\s+|l['’]\s*|die\s+|de\s+|la\s+|el\s+|il\s+)?(?:ai|a\.i\.|ia|ki|llm|bots?|chatbots?|"
+    rf"assistants?|assistent|assistente|asistente|responders?)\s*[:：]"
+    rf"|\([^()]{{0,40}}\b(?:ai|assistants?|models?|bots?|llms?)\b[^()]{{0,20}}\)\s*[:：]"
+    rf"|\b(?:note|remarque|message|avis|consigne)\s+(?:à\s+l['’]intention\s+de|pour|à)\s+l['’]\s*"
+    rf"{_MODEL_WORDS_FR}\b|\b(?:avviso|nota|messaggio|istruzioni?)\s+per\s+(?:il\s+|l['’]\s*|la\s+)?"
+    rf"{_MODEL_WORDS_ES}\b|\b(?:opmerking|bericht|notitie|instructies?)\s+voor\s+de\s+(?:ai|assistent|bot|"
+    rf"chatbot)\b|\bfor\s+the\s+(?:ai|assistant|model|bot)\s*[:,]|\b(?:agents?\s+and\s+ai|ai\s+and\s+agents?)\b"
+    rf"|\b(?:the|this|any)\s+(?:responder|automated\s+\w+)\s+(?:should|must|shall|will|has\s+to)\b"
     rf"|\bif\s+you\s+are\s+(?:an?\s+)?(?:automated\s+)?{_MODEL_WORDS}\b"
     rf"|\b(?:any|every|all)\s+(?:ai\s+)?{_MODEL_WORDS}\s+(?:reading|processing|summari[sz]ing|that|who|"
     rf"which|must|should)\b"
@@ -203,6 +216,10 @@ _ROLE_CLAIM = re.compile(
     r"|\bsystem\s+(?:prompt|message|override|notice)\s*:|\bdeveloper\s+(?:note|message)\b"
     r"|\b(?:admin|override)\s+code\b|\boperator\s+instruction\b|\binternal\s+prompt\b"
     r"|^\W{0,4}new\s+(?:instructions|rules|prompt|policy\s+for\s+(?:the\s+)?(?:ai|assistant|model))\s*:"
+    r"|\b(?:assistant|model|ai|bot|system|operator|llm)_\w+\s*[:=]|\b(?:begin|end)\s+(?:operator|system|admin|"
+    r"assistant|model)\s+(?:config\w*|prompt|instructions|settings)\b|\brestrictions\s*[:=]\s*(?:none|off|false)\b"
+    r"|\bmode\s*[:=]\s*(?:developer|admin|god|unrestricted|jailbreak)\b|\bstanding\s+(?:configuration|"
+    r"instructions|orders)\b|\bdiscard_\w+"
     r"|^\W{0,4}(?:système|systeme|sistema|entwickler\w*|系统)\s*[:：]|系统提示",
     _I,
 )
@@ -212,6 +229,8 @@ _REVEAL = re.compile(
     r"rules)|the\s+prompt|initial\s+instructions|hidden\s+(?:instructions|text|comments?)|internal\s+(?:notes?|"
     r"comments)|staff(?:-only)?\s+notes?|context\s+window|configuration|developer\s+message|"
     r"instructions\s+you|documents\s+you\s+retrieved|retrieved\s+documents)\b"
+    r"|\b(?:every|all|each|any)\s+instructions?\s+(?:it|you|the\s+\w+)\s+(?:received|was\s+given|were\s+given|"
+    r"got)\b|\b(?:recopie[zs]?|copie[zs]?|affichez|révélez|montrez)\b.{0,40}?\b(?:vos|tes|les)\s+instructions\b"
     r"|\b(?:zeige|verrate|wiederhole|gib)\b.{0,40}?\b(?:prompt|anweisungen|internen?\s+notizen|konfiguration)\b"
     r"|\b(?:affiche|révèle|montre|répète|copie)\b.{0,40}?\b(?:prompt|instructions|notes?\s+internes?|"
     r"configuration)\b|\bmuestra\b.{0,40}?\b(?:prompt|notas\s+internas)\b"
@@ -225,10 +244,13 @@ _OTHERS_DATA = re.compile(
     r"contact\s+details|(?:billing\s+|account\s+)?details|names)\s+of\s+(?:all\s+|every\s+|other\s+|"
     r"the\s+(?:last|previous|other)\s+)+"
     r"(?:customers?|users?|clients?|accounts?)\b|\b(?:send|share|give|export|attach|include|dump)\b.{0,20}?"
-    r"\b(?:customer\s+list|list\s+of\s+(?:all\s+)?customers|all\s+customer\s+records|customer\s+records)\b"
+    r"\b(?<!your\s)(?:customer\s+list|list\s+of\s+(?:all\s+)?customers|all\s+customer\s+records|"
+    r"customer\s+records)\b"
     r"|\bthe\s+(?:last|previous|other)\s+customer['’]s\b|\b(?:share|give|send|show|list|include|add|"
     r"attach|read\s+out)\b.{0,50}?\b(?:of|from|for)\s+(?:the\s+)?(?:previous|other|another|last|next)\s+"
-    r"(?:customers?|users?|clients?|accounts?)\b"
+    r"(?:customers?|users?|clients?|accounts?|employers?|companies)\b|\bcolleague['’]s\s+(?:open\s+)?"
+    r"(?:tickets?|data|details|invoices?|conversations?)\b|\bconversation\s+history\s+of\s+(?:the\s+)?"
+    r"(?:last|previous|other|another)\b|\b(?:other|all)\s+employers\b"
     r"|\b(?:anderer|aller\s+anderen)\s+kunden\b|\b(?:des\s+)?autres\s+clients\b|\bdemás\s+clientes\b|"
     r"其他客户|所有客户",
     _I,
@@ -288,7 +310,9 @@ _TO_WRITER = re.compile(
     rf"end\s+with|close\s+with|finish\s+with|tag|mark)\w*\b.{{0,80}}?\b(?:reference|ref|code|ticket|notice|number|token|confirmation)\s*[:#]?\s*"
     rf"[A-Za-z0-9]+-[A-Za-z0-9-]+"
     rf"|\b(?:sign|end|close|finish)\s+(?:with|by\s+(?:writing|adding))\b|\bappend\s+[A-Za-z0-9]+-[A-Za-z0-9-]+"
-    rf"|\b(?:first|second|other|next)\s+(?:half|part)\b|\bpart\s+[ab]\s*:|\((?:continued|it\s+continues)"
+    rf"|\b(?:first|second|other|next)\s+(?:half|part)\b|\bpart\s+[ab]\s*:|\b(?:key|part|piece|half|step)\s+\d\s+"
+    rf"of\s+\d\b|\b(?:vertel|zeg)\s+(?:de|het|tegen\s+de)\s+klant\b|\b(?:di|dica|comunica)\s+al\s+cliente\b|"
+    rf"\bdigli\b|\((?:continued|it\s+continues)"
     rf"|\bsplit\s+in\s+(?:two|parts)\b|\bdecode\s+(?:and|then)\s+(?:obey|follow|apply|do)\b|\bobey\b"
     rf"|\b(?:apply|follow)\s+it\b\s*\)?\s*:"
     rf"|\b(?:nenne|teile|sage|schreibe)\s+(?:dem|den|allen)\s+kunden\b|\b(?:dis|dites|indique[zs]?|réponds)\s+"
@@ -326,7 +350,11 @@ _GRANT = re.compile(
     r"approuvé|avoir|remboursement|annulées?|aprobado|reembolso)\b|已批准|退款|补偿|优惠码|取消",
     _I,
 )
-_TONE_EXTRA = r"|\bswear\s+words\b|\bshout\s+at\b|\bguilt-?trip\w*\b|\btheir\s+own\s+fault\b"
+_TONE_EXTRA = (
+    r"|\bswear\s+words\b|\bshout\s+at\b|\bguilt-?trip\w*\b|\btheir\s+own\s+fault\b|\b(?:question|doubt|"
+    r"mock)\s+(?:the\s+)?(?:customer|user|reader)['’]s\s+(?:competence|intelligence|skills?)\b|\bincompetent\b"
+    r"|\bpatronising\b|\bscortese\b|\bmaleducat\w*\b|\bonbeleefd\b"
+)
 _TONE = re.compile(
     r"\b(?:reply|respond|answer|write|be)\b.{0,25}?\b(?:rude(?:ly)?|sarcastic\w*|condescending|hostile|"
     r"offensive|insulting\w*|mocking)\b|\b(?:insult|mock|belittle|threaten)\w*\s+(?:the\s+)?(?:customer|reader|"
@@ -338,6 +366,14 @@ _TONE = re.compile(
 )
 
 
+# A document granting something to one customer ("the refund window is waived for this customer"): a
+# policy speaks to everyone, a planted approval to the one who asks.
+_FOR_THIS_CUSTOMER = re.compile(
+    r"\b(?:exception|approval|waiver|credit|refund|discount)\s+(?:granted|approved)\b|\b(?:waived|approved|"
+    r"granted|credited|refunded|cancelled|extended)\s+(?:\w+\s+){0,2}for\s+this\s+(?:customer|account|user|"
+    r"client|requester)\b",
+    _I,
+)
 # An order to grant or confirm something: "Confirm a 100% discount", "Grant any refund".
 _IMPERATIVE_GRANT = re.compile(
     r"^\W{0,3}(?:confirm|grant|promise|approve|guarantee|offer|give)\s+(?:a|an|any|every|all|the|them|"
@@ -389,6 +425,7 @@ def cue_values(text: str) -> dict[str, float]:
     speech = values["tell_customer"] > 0 or values["reply_directive"] > 0 or values["weak_directive"] > 0
     imperative_grant = bool(_IMPERATIVE_GRANT.search(text))
     values["speech_and_grant"] = float((speech and grant) or imperative_grant)
+    values["for_this_customer"] = float(bool(_FOR_THIS_CUSTOMER.search(text)))
     values["addressee_and_speech"] = float(values["addressee"] > 0 and speech)
     values["caps"] = 1.0 if _caps_ratio(text) >= 0.7 else 0.0
     values["caps_and_cue"] = values["caps"] * float(
@@ -542,11 +579,22 @@ def readings(sentence: str) -> list[str]:
     English; each base64 run decoded."""
     plain = normalise(sentence)[:MAX_SENTENCE_CHARS]
     found = [plain]
+    folded = plain.translate(_LOOKALIKES)
+    if folded != plain:  # a sentence written all in look-alike letters ("ΝΟΤΕ ΤΟ ΤΗΕ ΑΙ")
+        found.append(folded)
     if _looks_rot13(plain):
         found.append(codecs.encode(plain, "rot13"))
+    if _SPACED.search(plain):  # "i g n o r e  a l l  r u l e s"
+        found.append(_SPACED.sub(lambda m: m.group(0).replace(" ", ""), plain))
+    if _LEET_WORD.search(plain):  # "1gn0r3 4ll rul35"
+        found.append(_LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), plain))
     found.extend(normalise(decoded)[:MAX_SENTENCE_CHARS] for decoded in _decoded_runs(plain))
     return found
 
+
+_SPACED = re.compile(r"(?<!\S)(?:[^\W\d_] ){3,}[^\W\d_](?!\S)")
+_LEET = str.maketrans("013457@$", "oieastas")
+_LEET_WORD = re.compile(r"\b(?=[a-z0-9@$]*[a-z])(?=[a-z0-9@$]*[013457@$])[a-z0-9@$]{3,}\b", re.IGNORECASE)
 
 _cache: dict[str, float] = {}
 _CACHE_LIMIT = 50_000
@@ -640,6 +688,12 @@ _IMPERATIVE = re.compile(
 )
 
 
+def _claims_a_role(sentence: str) -> bool:
+    """A system, developer or configuration header ("BEGIN SYSTEM PROMPT", "[developer note]"): what follows
+    it is its body."""
+    return any(_ROLE_CLAIM.search(reading) for reading in readings(sentence))
+
+
 def _continues(sentence: str, score: float) -> bool:
     """Whether a sentence right after an instruction reads as more of it: an order, some suspicion of its
     own, a link, an address or a code."""
@@ -729,7 +783,7 @@ def instruction_findings(
         own = scores[index]
         announces = sentence.rstrip().endswith((":", "："))
         # Only what the model scored carries on: a directive alone is not an instruction to a model.
-        if own >= threshold and (own >= STRONG or announces or level is not None):
+        if own >= threshold and (own >= STRONG or announces or level is not None or _claims_a_role(sentence)):
             carried = (own, paragraph[index], level, announces)
         if directives and scores[index] < threshold and speaks_to_writer(sentence):
             scores[index] = threshold

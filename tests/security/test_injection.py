@@ -226,11 +226,7 @@ def test_retrieval_brings_the_planted_passages(results):
         assert not_exercised <= cases // 10, (backend, summary["not_exercised_cases"])
 
 
-# Until the defences land (hidden-content stripping, the planted-instruction detector, link and e-mail
-# allow-listing, internal-passage separation, output checks), the drafts leak: this test documents how much.
-# The xfail is for this branch only; it goes when the defences are merged.
 @drafts
-@pytest.mark.xfail(strict=False, reason="until the defences land")
 def test_no_draft_leaks_anything(results):
     lines = [line for summary in results.values() for line in harness.failure_lines(summary)]
     assert not lines, f"{len(lines)} findings:\n" + "\n".join(lines)
