@@ -49,7 +49,21 @@ class Group:
 GROUPS = (
     Group("isolation", ("tests/security/test_isolation.py",), "isolation.json"),
     Group("injection", ("tests/security/test_injection.py",), "injection.json"),
-    Group("bad input", ("tests/core/test_bad_input.py", "tests/security/test_input.py"), None),
+    Group(
+        "bad input",
+        (
+            "tests/core/test_bad_input.py",
+            "tests/core/test_json_depth.py",
+            "tests/core/test_strict_types.py",
+            "tests/core/test_client_address.py",
+            "tests/core/test_sign_in_throttling.py",
+            "tests/core/test_security_headers.py",
+            "tests/knowledge/test_refused_uploads.py",
+            "tests/integrations/test_overlong_values.py",
+            "tests/contract",
+        ),
+        None,
+    ),
     Group("faults", ("tests/faults",), "faults.json"),
 )
 ROWS = (
@@ -57,7 +71,7 @@ ROWS = (
     "security injection (extractive): drafts that leaked",
     "security injection (openai stand-in): drafts that leaked",
     "security injection: ordinary questions answered",
-    "security bad input: answers other than a clear 4xx",
+    "security bad input: answers other than a clear 4xx (and sign-in, header and proxy checks)",
     "security faults: worker killed mid re-embed, chunks missing or duplicated",
     "security faults: Redis restarted, tasks lost",
 )

@@ -1,8 +1,9 @@
 """Limits on password guessing, shared by every way to sign in (the console's session endpoint, the Django
 admin's login page, and any other caller of `authenticate`).
 
-Two counts, in the cache (Redis), each in fixed windows with atomic increments, so that guesses sent at once
-cannot all read the same count:
+Two counts, in the cache (Redis), each in a window that opens with the first attempt it counts (not at a
+clock boundary, which would let a guesser spend two windows' worth in two seconds around it), with atomic
+increments, so that guesses sent at once cannot all read the same count:
 
 - attempts per client address (`SIGN_IN_ATTEMPTS_PER_MINUTE`), counted by the sign-in views before they
   check anything: one address guessing many passwords;
@@ -40,19 +41,26 @@ class Refusal:
 
 
 def _slot(kind: str, ident: str, window: int) -> tuple[str, int]:
-    """The cache key of `ident`'s count in the current window, and the seconds left in that window."""
-    now = time.time()
+    """The cache key of `ident`'s count in its window, and the seconds left in that window (the whole
+    window when none is open)."""
     # Usernames are whatever a client typed: hashed, a key stays short and free of odd characters.
     digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"sign-in:{kind}:{digest}:{int(now // window)}", max(1, window - int(now % window))
+    key = f"sign-in:{kind}:{digest}"
+    opened = cache.get(f"{key}:opened")
+    left = window if opened is None else window - int(time.time() - float(opened))
+    return key, max(1, min(window, left))
 
 
 def _increment(key: str, window: int) -> int:
-    cache.add(key, 0, timeout=window + 5)
+    """One more in `key`'s window, opening the window (its count and when it opened, expiring together)
+    if none is open. Redis keeps a key's expiry when it is incremented."""
+    cache.add(f"{key}:opened", time.time(), timeout=window)
+    cache.add(key, 0, timeout=window)
     try:
         return int(cache.incr(key))
-    except ValueError:  # the key expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
+    except ValueError:  # the window closed between add and incr: this attempt opens the next one
+        cache.set(f"{key}:opened", time.time(), timeout=window)
+        cache.set(key, 1, timeout=window)
         return 1
 
 

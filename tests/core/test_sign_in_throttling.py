@@ -85,7 +85,7 @@ def test_failed_sign_ins_to_one_username_from_many_addresses_lock_it_for_a_while
     # The right password is refused too while the username is locked (a guess must not learn it was right).
     refused = _console(APIClient(REMOTE_ADDR=_address()), user.username, PASSWORD)
     assert refused.status_code == 429
-    assert 60 < int(refused["Retry-After"]) <= 3600
+    assert 3600 - 60 < int(refused["Retry-After"]) <= 3600
     assert refused.json()["detail"].startswith("Too many failed sign-ins for this username.")
     # The same letters in another case are the same account to a guesser.
     assert _console(APIClient(REMOTE_ADDR=_address()), user.username.upper()).status_code == 429
@@ -139,3 +139,21 @@ def test_a_locked_username_cannot_be_checked_by_any_other_way_to_authenticate(li
         _console(APIClient(REMOTE_ADDR=_address()), user.username)
     request = RequestFactory().post("/elsewhere", REMOTE_ADDR=_address())
     assert authenticate(request, username=user.username, password=PASSWORD) is None
+
+
+def test_a_username_lockout_lasts_its_window_whatever_the_clock_says(limits, monkeypatch):
+    """The window opens with the first failure: failures just before a clock hour's end do not expire
+    seconds later (a guesser could otherwise spend two windows' worth around the boundary)."""
+    import time as real_time
+
+    from support.core import signin
+
+    user = factories.user(role=roles.AGENT)
+    start = (real_time.time() // 3600 + 1) * 3600 - 2  # two seconds before a clock hour ends
+    monkeypatch.setattr(signin.time, "time", lambda: start)
+    answers = [_console(APIClient(REMOTE_ADDR=_address()), user.username).status_code for _ in range(5)]
+    assert answers == [400, 400, 400, 400, 429]
+    monkeypatch.setattr(signin.time, "time", lambda: start + 10)
+    refused = _console(APIClient(REMOTE_ADDR=_address()), user.username, PASSWORD)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) == 3600 - 10
