@@ -277,3 +277,26 @@ def test_the_drafts_endpoint_of_a_tool_answers_404_for_a_ticket_the_key_cannot_s
     assert response.status_code == 404
     assert not world["hidden"].suggestions.exists()
 
+
+def test_a_knowledge_writer_key_cannot_update_a_document_it_cannot_read_by_its_external_id():
+    from knowledge.models import Document
+
+    hidden = factories.indexed_document(
+        title="Escalation matrix",
+        text="Internal escalation steps for knowledge admins.",
+        meta={"audience": "internal", "roles": ["knowledge_admin"]},
+        source="wiki",
+        external_id="W-1",
+    )
+    agent = factories.user(role=roles.AGENT)
+    client = key_client(roles.KNOWLEDGE_READ, roles.KNOWLEDGE_WRITE, user=agent)
+    response = client.post(
+        "/api/v1/knowledge/documents",
+        {"title": "Overwritten", "text": "New text.", "source": "wiki", "external_id": "W-1"},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert response.json() == IN_USE
+    hidden.refresh_from_db()
+    assert (hidden.title, hidden.versions.count()) == ("Escalation matrix", 1)
+    assert Document.objects.filter(external_id="W-1").count() == 1
