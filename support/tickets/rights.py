@@ -6,6 +6,9 @@
   there, and those customers' organizations. They file and move tickets only into their own teams.
 - **Nothing**: everyone else (knowledge admins, users without a role), whatever teams they are in.
 
+What was made with someone's rights (a draft, which quotes the documents its requester may read) is shown
+only to those whose roles cover the maker's (`made_within_rights`), besides seeing the ticket.
+
 Selectors build on the querysets here; create-or-update paths find existing records only through the
 `*_match` functions, which answer a record outside the caller's reach with `InUse` (409 with a fixed
 message): it is neither changed nor described, as if it were invisible, except that its key is taken.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import enum
 from typing import Any, Final
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from support.core import roles
@@ -107,6 +111,19 @@ def organizations_visible(*, user: Any) -> QuerySet[Organization]:
     return Organization.objects.filter(
         Exists(customers_visible(user=user).filter(organization=OuterRef("pk")))
     )
+
+
+def made_within_rights(*, user: Any, field: str) -> Q:
+    """A filter on rows made with the rights of the user in `field` (a draft quotes the documents its
+    requester may read): those whose maker holds no role the caller lacks, so that they show the caller
+    nothing beyond the caller's own rights. Administrators (and `SYSTEM`) may read every such row."""
+    if user is SYSTEM or roles.is_administrator(user):
+        return Q()
+    lacking = sorted(set(roles.ROLES) - roles.user_roles(user))
+    memberships = get_user_model().groups.through  # type: ignore[attr-defined]
+    holds_more = memberships.objects.filter(user_id=OuterRef(f"{field}_id"), group__name__in=lacking)
+    # A superuser is an administrator without being in the group.
+    return Q(**{f"{field}__isnull": False, f"{field}__is_superuser": False}) & ~Q(Exists(holds_more))
 
 
 # --- what the caller may refer to ---------------------------------------------------------------------------

@@ -300,3 +300,30 @@ def test_a_knowledge_writer_key_cannot_update_a_document_it_cannot_read_by_its_e
     hidden.refresh_from_db()
     assert (hidden.title, hidden.versions.count()) == ("Escalation matrix", 1)
     assert Document.objects.filter(external_id="W-1").count() == 1
+
+
+def test_a_draft_that_used_documents_for_the_agents_is_not_shown_to_an_integration():
+    from support.console import services as console
+
+    team = factories.team()
+    agent = factories.user(role=roles.AGENT, teams=(team,))
+    factories.indexed_document(
+        title="Goodwill refunds (agents only)",
+        text="# Goodwill refunds\n\nAgents may refund an annual plan in full once per customer, as goodwill.",
+        meta={"audience": "internal", "roles": ["agent"]},
+    )
+    ticket = factories.ticket(team=team, subject="Refund")
+    factories.message(ticket, body="Can I get a refund for my annual plan?")
+    draft = console.suggestion_request(ticket=ticket, user=agent)
+    console.suggestion_generate(suggestion_id=draft.pk)
+    draft.refresh_from_db()
+    assert draft.citations[0]["title"] == "Goodwill refunds (agents only)"
+
+    teammate = key_client(*AGENT_SCOPES, user=factories.user(role=roles.AGENT, teams=(team,)))
+    assert teammate.get(f"/api/v1/suggestions/{draft.pk}").status_code == 200
+    integration = key_client(*AGENT_SCOPES)
+    for path in (f"/api/v1/suggestions/{draft.pk}", f"/api/v1/suggestions/{draft.pk}/stream"):
+        response = integration.get(path)
+        assert response.status_code == 404
+    listed = integration.get(f"/api/v1/tickets/{ticket.pk}/suggestions").json()["results"]
+    assert listed == []
