@@ -88,7 +88,8 @@ def api_key_create(
                 f"You cannot grant scope(s) you do not hold: {', '.join(sorted(beyond))}.", field="scopes"
             )
         # Nor reaches further: a key acting as another account would see what that account sees.
-        if not roles.is_administrator(created_by) and (user is None or user.pk != created_by.pk):
+        user = user or integration_user_get_or_create()
+        if not roles.is_administrator(created_by) and user.pk != created_by.pk:
             raise DomainError(
                 "You can only make keys that act as yourself: name your own username as the user.",
                 field="user",

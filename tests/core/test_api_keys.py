@@ -136,3 +136,12 @@ def test_a_key_acting_as_an_agent_mints_keys_only_for_that_agent():
     )
     assert as_themselves.status_code == 201
     assert as_themselves.json()["user"] == agent.username
+
+
+def test_a_key_of_the_integration_account_mints_keys_for_that_account():
+    _, raw = api_key_create(name="keys", scopes=[roles.ADMIN, roles.TICKETS_READ])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    made = client.post("/api/v1/api-keys", {"name": "x", "scopes": ["tickets:read"]}, format="json")
+    assert made.status_code == 201
+    assert made.json()["user"] == "integration"
