@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.core import roles
-from support.core.errors import DomainError
+from support.core.errors import DomainError, InUse
 from support.core.fields import InputSerializer
 from support.core.filters import FilterSet
 from support.core.permissions import request_scopes
@@ -309,7 +309,10 @@ class DocumentListApi(_KnowledgeScoped, generics.ListAPIView):
         responses={
             201: DocumentOutput,
             200: DocumentOutput,
-            409: OpenApiResponse(description="Another document has this slug"),
+            409: OpenApiResponse(
+                description="Another document has this slug; or the source and external_id belong to a "
+                "document you cannot read (always the same message, naming nothing)"
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -324,12 +327,13 @@ class DocumentListApi(_KnowledgeScoped, generics.ListAPIView):
             source=fields.pop("source", "api"),
             metadata=_metadata(fields),
         )
-        if (
-            record.external_id
-            and Document.objects.filter(
-                source=record.source, external_id=record.external_id, collection="live"
-            ).exists()
-        ):
+        same_key = Document.objects.filter(
+            source=record.source, external_id=record.external_id, collection="live"
+        )
+        if record.external_id and same_key.exists():
+            # A document the caller may not read is not theirs to change, nor to describe.
+            if not selectors.documents_for_user(roles=_roles(request)).filter(pk__in=same_key).exists():
+                raise InUse()
             document = _ingested(ingest.record_ingest(record, owner=request.user))
             return Response(DocumentOutput(_with_versions(Document.objects).get(pk=document.pk)).data)
         record.metadata.setdefault("status", Document.Status.DRAFT)

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from support.core.services import roles_ensure
 from support.customers.models import Customer, Organization, Plan, Product
 from support.tickets.models import Team, Ticket, TicketMessage
+from support.tickets.rights import SYSTEM
 from support.tickets.services import MessageInput, message_add, ticket_create
 
 _counter = itertools.count(1)
@@ -78,6 +79,7 @@ def ticket(*, team: Team | None = None, customer_: Customer | None = None, **fie
         subject=fields.pop("subject", "Help with my account"),
         customer=customer_ or customer(),
         team=team or globals()["team"](),
+        by=SYSTEM,
         **fields,
     )
     return made

@@ -267,7 +267,9 @@ class ApiKeyListApi(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = ApiKeyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        key, raw = api_key_create(created_by=request.user, **data.validated_data)
+        key, raw = api_key_create(
+            created_by=request.user, grantable=request_scopes(request), **data.validated_data
+        )
         body: dict[str, Any] = dict(ApiKeyOutput(key).data)
         body["key"] = raw
         return Response(body, status=status.HTTP_201_CREATED)

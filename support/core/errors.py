@@ -44,6 +44,18 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+IN_USE_MESSAGE = "This external id or e-mail address is already in use."
+
+
+class InUse(Conflict):
+    """A create-or-update found a record the caller may not see by a key they typed (`source` +
+    `external_id`, an e-mail address). Answered the same whatever the record is, and without a field: the
+    answer must say nothing about the hidden record but that the key is taken."""
+
+    def __init__(self) -> None:
+        super().__init__(IN_USE_MESSAGE)
+
+
 def _flatten(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}

@@ -186,3 +186,19 @@ class SlugRelatedField(serializers.SlugRelatedField):
         list_kwargs = {"child_relation": cls(*args, **kwargs)}
         list_kwargs.update({k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS})
         return ListOnlyManyRelatedField(**list_kwargs)
+
+
+class CallerPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id to a row the caller may refer to: `scope(user)` gives those rows (the serializer's
+    context holds the request). Any other id is answered as one that does not exist, so the answer tells
+    nothing of rows beyond the caller's rights. `queryset` names the model (for the schema)."""
+
+    def __init__(self, *, scope: Any, **kwargs: Any) -> None:
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        request = self.context.get("request")
+        if request is None:
+            raise RuntimeError(f"{type(self).__name__} needs the request in the serializer's context.")
+        return self.scope(request.user)

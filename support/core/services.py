@@ -60,9 +60,14 @@ def api_key_create(
     scopes: Iterable[str],
     user: Any = None,
     created_by: Any = None,
+    grantable: frozenset[str] | None = None,
     expires_at: datetime | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key and return it with its secret, which is shown once and never stored."""
+    """Create a key and return it with its secret, which is shown once and never stored.
+
+    `created_by` (over the API) hands out at most what they hold: scopes within `grantable` (the scopes of
+    the key they call with, or of their roles when signed in; default their roles'), and a key acting as
+    themselves unless they are an administrator (who sees everything anyway)."""
     scope_list = sorted(set(scopes))
     unknown = [s for s in scope_list if s not in roles.SCOPES]
     if unknown:
@@ -74,11 +79,20 @@ def api_key_create(
     if expires_at is not None and expires_at <= timezone.now():
         raise DomainError("The expiry must be in the future.", field="expires_at")
     if created_by is not None:
-        # Nobody hands out more than they hold.
-        beyond = set(scope_list) - roles.user_scopes(created_by)
+        # Nobody hands out more than they hold: a key calling with fewer scopes than its user's roles grant
+        # holds only its own.
+        held = roles.user_scopes(created_by) if grantable is None else grantable
+        beyond = set(scope_list) - held
         if beyond:
             raise DomainError(
                 f"You cannot grant scope(s) you do not hold: {', '.join(sorted(beyond))}.", field="scopes"
+            )
+        # Nor reaches further: a key acting as another account would see what that account sees.
+        user = user or integration_user_get_or_create()
+        if not roles.is_administrator(created_by) and user.pk != created_by.pk:
+            raise DomainError(
+                "You can only make keys that act as yourself: name your own username as the user.",
+                field="user",
             )
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.core import roles
-from support.core.fields import InputSerializer, SlugRelatedField
+from support.core.fields import CallerPrimaryKeyRelatedField, InputSerializer, SlugRelatedField
 from support.core.filters import BooleanFilter, FilterSet
+from support.tickets import rights
 
 from . import selectors, services
 from .models import Customer, Incident, IncidentUpdate, Organization, Plan, Product, Subscription
@@ -129,8 +130,12 @@ class CustomerInput(InputSerializer):
     email = serializers.EmailField(max_length=254)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     language = serializers.RegexField(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=12, required=False)
-    organization = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.all(), required=False, allow_null=True
+    organization = CallerPrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        scope=lambda user: rights.organizations_assignable(user=user),
+        required=False,
+        allow_null=True,
+        help_text="An organization you can see, or a new one (without customers).",
     )
     plan = serializers.SlugRelatedField(
         slug_field="code", queryset=Plan.objects.all(), required=False, allow_null=True
@@ -239,18 +244,21 @@ class CustomerListApi(_Scoped, generics.ListAPIView):
         responses={
             201: CustomerDetailOutput,
             200: CustomerDetailOutput,
-            409: OpenApiResponse(description="Another customer has this e-mail address"),
+            409: OpenApiResponse(
+                description="Another customer has this e-mail address; or the e-mail address or external id "
+                "belongs to a customer you cannot see (always the same message, naming no one)"
+            ),
         },
     )
     def post(self, request: Request) -> Response:
-        data = CustomerInput(data=request.data)
+        data = CustomerInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         if fields.get("external_id"):
-            customer, created = services.customer_upsert(**fields)
+            customer, created = services.customer_upsert(by=request.user, **fields)
         else:
             fields.pop("external_id", None)
-            customer, created = services.customer_create(**fields), True
+            customer, created = services.customer_create(by=request.user, **fields), True
         return Response(
             CustomerDetailOutput(customer).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -274,7 +282,7 @@ class CustomerDetailApi(_Scoped, generics.RetrieveAPIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         customer = self.get_object()
-        data = CustomerInput(data=request.data, partial=True)
+        data = CustomerInput(data=request.data, partial=True, context={"request": request})
         data.is_valid(raise_exception=True)
         customer = services.customer_update(customer=customer, **data.validated_data)
         return Response(CustomerDetailOutput(self.get_queryset().get(pk=customer.pk)).data)

@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from models_ft import api as models_api
-from support.core.errors import Conflict, DomainError
+from support.core.errors import Conflict, DomainError, InUse
+from support.tickets import rights
 
 from .models import Customer, Incident, IncidentUpdate, Organization, Plan, Product
 from .signals import customer_erased
@@ -41,9 +42,14 @@ def customer_create(
     products: Iterable[Product] | None = None,
     source: str = "openbook",
     external_id: str = "",
+    by: Any,
     **fields: Any,
 ) -> Customer:
-    if Customer.objects.filter(email__iexact=str(fields.get("email", "")).strip()).exists():
+    """A new customer, for `by` (a user, or `rights.SYSTEM`). An e-mail address (or `source` +
+    `external_id`) already taken is a 409; `InUse` when the customer who has it is one `by` may not see."""
+    if rights.customer_match(
+        user=by, source=source, external_id=external_id, email=str(fields.get("email", ""))
+    ):
         raise Conflict("A customer with this e-mail address already exists.", field="email")
     return _customer_insert(source=source, external_id=external_id, products=products, **fields)
 
@@ -60,7 +66,8 @@ def _customer_insert(
             if products is not None:
                 customer.products.set(products)
     except IntegrityError:
-        raise Conflict("A customer with this e-mail address or external id already exists.") from None
+        # Taken a moment ago by a request we cannot tell the caller anything about.
+        raise InUse() from None
     return customer
 
 
@@ -106,17 +113,16 @@ def customer_erase(*, customer: Customer) -> Customer:
     return customer
 
 
-def customer_upsert(*, source: str, external_id: str, email: str, **fields: Any) -> tuple[Customer, bool]:
+def customer_upsert(
+    *, source: str, external_id: str, email: str, by: Any, **fields: Any
+) -> tuple[Customer, bool]:
     """Find a customer by `source`+`external_id` (or else e-mail) and update it, or create one (named after
-    the e-mail address when no name is given).
+    the e-mail address when no name is given), for `by` (a user, or `rights.SYSTEM`).
 
-    Returns the customer and whether it was created.
+    Returns the customer and whether it was created. The customer is looked up with `by`'s rights: one
+    they may not see is `InUse`, and stays as it was.
     """
-    existing = None
-    if external_id:
-        existing = Customer.objects.filter(source=source, external_id=external_id).first()
-    if existing is None:
-        existing = Customer.objects.filter(email__iexact=email.strip()).first()
+    existing = rights.customer_match(user=by, source=source, external_id=external_id, email=email)
     if existing is None:
         fields.setdefault("name", email.strip().split("@")[0])
         return _customer_insert(source=source, external_id=external_id, email=email, **fields), True

@@ -6,44 +6,21 @@ from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
-from support.core import roles
-
+from . import rights
 from .models import Team, Ticket, TicketMessage, TicketRead
-
-
-def _ticket_rule(user: Any) -> str:
-    """Which tickets the user may see: "all" (administrators and integrations), "teams" (agents: their teams'
-    tickets) or "none"."""
-    user_roles = roles.user_roles(user)
-    if user_roles & {roles.ADMINISTRATOR, roles.INTEGRATION}:
-        return "all"
-    return "teams" if roles.AGENT in user_roles else "none"
 
 
 def ticket_scope_for_user(*, user: Any) -> QuerySet[Ticket]:
     """The tickets the user may see, and nothing else (no joins, no counts): for rights checks and for reads
-    that need only ticket columns. Administrators and integrations see every ticket; agents their teams'
-    tickets; others none."""
-    rule = _ticket_rule(user)
-    if rule == "all":
-        return Ticket.objects.all()
-    if rule == "teams":
-        return Ticket.objects.filter(team__in=Team.objects.filter(members=user))
-    return Ticket.objects.none()
+    that need only ticket columns. The rule is `rights.tickets_visible`."""
+    return rights.tickets_visible(user=user)
 
 
 def ticket_visible_sql(*, user: Any, alias: str = "t") -> tuple[str, list[Any]]:
     """`ticket_scope_for_user` as an SQL condition on the ticket row `alias`, with its parameters, for the
     hot paths that read tickets with plain statements (a draft reads its ticket and the customer's other
     tickets on every run)."""
-    rule = _ticket_rule(user)
-    if rule == "all":
-        return "TRUE", []
-    if rule == "teams":
-        members = Team.members.through._meta.db_table
-        condition = f"{alias}.team_id IN (SELECT team_id FROM {members} WHERE user_id = %s)"  # noqa: S608
-        return condition, [user.pk]
-    return "FALSE", []
+    return rights.tickets_visible_sql(user=user, alias=alias)
 
 
 def ticket_list_for_user(*, user: Any) -> QuerySet[Ticket]:
@@ -81,6 +58,5 @@ def unread(ticket: Ticket) -> bool:
 
 
 def team_list_for_user(*, user: Any) -> QuerySet[Team]:
-    if roles.user_roles(user) & {roles.ADMINISTRATOR, roles.INTEGRATION}:
-        return Team.objects.all()
-    return Team.objects.filter(Q(members=user)).distinct()
+    """The teams whose tickets the user sees (every team for administrators and integrations)."""
+    return rights.teams_visible(user=user)

@@ -16,7 +16,7 @@ from support.core import roles
 from support.core.errors import Conflict, DomainError
 from support.customers.models import Customer, Product
 
-from . import events
+from . import events, rights
 from .models import TRANSITIONS, Team, Ticket, TicketMessage, TicketRead
 
 
@@ -81,15 +81,22 @@ def ticket_create(
     external_id: str = "",
     created_at: datetime | None = None,
     lookup: bool = True,
+    by: Any,
 ) -> tuple[Ticket, bool]:
-    """Create a ticket, or update the one with the same `source` + `external_id`.
+    """Create a ticket, or update the one with the same `source` + `external_id`, for `by` (a user, or
+    `rights.SYSTEM`).
 
     Returns the ticket and whether it was created. Messages already present (same external id) are skipped.
+    The existing ticket is looked up with `by`'s rights: one they may not see is `InUse`, and stays as it
+    was. Without a `team`, the ticket goes where routing sends it if `by` may see that team's tickets, else
+    to their first team (`rights.team_for_new_ticket`): whoever files a ticket can see it afterwards.
     `lookup=False` skips looking for that ticket first, for a caller that just did (one created meanwhile
     is still found, when the insert collides with it).
     """
+    if team is not None:
+        rights.team_check(user=by, team=team)
     if external_id and lookup:
-        existing = Ticket.objects.filter(source=source, external_id=external_id).first()
+        existing = rights.ticket_match(user=by, source=source, external_id=external_id)
         if existing is not None:
             ticket = ticket_update(
                 ticket=existing,
@@ -103,7 +110,8 @@ def ticket_create(
             for message in messages:
                 message_add(ticket=ticket, message=message)
             return ticket, False
-    team = team or team_for_products(products=products)
+    rights.customer_check(user=by, customer=customer)
+    team = team or rights.team_for_new_ticket(user=by, routed=team_for_products(products=products))
     _check_assignee(assignee=assignee, team=team)
     opened_at = created_at or timezone.now()
     try:
@@ -148,6 +156,7 @@ def ticket_create(
                 messages=messages,
                 source=source,
                 external_id=external_id,
+                by=by,
             )
         raise
     return ticket, True

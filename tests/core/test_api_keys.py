@@ -4,6 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from support.core import roles
 from support.core.models import ApiKey
@@ -97,3 +98,50 @@ def test_me_reports_roles_scopes_and_teams(agent_api, team):
     assert me["roles"] == ["agent"]
     assert me["scopes"] == ["assist", "knowledge:read", "tickets:read", "tickets:write"]
     assert me["teams"] == [{"id": team.pk, "name": team.name, "slug": team.slug}]
+
+
+def test_a_key_mints_keys_only_with_scopes_it_holds_itself():
+    # Acting as an administrator, whose role holds every scope: the key's own scopes still bound it.
+    admin = factories.user(role=roles.ADMINISTRATOR)
+    _, raw = api_key_create(name="keys", scopes=[roles.ADMIN, roles.TICKETS_READ], user=admin)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    beyond = client.post(
+        "/api/v1/api-keys", {"name": "wide", "scopes": ["tickets:read", "tickets:write"]}, format="json"
+    )
+    assert beyond.status_code == 400
+    assert beyond.json()["errors"] == {
+        "scopes": ["You cannot grant scope(s) you do not hold: tickets:write."]
+    }
+    within = client.post("/api/v1/api-keys", {"name": "narrow", "scopes": ["tickets:read"]}, format="json")
+    assert within.status_code == 201
+    assert ApiKey.objects.filter(name="wide").count() == 0
+
+
+def test_a_session_user_mints_keys_with_the_scopes_of_their_roles(admin_api):
+    every = admin_api.post("/api/v1/api-keys", {"name": "all", "scopes": list(roles.SCOPES)}, format="json")
+    assert every.status_code == 201
+
+
+def test_a_key_acting_as_an_agent_mints_keys_only_for_that_agent():
+    agent = factories.user(role=roles.AGENT)
+    _, raw = api_key_create(name="keys", scopes=[roles.ADMIN, roles.TICKETS_READ], user=agent)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    as_integration = client.post("/api/v1/api-keys", {"name": "x", "scopes": ["tickets:read"]}, format="json")
+    assert as_integration.status_code == 400
+    assert list(as_integration.json()["errors"]) == ["user"]
+    as_themselves = client.post(
+        "/api/v1/api-keys", {"name": "x", "scopes": ["tickets:read"], "user": agent.username}, format="json"
+    )
+    assert as_themselves.status_code == 201
+    assert as_themselves.json()["user"] == agent.username
+
+
+def test_a_key_of_the_integration_account_mints_keys_for_that_account():
+    _, raw = api_key_create(name="keys", scopes=[roles.ADMIN, roles.TICKETS_READ])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    made = client.post("/api/v1/api-keys", {"name": "x", "scopes": ["tickets:read"]}, format="json")
+    assert made.status_code == 201
+    assert made.json()["user"] == "integration"

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from support.core.errors import Conflict, DomainError
 from support.tickets.models import TRANSITIONS, Ticket
+from support.tickets.rights import SYSTEM
 from support.tickets.services import (
     MessageInput,
     team_for_products,
@@ -50,6 +51,7 @@ def test_creating_twice_with_the_same_external_id_updates_instead_of_duplicating
         source="zendesk",
         external_id="Z-1",
         messages=[MessageInput("customer", "Jammed", external_id="m1")],
+        by=SYSTEM,
     )
     second, created_again = ticket_create(
         subject="Printer jam (updated)",
@@ -62,6 +64,7 @@ def test_creating_twice_with_the_same_external_id_updates_instead_of_duplicating
             MessageInput("customer", "Jammed", external_id="m1"),
             MessageInput("customer", "Still jammed", external_id="m2"),
         ],
+        by=SYSTEM,
     )
     assert (created, created_again) == (True, False)
     assert first.pk == second.pk
@@ -73,8 +76,12 @@ def test_creating_twice_with_the_same_external_id_updates_instead_of_duplicating
 
 def test_same_external_id_from_another_source_is_another_ticket():
     customer, team = factories.customer(), factories.team()
-    a, _ = ticket_create(subject="A", customer=customer, team=team, source="zendesk", external_id="7")
-    b, _ = ticket_create(subject="B", customer=customer, team=team, source="freshdesk", external_id="7")
+    a, _ = ticket_create(
+        subject="A", customer=customer, team=team, source="zendesk", external_id="7", by=SYSTEM
+    )
+    b, _ = ticket_create(
+        subject="B", customer=customer, team=team, source="freshdesk", external_id="7", by=SYSTEM
+    )
     assert a.pk != b.pk
 
 
