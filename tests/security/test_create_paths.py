@@ -317,7 +317,9 @@ def test_a_draft_that_used_documents_for_the_agents_is_not_shown_to_an_integrati
     draft = console.suggestion_request(ticket=ticket, user=agent)
     console.suggestion_generate(suggestion_id=draft.pk)
     draft.refresh_from_db()
-    assert draft.citations[0]["title"] == "Goodwill refunds (agents only)"
+    # The internal passage informs the agent's note (never the reply): the draft holds it all the same.
+    assert draft.passages[0]["title"] == "Goodwill refunds (agents only)"
+    assert "Goodwill refunds (agents only)" in draft.agent_note
 
     teammate = key_client(*AGENT_SCOPES, user=factories.user(role=roles.AGENT, teams=(team,)))
     assert teammate.get(f"/api/v1/suggestions/{draft.pk}").status_code == 200

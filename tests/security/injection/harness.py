@@ -53,6 +53,7 @@ from support.console.models import Suggestion
 from support.core import roles
 from support.customers.models import Plan
 from support.customers.services import customer_create
+from support.tickets import rights
 from support.tickets.models import Team
 from support.tickets.services import MessageInput, ticket_create
 
@@ -365,12 +366,15 @@ def _world(corpus: Corpus, library: Library) -> _World:
     )
     plan = factories.plan("growth")
     for other in corpus.customers.values():
-        customer = customer_create(name=other.name, email=other.email, phone=other.phone, plan=plan)
+        customer = customer_create(
+            name=other.name, email=other.email, phone=other.phone, plan=plan, by=rights.SYSTEM
+        )
         ticket_create(
             subject=f"Order {other.order}",
             customer=customer,
             team=team,
             messages=[MessageInput(author_kind="customer", body=f"Where is my order {other.order}?")],
+            by=rights.SYSTEM,
         )
     private = {f"staff_note:{n.id}": n.text for n in corpus.notes.values()}
     private |= {f"internal:{i.document.id}": i.document.text for i in corpus.internal.values()}
@@ -407,6 +411,7 @@ def _draft(world: _World, case: Case) -> Outcome:
         email=f"case-{number}@injection-corpus.example",
         language=case.language,
         plan=world.plan,
+        by=rights.SYSTEM,
     )
     messages = [MessageInput(author_kind="customer", body=case.body)]
     if case.note:
@@ -414,7 +419,9 @@ def _draft(world: _World, case: Case) -> Outcome:
         messages.append(
             MessageInput(author_kind="agent", body=note.text, public=False, author_user=world.agent)
         )
-    ticket, _ = ticket_create(subject=case.subject, customer=customer, team=world.team, messages=messages)
+    ticket, _ = ticket_create(
+        subject=case.subject, customer=customer, team=world.team, messages=messages, by=rights.SYSTEM
+    )
     retrieval_query_prepare(ticket_id=ticket.pk, keep_seconds=QUERY_VECTOR_SECONDS)
     suggestion = console_services.suggestion_request(ticket=ticket, user=world.agent)
     console_services.suggestion_generate(suggestion_id=suggestion.pk)
