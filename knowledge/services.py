@@ -3,16 +3,17 @@ indexing work (embed dirty chunks, activate complete versions, switch the embedd
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -453,11 +454,41 @@ def document_update(*, document: Document, **fields: Any) -> Document:
     return document
 
 
+SWITCH_LOCK = "knowledge:embedding-model-switch"
+
+
+@contextlib.contextmanager
+def _session_lock(name: str) -> Iterator[bool]:
+    """Try to take a Postgres advisory lock for this connection's session; yields whether it was taken. A
+    worker that dies holding it loses its connection, and the lock with it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [name])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [name])
+
+
 def embedding_model_switch(
     *, model: str, progress: Progress | None = None, batch_size: int | None = None
 ) -> int:
     """Re-embed every chunk of every version into `model` while search keeps serving the current vectors,
-    then switch all of them in one transaction. Returns how many texts were embedded."""
+    then switch all of them in one transaction. Returns how many texts were embedded.
+
+    One switch works at a time: the sweep queues one every minute while a switch runs, and the task of a
+    worker that was killed comes back later; those find the switch claimed and return 0. A switch that
+    was killed resumes from the vectors it had already stored."""
+    with _session_lock(SWITCH_LOCK) as claimed:
+        if not claimed:
+            log.info("an embedding model switch is running already; %s will be done by it", model)
+            return 0
+        return _model_switch(model=model, progress=progress, batch_size=batch_size)
+
+
+def _model_switch(*, model: str, progress: Progress | None, batch_size: int | None) -> int:
     batch_size = batch_size or settings.EMBEDDING_BATCH_SIZE
     IndexState.objects.get_or_create(pk=1, defaults={"active_model": active_model()})
     hashes = sorted(set(Chunk.objects.values_list("content_hash", flat=True)))
@@ -479,15 +510,17 @@ def embedding_model_switch(
         ):
             texts[chunk.content_hash] = embedding_text(chunk.title, chunk.heading_path, chunk.text)
         vectors = embedding.embed(list(texts.values()), model=model)
-        EmbeddingCache.objects.bulk_create(
-            [
-                EmbeddingCache(content_hash=h, model=model, embedding=v)
-                for h, v in zip(texts, vectors, strict=True)
-            ],
-            ignore_conflicts=True,
-        )
+        # The vectors and the progress they make commit together, so a kill leaves the count exact.
+        with transaction.atomic():
+            EmbeddingCache.objects.bulk_create(
+                [
+                    EmbeddingCache(content_hash=h, model=model, embedding=v)
+                    for h, v in zip(texts, vectors, strict=True)
+                ],
+                ignore_conflicts=True,
+            )
+            IndexState.objects.filter(pk=1).update(target_done=F("target_done") + len(texts))
         embedded += len(texts)
-        IndexState.objects.filter(pk=1).update(target_done=F("target_done") + len(texts))
         if progress:
             progress(len(done) + embedded, len(hashes))
     with transaction.atomic():

@@ -3,9 +3,11 @@ queue, and activated only when complete; unchanged text is never embedded twice.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from django.db import connection
 
 from knowledge import services
 from knowledge.models import Chunk, DocumentVersion, EmbeddingCache, KeywordCorpus, KeywordStat
@@ -184,3 +186,49 @@ def test_model_switch_serves_old_vectors_until_every_chunk_has_a_new_one(monkeyp
     assert services.active_model() == "negated-test-model"
     assert set(Chunk.objects.values_list("embedding_model", flat=True)) == {"negated-test-model"}
     assert not Chunk.objects.filter(dirty=True).exists()
+
+
+def test_a_second_model_switch_while_one_runs_embeds_nothing_and_progress_stays_within_the_total(
+    monkeypatch,
+):
+    """The sweep queues a switch every minute while one runs, and a killed worker's switch comes back:
+    only one may work at a time, or every text is embedded twice and the progress passes its total."""
+    document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
+    services.version_embed(version_id=document.versions.get().pk)
+    old_model = services.active_model()
+    from knowledge import embedding
+    from knowledge.models import IndexState
+
+    real = embedding.embed
+    first_inside, second_done = threading.Event(), threading.Event()
+    embedded: list[int] = []
+
+    def slow_model(texts, *, model=None, batch_size=None):
+        embedded.append(len(texts))
+        if threading.current_thread().name == "first-switch":
+            first_inside.set()
+            second_done.wait(timeout=30)
+        return [[-x for x in v] for v in real(texts, model=old_model)]
+
+    monkeypatch.setattr(embedding, "embed", slow_model)
+    results: list[int] = []
+
+    def first() -> None:
+        try:
+            results.append(services.embedding_model_switch(model="negated-test-model"))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first, name="first-switch")
+    thread.start()
+    assert first_inside.wait(timeout=30)
+    try:
+        assert services.embedding_model_switch(model="negated-test-model") == 0
+        state = IndexState.objects.get(pk=1)
+        assert (state.target_done, state.target_total) == (0, 3)
+    finally:
+        second_done.set()
+        thread.join(timeout=60)
+    assert results == [3]
+    assert embedded == [3]
+    assert services.active_model() == "negated-test-model"
