@@ -41,6 +41,19 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _model_for_writing() -> str:
+    """The active model, read by a transaction that is about to give chunks its vectors. The key-share lock
+    on the state row (held to the end of the transaction) makes a model switch's final step wait for this
+    transaction to commit, and this one wait for the switch; an ordinary update of the row (a switch's
+    progress) does not conflict with it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT active_model FROM {IndexState._meta.db_table} WHERE id = 1 FOR KEY SHARE"  # noqa: S608
+        )
+        row = cursor.fetchone()
+    return row[0] if row and row[0] else active_model()
+
+
 def active_model() -> str:
     """The model whose vectors search serves: the recorded one, or the configured one on a fresh install."""
     # Read by every search: a plain statement (the ORM's query building cost more than the read).
@@ -209,7 +222,7 @@ def version_restore(
 
 
 def _chunks_create(*, version: DocumentVersion) -> None:
-    model = active_model()
+    model = _model_for_writing()
     pieces = chunk_document(version.title, version.text, chunking_config(), embedding.token_counter(model))
     if not pieces:
         raise DomainError("The text has no content to index.", field="text")
@@ -293,6 +306,7 @@ def _embed_batch(*, version_id: int | None, size: int) -> dict[int, int]:
     a handful of texts at about half the rate of a few hundred, which it sorts by length into full batches.
     """
     with transaction.atomic():
+        model = _model_for_writing()  # before claiming chunks, so a switch's final step never waits on us
         dirty = Chunk.objects.select_for_update(skip_locked=True).filter(dirty=True).order_by("id")
         if version_id is None:
             ids = list(dirty.values_list("id", flat=True)[:size])
@@ -303,23 +317,24 @@ def _embed_batch(*, version_id: int | None, size: int) -> dict[int, int]:
                 ids += list(others[: size - len(ids)])
         if not ids:
             return {}
-        return _embed_claimed(Chunk.objects.filter(id__in=ids))
+        return _embed_claimed(Chunk.objects.filter(id__in=ids), model=model)
 
 
 def chunks_embed_ids(*, ids: Sequence[int]) -> int:
     """Embed the given chunks if still dirty (claimed the same way as `chunks_embed_batch`)."""
     with transaction.atomic():
+        model = _model_for_writing()
         return sum(
             _embed_claimed(
-                Chunk.objects.select_for_update(skip_locked=True).filter(id__in=ids, dirty=True)
+                Chunk.objects.select_for_update(skip_locked=True).filter(id__in=ids, dirty=True), model=model
             ).values()
         )
 
 
-def _embed_claimed(claimed: Any) -> dict[int, int]:
-    """Give claimed chunks a vector: from the cache when the same text was embedded before with the active
-    model, otherwise by embedding it now (and caching the result). Returns the chunks done per version."""
-    model = active_model()
+def _embed_claimed(claimed: Any, *, model: str) -> dict[int, int]:
+    """Give claimed chunks a vector: from the cache when the same text was embedded before with `model` (the
+    active one), otherwise by embedding it now (and caching the result). Returns the chunks done per
+    version."""
     batch = list(claimed.only("id", "version_id", "content_hash", "title", "heading_path", "text"))
     if not batch:
         return {}
@@ -488,29 +503,41 @@ def embedding_model_switch(
         return _model_switch(model=model, progress=progress, batch_size=batch_size)
 
 
-def _model_switch(*, model: str, progress: Progress | None, batch_size: int | None) -> int:
-    batch_size = batch_size or settings.EMBEDDING_BATCH_SIZE
-    IndexState.objects.get_or_create(pk=1, defaults={"active_model": active_model()})
-    hashes = sorted(set(Chunk.objects.values_list("content_hash", flat=True)))
-    done = set(
-        EmbeddingCache.objects.filter(model=model, content_hash__in=hashes).values_list(
-            "content_hash", flat=True
+# Rounds of re-embedding what arrived during the previous round before the final step embeds the rest while
+# it holds the index state (and so briefly keeps new versions waiting).
+SWITCH_CATCH_UP_ROUNDS = 5
+
+
+def _hashes_without_vector(model: str) -> list[str]:
+    """Texts of any chunk that have no vector for `model` yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT DISTINCT c.content_hash FROM knowledge_chunk AS c
+            WHERE NOT EXISTS (
+                SELECT 1 FROM knowledge_embeddingcache AS e
+                WHERE e.content_hash = c.content_hash AND e.model = %s
+            )
+            ORDER BY 1
+            """,
+            [model],
         )
-    )
-    todo = [h for h in hashes if h not in done]
-    IndexState.objects.filter(pk=1).update(
-        target_model=model, target_total=len(hashes), target_done=len(done)
-    )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _switch_embed(*, model: str, hashes: list[str], batch_size: int, progress: Progress | None) -> int:
+    """Embed the texts of `hashes` with `model` into the cache, batch by batch, counting progress."""
     embedded = 0
-    for start in range(0, len(todo), batch_size):
-        part = todo[start : start + batch_size]
+    for start in range(0, len(hashes), batch_size):
+        part = hashes[start : start + batch_size]
         texts = {}
         for chunk in (
             Chunk.objects.filter(content_hash__in=part).distinct("content_hash").order_by("content_hash")
         ):
             texts[chunk.content_hash] = embedding_text(chunk.title, chunk.heading_path, chunk.text)
         vectors = embedding.embed(list(texts.values()), model=model)
-        # The vectors and the progress they make commit together, so a kill leaves the count exact.
+        # The vectors and the progress they make commit together, so a kill leaves the count exact. Texts
+        # whose chunks were deleted meanwhile leave the total.
         with transaction.atomic():
             EmbeddingCache.objects.bulk_create(
                 [
@@ -519,12 +546,47 @@ def _model_switch(*, model: str, progress: Progress | None, batch_size: int | No
                 ],
                 ignore_conflicts=True,
             )
-            IndexState.objects.filter(pk=1).update(target_done=F("target_done") + len(texts))
+            IndexState.objects.filter(pk=1).update(
+                target_done=F("target_done") + len(texts),
+                target_total=F("target_total") - (len(part) - len(texts)),
+            )
         embedded += len(texts)
         if progress:
-            progress(len(done) + embedded, len(hashes))
+            state = IndexState.objects.get(pk=1)
+            progress(state.target_done, state.target_total)
+    return embedded
+
+
+def _switch_add(hashes: list[str]) -> None:
+    IndexState.objects.filter(pk=1).update(target_total=F("target_total") + len(hashes))
+
+
+def _model_switch(*, model: str, progress: Progress | None, batch_size: int | None) -> int:
+    batch_size = batch_size or settings.EMBEDDING_BATCH_SIZE
+    IndexState.objects.get_or_create(pk=1, defaults={"active_model": active_model()})
+    total = Chunk.objects.values("content_hash").distinct().count()
+    todo = _hashes_without_vector(model)
+    IndexState.objects.filter(pk=1).update(
+        target_model=model, target_total=total, target_done=total - len(todo)
+    )
+    embedded = 0
+    # Versions stored meanwhile are embedded with the model search still serves: each round re-embeds
+    # what arrived during the one before.
+    for _ in range(SWITCH_CATCH_UP_ROUNDS):
+        if not todo:
+            break
+        embedded += _switch_embed(model=model, hashes=todo, batch_size=batch_size, progress=progress)
+        todo = _hashes_without_vector(model)
+        _switch_add(todo)
     with transaction.atomic():
+        # Every transaction that gives chunks vectors holds a key-share lock on this row (_model_for_writing):
+        # once this lock is granted, none is under way, and the ones that follow read the new model. So
+        # what still has no vector here is all there is, and nothing is stamped with the old model after.
         IndexState.objects.select_for_update().get(pk=1)
+        rest = _hashes_without_vector(model)
+        if rest:
+            _switch_add(rest)
+            embedded += _switch_embed(model=model, hashes=rest, batch_size=batch_size, progress=progress)
         with connection.cursor() as cursor:
             cursor.execute(
                 """

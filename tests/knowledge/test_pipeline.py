@@ -232,3 +232,39 @@ def test_a_second_model_switch_while_one_runs_embeds_nothing_and_progress_stays_
     assert results == [3]
     assert embedded == [3]
     assert services.active_model() == "negated-test-model"
+
+
+def test_a_version_stored_while_the_model_switch_runs_is_switched_too_and_never_leaves_search(monkeypatch):
+    """Documents keep arriving during a switch, embedded with the model search still serves: the switch
+    re-embeds them too before it flips, so none of them has chunks that search drops (dirty) afterwards."""
+    document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
+    services.version_embed(version_id=document.versions.get().pk)
+    old_model = services.active_model()
+    from knowledge import embedding
+
+    real = embedding.embed
+    late: list[DocumentVersion] = []
+
+    def fake_model(texts, *, model=None, batch_size=None):
+        if model == "negated-test-model" and not late:
+            # Arrives after the switch listed the texts to re-embed, and is embedded with the old model.
+            text = "# Shipping\n\n## Times\n\nParcels ship within two days."
+            shipping = services.document_create(title="Shipping", text=text, embed_async=False)
+            late.append(shipping.versions.get())
+            assert services.version_embed(version_id=late[0].pk) is True
+        vectors = real(texts, model=old_model)
+        return [[-x for x in v] for v in vectors] if model == "negated-test-model" else vectors
+
+    monkeypatch.setattr(embedding, "embed", fake_model)
+    progress: list[tuple[int, int]] = []
+    assert (
+        services.embedding_model_switch(
+            model="negated-test-model", progress=lambda d, t: progress.append((d, t))
+        )
+        == 4
+    )
+    assert not Chunk.objects.filter(dirty=True).exists()
+    assert set(Chunk.objects.values_list("embedding_model", flat=True)) == {"negated-test-model"}
+    late[0].refresh_from_db()
+    assert (late[0].state, late[0].chunks_embedded, late[0].chunks_total) == ("active", 1, 1)
+    assert progress[-1] == (4, 4)
