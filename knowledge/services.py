@@ -17,6 +17,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 from support.core.errors import Conflict, DomainError
 
@@ -192,9 +194,8 @@ def version_create(
         if version.chunks_embedded == version.chunks_total:
             version_activate(version=version)
         elif embed_async:
-            from .tasks import embed_version
-
-            transaction.on_commit(lambda: embed_version.apply_async(args=[version.pk], queue="embeddings"))
+            version_id = version.pk
+            transaction.on_commit(lambda: version_queue(version_id))
         if document.status == Document.Status.PUBLISHED:
             reason = "new_version" if latest is not None else "published"
             events.document_published(document=document, version=version, reason=reason)
@@ -258,6 +259,18 @@ def _chunks_create(*, version: DocumentVersion) -> None:
         state=DocumentVersion.State.QUEUED if embedded < len(rows) else DocumentVersion.State.EMBEDDING,
     )
     version.chunks_total, version.chunks_embedded = len(rows), embedded
+
+
+def version_queue(version_id: int) -> None:
+    """Hand a version to the embedding workers. A broker that is down loses nothing: the version waits in
+    the database, the sweep queues it (`versions_pending`), and the caller's change, already committed, is
+    not reported as failed."""
+    from .tasks import embed_version
+
+    try:
+        embed_version.apply_async(args=[version_id], queue="embeddings", retry_policy={"max_retries": 1})
+    except BrokerError as exc:
+        log.warning("could not queue version %s for embedding (%s); the sweep will", version_id, exc)
 
 
 def version_activate(*, version: DocumentVersion) -> bool:
@@ -645,12 +658,20 @@ def keyword_stats_queue(collection: str) -> None:
     from celery import current_app
     from django.core.cache import cache
 
-    if cache.add(f"knowledge:keyword-stats:{collection}", 1, timeout=KEYWORD_STATS_DEBOUNCE_SECONDS):
-        current_app.send_task(
-            "knowledge.keyword_stats_refresh",
-            args=[collection],
-            queue="embeddings",
-            countdown=KEYWORD_STATS_DEBOUNCE_SECONDS,
+    # Called once a version is live: with Redis down, the statistics stay stale until the sweep finds them
+    # so (`keyword_stats_stale`), and the activation is not reported as failed.
+    try:
+        if cache.add(f"knowledge:keyword-stats:{collection}", 1, timeout=KEYWORD_STATS_DEBOUNCE_SECONDS):
+            current_app.send_task(
+                "knowledge.keyword_stats_refresh",
+                args=[collection],
+                queue="embeddings",
+                countdown=KEYWORD_STATS_DEBOUNCE_SECONDS,
+                retry_policy={"max_retries": 1},
+            )
+    except (BrokerError, RedisError) as exc:
+        log.warning(
+            "could not queue a keyword statistics recount for %s (%s); the sweep will", collection, exc
         )
 
 
