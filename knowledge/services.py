@@ -43,16 +43,20 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _model_for_writing() -> str:
-    """The active model, read by a transaction that is about to give chunks its vectors. The key-share lock
-    on the state row (held to the end of the transaction) makes a model switch's final step wait for this
-    transaction to commit, and this one wait for the switch; an ordinary update of the row (a switch's
-    progress) does not conflict with it."""
+def _model_for_writing() -> str | None:
+    """The active model, for a transaction about to give chunks vectors of it; None while a model switch
+    is changing over, and then the chunks are left to the workers, who embed them with the new model once
+    it is done. The key-share lock taken on the state row (to the end of the transaction) makes the
+    switch's final step wait for this transaction, so no chunk gets an old vector after it; this one never
+    waits, since that step can take minutes. Progress updates of the row do not conflict with the lock."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT active_model FROM {IndexState._meta.db_table} WHERE id = 1 FOR KEY SHARE"  # noqa: S608
+            f"SELECT active_model FROM {IndexState._meta.db_table} WHERE id = 1 "  # noqa: S608
+            "FOR KEY SHARE SKIP LOCKED"
         )
         row = cursor.fetchone()
+    if row is None and IndexState.objects.filter(pk=1).exists():
+        return None
     return row[0] if row and row[0] else active_model()
 
 
@@ -224,13 +228,18 @@ def version_restore(
 
 def _chunks_create(*, version: DocumentVersion) -> None:
     model = _model_for_writing()
-    pieces = chunk_document(version.title, version.text, chunking_config(), embedding.token_counter(model))
+    counter = embedding.token_counter(model or active_model())
+    pieces = chunk_document(version.title, version.text, chunking_config(), counter)
     if not pieces:
         raise DomainError("The text has no content to index.", field="text")
     hashes = [p.content_hash for p in pieces]
-    cached = dict(
-        EmbeddingCache.objects.filter(model=model, content_hash__in=hashes).values_list(
-            "content_hash", "embedding"
+    cached = (
+        {}
+        if model is None
+        else dict(
+            EmbeddingCache.objects.filter(model=model, content_hash__in=hashes).values_list(
+                "content_hash", "embedding"
+            )
         )
     )
     rows = [
@@ -246,7 +255,7 @@ def _chunks_create(*, version: DocumentVersion) -> None:
             token_count=p.token_count,
             content_hash=p.content_hash,
             embedding=cached.get(p.content_hash),
-            embedding_model=model if p.content_hash in cached else "",
+            embedding_model=model if model and p.content_hash in cached else "",
             dirty=p.content_hash not in cached,
         )
         for p in pieces
@@ -319,7 +328,10 @@ def _embed_batch(*, version_id: int | None, size: int) -> dict[int, int]:
     a handful of texts at about half the rate of a few hundred, which it sorts by length into full batches.
     """
     with transaction.atomic():
-        model = _model_for_writing()  # before claiming chunks, so a switch's final step never waits on us
+        # First the state row, then chunks: the order a switch's final step takes them in, so no deadlock.
+        model = _model_for_writing()
+        if model is None:
+            return {}  # a switch is changing over: the sweep queues this version again afterwards
         dirty = Chunk.objects.select_for_update(skip_locked=True).filter(dirty=True).order_by("id")
         if version_id is None:
             ids = list(dirty.values_list("id", flat=True)[:size])
@@ -337,6 +349,8 @@ def chunks_embed_ids(*, ids: Sequence[int]) -> int:
     """Embed the given chunks if still dirty (claimed the same way as `chunks_embed_batch`)."""
     with transaction.atomic():
         model = _model_for_writing()
+        if model is None:
+            return 0
         return sum(
             _embed_claimed(
                 Chunk.objects.select_for_update(skip_locked=True).filter(id__in=ids, dirty=True), model=model
@@ -593,9 +607,14 @@ def _model_switch(*, model: str, progress: Progress | None, batch_size: int | No
         _switch_add(todo)
     with transaction.atomic():
         # Every transaction that gives chunks vectors holds a key-share lock on this row (_model_for_writing):
-        # once this lock is granted, none is under way, and the ones that follow read the new model. So
+        # once this lock is granted, none is under way, and the ones that start meanwhile give none. So
         # what still has no vector here is all there is, and nothing is stamped with the old model after.
         IndexState.objects.select_for_update().get(pk=1)
+        with connection.cursor() as cursor:
+            # This step rewrites every chunk and its index entries: minutes for a large library, far past
+            # the statement timeout (which would roll it back, again at every sweep). The task's time
+            # limit bounds it instead.
+            cursor.execute("SET LOCAL statement_timeout = 0")
         rest = _hashes_without_vector(model)
         if rest:
             _switch_add(rest)

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from knowledge import services
 from knowledge.models import Chunk, DocumentVersion, EmbeddingCache, KeywordCorpus, KeywordStat
@@ -268,3 +268,43 @@ def test_a_version_stored_while_the_model_switch_runs_is_switched_too_and_never_
     late[0].refresh_from_db()
     assert (late[0].state, late[0].chunks_embedded, late[0].chunks_total) == ("active", 1, 1)
     assert progress[-1] == (4, 4)
+
+
+def test_while_a_switch_changes_over_documents_are_stored_at_once_and_embedded_after():
+    """A switch's final step holds the index state row while it rewrites every chunk (minutes, for a large
+    library). Storing a document must not wait for it: its chunks are left without vectors, and the
+    workers embed them with the new model afterwards."""
+    first = services.document_create(title="Refund policy", text=_text(), embed_async=False)
+    services.version_embed(version_id=first.versions.get().pk)
+    from knowledge.models import IndexState
+
+    held, release = threading.Event(), threading.Event()
+
+    def change_over() -> None:
+        try:
+            with transaction.atomic():
+                IndexState.objects.select_for_update().get(pk=1)
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=change_over)
+    thread.start()
+    assert held.wait(timeout=30)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")
+        # The same text as the first document: every chunk could come from the cache, but not now.
+        twin = services.document_create(title="Refund policy", text=_text(), slug="twin", embed_async=False)
+        version = twin.versions.get()
+        assert (version.state, version.chunks_embedded) == ("queued", 0)
+        assert Chunk.objects.filter(version=version, dirty=True, embedding__isnull=True).count() == 3
+        assert services.chunks_embed_batch(version_id=version.pk) == 0
+    finally:
+        release.set()
+        thread.join(timeout=60)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+    assert services.version_embed(version_id=version.pk) is True
+    assert not Chunk.objects.filter(dirty=True).exists()
