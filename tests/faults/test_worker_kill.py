@@ -124,7 +124,7 @@ def _trial(
         )
         _wait(lambda: _state().target_model == target, timeout=60, what="the sweep to start the switch")
         total = _state().target_total
-        kill_at = int(total * rng.uniform(0.2, 0.7))
+        kill_at = int(total * rng.uniform(0.1, 0.85))
         _wait(lambda: _state().target_done >= kill_at, timeout=120, what=f"{kill_at} chunks re-embedded")
         killed = worker.kill_tree()
         worker = None
