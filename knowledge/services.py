@@ -3,19 +3,22 @@ indexing work (embed dirty chunks, activate complete versions, switch the embedd
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 from support.core.errors import Conflict, DomainError
 
@@ -40,6 +43,23 @@ Progress = Callable[[int, int], None]
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _model_for_writing() -> str | None:
+    """The active model, for a transaction about to give chunks vectors of it; None while a model switch
+    is changing over, and then the chunks are left to the workers, who embed them with the new model once
+    it is done. The key-share lock taken on the state row (to the end of the transaction) makes the
+    switch's final step wait for this transaction, so no chunk gets an old vector after it; this one never
+    waits, since that step can take minutes. Progress updates of the row do not conflict with the lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT active_model FROM {IndexState._meta.db_table} WHERE id = 1 "  # noqa: S608
+            "FOR KEY SHARE SKIP LOCKED"
+        )
+        row = cursor.fetchone()
+    if row is None and IndexState.objects.filter(pk=1).exists():
+        return None
+    return row[0] if row and row[0] else active_model()
 
 
 def active_model() -> str:
@@ -212,9 +232,8 @@ def version_create(
         if version.chunks_embedded == version.chunks_total:
             version_activate(version=version)
         elif embed_async:
-            from .tasks import embed_version
-
-            transaction.on_commit(lambda: embed_version.apply_async(args=[version.pk], queue="embeddings"))
+            version_id = version.pk
+            transaction.on_commit(lambda: version_queue(version_id))
         if document.status == Document.Status.PUBLISHED:
             reason = "new_version" if latest is not None else "published"
             events.document_published(document=document, version=version, reason=reason)
@@ -297,14 +316,19 @@ def _version_warnings(
 
 def _chunks_create(*, version: DocumentVersion, title: str, text: str) -> None:
     """Chunk what readers see of the version (`title` and `text` without hidden content)."""
-    model = active_model()
-    pieces = chunk_document(title, text, chunking_config(), embedding.token_counter(model))
+    model = _model_for_writing()
+    counter = embedding.token_counter(model or active_model())
+    pieces = chunk_document(title, text, chunking_config(), counter)
     if not pieces:
         raise DomainError("The text has no content to index.", field="text")
     hashes = [p.content_hash for p in pieces]
-    cached = dict(
-        EmbeddingCache.objects.filter(model=model, content_hash__in=hashes).values_list(
-            "content_hash", "embedding"
+    cached = (
+        {}
+        if model is None
+        else dict(
+            EmbeddingCache.objects.filter(model=model, content_hash__in=hashes).values_list(
+                "content_hash", "embedding"
+            )
         )
     )
     rows = [
@@ -320,7 +344,7 @@ def _chunks_create(*, version: DocumentVersion, title: str, text: str) -> None:
             token_count=p.token_count,
             content_hash=p.content_hash,
             embedding=cached.get(p.content_hash),
-            embedding_model=model if p.content_hash in cached else "",
+            embedding_model=model if model and p.content_hash in cached else "",
             dirty=p.content_hash not in cached,
         )
         for p in pieces
@@ -333,6 +357,18 @@ def _chunks_create(*, version: DocumentVersion, title: str, text: str) -> None:
         state=DocumentVersion.State.QUEUED if embedded < len(rows) else DocumentVersion.State.EMBEDDING,
     )
     version.chunks_total, version.chunks_embedded = len(rows), embedded
+
+
+def version_queue(version_id: int) -> None:
+    """Hand a version to the embedding workers. A broker that is down loses nothing: the version waits in
+    the database, the sweep queues it (`versions_pending`), and the caller's change, already committed, is
+    not reported as failed."""
+    from .tasks import embed_version
+
+    try:
+        embed_version.apply_async(args=[version_id], queue="embeddings", retry_policy={"max_retries": 1})
+    except BrokerError as exc:
+        log.warning("could not queue version %s for embedding (%s); the sweep will", version_id, exc)
 
 
 def version_activate(*, version: DocumentVersion) -> bool:
@@ -381,6 +417,10 @@ def _embed_batch(*, version_id: int | None, size: int) -> dict[int, int]:
     a handful of texts at about half the rate of a few hundred, which it sorts by length into full batches.
     """
     with transaction.atomic():
+        # First the state row, then chunks: the order a switch's final step takes them in, so no deadlock.
+        model = _model_for_writing()
+        if model is None:
+            return {}  # a switch is changing over: the sweep queues this version again afterwards
         dirty = Chunk.objects.select_for_update(skip_locked=True).filter(dirty=True).order_by("id")
         if version_id is None:
             ids = list(dirty.values_list("id", flat=True)[:size])
@@ -391,23 +431,26 @@ def _embed_batch(*, version_id: int | None, size: int) -> dict[int, int]:
                 ids += list(others[: size - len(ids)])
         if not ids:
             return {}
-        return _embed_claimed(Chunk.objects.filter(id__in=ids))
+        return _embed_claimed(Chunk.objects.filter(id__in=ids), model=model)
 
 
 def chunks_embed_ids(*, ids: Sequence[int]) -> int:
     """Embed the given chunks if still dirty (claimed the same way as `chunks_embed_batch`)."""
     with transaction.atomic():
+        model = _model_for_writing()
+        if model is None:
+            return 0
         return sum(
             _embed_claimed(
-                Chunk.objects.select_for_update(skip_locked=True).filter(id__in=ids, dirty=True)
+                Chunk.objects.select_for_update(skip_locked=True).filter(id__in=ids, dirty=True), model=model
             ).values()
         )
 
 
-def _embed_claimed(claimed: Any) -> dict[int, int]:
-    """Give claimed chunks a vector: from the cache when the same text was embedded before with the active
-    model, otherwise by embedding it now (and caching the result). Returns the chunks done per version."""
-    model = active_model()
+def _embed_claimed(claimed: Any, *, model: str) -> dict[int, int]:
+    """Give claimed chunks a vector: from the cache when the same text was embedded before with `model` (the
+    active one), otherwise by embedding it now (and caching the result). Returns the chunks done per
+    version."""
     batch = list(claimed.only("id", "version_id", "content_hash", "title", "heading_path", "text"))
     if not batch:
         return {}
@@ -542,45 +585,129 @@ def document_update(*, document: Document, **fields: Any) -> Document:
     return document
 
 
+SWITCH_LOCK = "knowledge:embedding-model-switch"
+
+
+@contextlib.contextmanager
+def _session_lock(name: str) -> Iterator[bool]:
+    """Try to take a Postgres advisory lock for this connection's session; yields whether it was taken. A
+    worker that dies holding it loses its connection, and the lock with it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [name])
+        held = bool(cursor.fetchone()[0])
+    try:
+        yield held
+    finally:
+        if held:
+            with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [name])
+
+
 def embedding_model_switch(
     *, model: str, progress: Progress | None = None, batch_size: int | None = None
 ) -> int:
     """Re-embed every chunk of every version into `model` while search keeps serving the current vectors,
-    then switch all of them in one transaction. Returns how many texts were embedded."""
-    batch_size = batch_size or settings.EMBEDDING_BATCH_SIZE
-    IndexState.objects.get_or_create(pk=1, defaults={"active_model": active_model()})
-    hashes = sorted(set(Chunk.objects.values_list("content_hash", flat=True)))
-    done = set(
-        EmbeddingCache.objects.filter(model=model, content_hash__in=hashes).values_list(
-            "content_hash", flat=True
+    then switch all of them in one transaction. Returns how many texts were embedded.
+
+    One switch works at a time: the sweep queues one every minute while a switch runs, and the task of a
+    worker that was killed comes back later; those find the switch claimed and return 0. A switch that
+    was killed resumes from the vectors it had already stored."""
+    with _session_lock(SWITCH_LOCK) as claimed:
+        if not claimed:
+            log.info("an embedding model switch is running already; %s will be done by it", model)
+            return 0
+        return _model_switch(model=model, progress=progress, batch_size=batch_size)
+
+
+# Rounds of re-embedding what arrived during the previous round before the final step embeds the rest while
+# it holds the index state (and so briefly keeps new versions waiting).
+SWITCH_CATCH_UP_ROUNDS = 5
+
+
+def _hashes_without_vector(model: str) -> list[str]:
+    """Texts of any chunk that have no vector for `model` yet."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT DISTINCT c.content_hash FROM knowledge_chunk AS c
+            WHERE NOT EXISTS (
+                SELECT 1 FROM knowledge_embeddingcache AS e
+                WHERE e.content_hash = c.content_hash AND e.model = %s
+            )
+            ORDER BY 1
+            """,
+            [model],
         )
-    )
-    todo = [h for h in hashes if h not in done]
-    IndexState.objects.filter(pk=1).update(
-        target_model=model, target_total=len(hashes), target_done=len(done)
-    )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _switch_embed(*, model: str, hashes: list[str], batch_size: int, progress: Progress | None) -> int:
+    """Embed the texts of `hashes` with `model` into the cache, batch by batch, counting progress."""
     embedded = 0
-    for start in range(0, len(todo), batch_size):
-        part = todo[start : start + batch_size]
+    for start in range(0, len(hashes), batch_size):
+        part = hashes[start : start + batch_size]
         texts = {}
         for chunk in (
             Chunk.objects.filter(content_hash__in=part).distinct("content_hash").order_by("content_hash")
         ):
             texts[chunk.content_hash] = embedding_text(chunk.title, chunk.heading_path, chunk.text)
         vectors = embedding.embed(list(texts.values()), model=model)
-        EmbeddingCache.objects.bulk_create(
-            [
-                EmbeddingCache(content_hash=h, model=model, embedding=v)
-                for h, v in zip(texts, vectors, strict=True)
-            ],
-            ignore_conflicts=True,
-        )
+        # The vectors and the progress they make commit together, so a kill leaves the count exact. Texts
+        # whose chunks were deleted meanwhile leave the total.
+        with transaction.atomic():
+            EmbeddingCache.objects.bulk_create(
+                [
+                    EmbeddingCache(content_hash=h, model=model, embedding=v)
+                    for h, v in zip(texts, vectors, strict=True)
+                ],
+                ignore_conflicts=True,
+            )
+            IndexState.objects.filter(pk=1).update(
+                target_done=F("target_done") + len(texts),
+                target_total=F("target_total") - (len(part) - len(texts)),
+            )
         embedded += len(texts)
-        IndexState.objects.filter(pk=1).update(target_done=F("target_done") + len(texts))
         if progress:
-            progress(len(done) + embedded, len(hashes))
+            state = IndexState.objects.get(pk=1)
+            progress(state.target_done, state.target_total)
+    return embedded
+
+
+def _switch_add(hashes: list[str]) -> None:
+    IndexState.objects.filter(pk=1).update(target_total=F("target_total") + len(hashes))
+
+
+def _model_switch(*, model: str, progress: Progress | None, batch_size: int | None) -> int:
+    batch_size = batch_size or settings.EMBEDDING_BATCH_SIZE
+    IndexState.objects.get_or_create(pk=1, defaults={"active_model": active_model()})
+    total = Chunk.objects.values("content_hash").distinct().count()
+    todo = _hashes_without_vector(model)
+    IndexState.objects.filter(pk=1).update(
+        target_model=model, target_total=total, target_done=total - len(todo)
+    )
+    embedded = 0
+    # Versions stored meanwhile are embedded with the model search still serves: each round re-embeds
+    # what arrived during the one before.
+    for _ in range(SWITCH_CATCH_UP_ROUNDS):
+        if not todo:
+            break
+        embedded += _switch_embed(model=model, hashes=todo, batch_size=batch_size, progress=progress)
+        todo = _hashes_without_vector(model)
+        _switch_add(todo)
     with transaction.atomic():
+        # Every transaction that gives chunks vectors holds a key-share lock on this row (_model_for_writing):
+        # once this lock is granted, none is under way, and the ones that start meanwhile give none. So
+        # what still has no vector here is all there is, and nothing is stamped with the old model after.
         IndexState.objects.select_for_update().get(pk=1)
+        with connection.cursor() as cursor:
+            # This step rewrites every chunk and its index entries: minutes for a large library, far past
+            # the statement timeout (which would roll it back, again at every sweep). The task's time
+            # limit bounds it instead.
+            cursor.execute("SET LOCAL statement_timeout = 0")
+        rest = _hashes_without_vector(model)
+        if rest:
+            _switch_add(rest)
+            embedded += _switch_embed(model=model, hashes=rest, batch_size=batch_size, progress=progress)
         with connection.cursor() as cursor:
             cursor.execute(
                 """
@@ -639,12 +766,20 @@ def keyword_stats_queue(collection: str) -> None:
     from celery import current_app
     from django.core.cache import cache
 
-    if cache.add(f"knowledge:keyword-stats:{collection}", 1, timeout=KEYWORD_STATS_DEBOUNCE_SECONDS):
-        current_app.send_task(
-            "knowledge.keyword_stats_refresh",
-            args=[collection],
-            queue="embeddings",
-            countdown=KEYWORD_STATS_DEBOUNCE_SECONDS,
+    # Called once a version is live: with Redis down, the statistics stay stale until the sweep finds them
+    # so (`keyword_stats_stale`), and the activation is not reported as failed.
+    try:
+        if cache.add(f"knowledge:keyword-stats:{collection}", 1, timeout=KEYWORD_STATS_DEBOUNCE_SECONDS):
+            current_app.send_task(
+                "knowledge.keyword_stats_refresh",
+                args=[collection],
+                queue="embeddings",
+                countdown=KEYWORD_STATS_DEBOUNCE_SECONDS,
+                retry_policy={"max_retries": 1},
+            )
+    except (BrokerError, RedisError) as exc:
+        log.warning(
+            "could not queue a keyword statistics recount for %s (%s); the sweep will", collection, exc
         )
 
 

@@ -13,7 +13,11 @@ from typing import Any
 from celery import Celery, signals
 from kombu import Exchange, Queue
 
+from support.broker import redis_closed_transport_raises_connection_error
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "support.conf.settings")
+# Without it, a worker exits when Redis goes away while a task runs (see support/broker.py).
+redis_closed_transport_raises_connection_error()
 
 app = Celery("openbook")
 app.config_from_object("django.conf:settings", namespace="CELERY")

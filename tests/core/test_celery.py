@@ -79,3 +79,15 @@ def test_a_task_sent_to_one_queue_is_delivered_to_that_queue_only(celery_worker)
         q for q in settings.CELERY_QUEUES_ALL if q != "training" and client.get(PING_KEY.format(queue=q))
     ]
     assert others == []
+
+
+def test_a_channel_of_a_dropped_broker_connection_raises_a_connection_error_when_it_needs_redis():
+    """Celery drops a connection it lost (closing its transport) while tasks still run; the channel then
+    gives back unacknowledged messages and acknowledges finished tasks, and needs a Redis client for it.
+    That must fail as a connection error, which Celery handles, and not as AttributeError, which stops
+    the worker (see support/broker.py)."""
+    with app.connection_for_write() as connection:
+        channel = connection.channel()
+        connection.collect()
+        with pytest.raises(redis.exceptions.ConnectionError), channel.conn_or_acquire():
+            pass

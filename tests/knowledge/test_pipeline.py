@@ -3,9 +3,11 @@ queue, and activated only when complete; unchanged text is never embedded twice.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from django.db import connection, transaction
 
 from knowledge import services
 from knowledge.models import Chunk, DocumentVersion, EmbeddingCache, KeywordCorpus, KeywordStat
@@ -183,4 +185,126 @@ def test_model_switch_serves_old_vectors_until_every_chunk_has_a_new_one(monkeyp
     assert progress[-1] == (3, 3)
     assert services.active_model() == "negated-test-model"
     assert set(Chunk.objects.values_list("embedding_model", flat=True)) == {"negated-test-model"}
+    assert not Chunk.objects.filter(dirty=True).exists()
+
+
+def test_a_second_model_switch_while_one_runs_embeds_nothing_and_progress_stays_within_the_total(
+    monkeypatch,
+):
+    """The sweep queues a switch every minute while one runs, and a killed worker's switch comes back:
+    only one may work at a time, or every text is embedded twice and the progress passes its total."""
+    document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
+    services.version_embed(version_id=document.versions.get().pk)
+    old_model = services.active_model()
+    from knowledge import embedding
+    from knowledge.models import IndexState
+
+    real = embedding.embed
+    first_inside, second_done = threading.Event(), threading.Event()
+    embedded: list[int] = []
+
+    def slow_model(texts, *, model=None, batch_size=None):
+        embedded.append(len(texts))
+        if threading.current_thread().name == "first-switch":
+            first_inside.set()
+            second_done.wait(timeout=30)
+        return [[-x for x in v] for v in real(texts, model=old_model)]
+
+    monkeypatch.setattr(embedding, "embed", slow_model)
+    results: list[int] = []
+
+    def first() -> None:
+        try:
+            results.append(services.embedding_model_switch(model="negated-test-model"))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first, name="first-switch")
+    thread.start()
+    assert first_inside.wait(timeout=30)
+    try:
+        assert services.embedding_model_switch(model="negated-test-model") == 0
+        state = IndexState.objects.get(pk=1)
+        assert (state.target_done, state.target_total) == (0, 3)
+    finally:
+        second_done.set()
+        thread.join(timeout=60)
+    assert results == [3]
+    assert embedded == [3]
+    assert services.active_model() == "negated-test-model"
+
+
+def test_a_version_stored_while_the_model_switch_runs_is_switched_too_and_never_leaves_search(monkeypatch):
+    """Documents keep arriving during a switch, embedded with the model search still serves: the switch
+    re-embeds them too before it flips, so none of them has chunks that search drops (dirty) afterwards."""
+    document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
+    services.version_embed(version_id=document.versions.get().pk)
+    old_model = services.active_model()
+    from knowledge import embedding
+
+    real = embedding.embed
+    late: list[DocumentVersion] = []
+
+    def fake_model(texts, *, model=None, batch_size=None):
+        if model == "negated-test-model" and not late:
+            # Arrives after the switch listed the texts to re-embed, and is embedded with the old model.
+            text = "# Shipping\n\n## Times\n\nParcels ship within two days."
+            shipping = services.document_create(title="Shipping", text=text, embed_async=False)
+            late.append(shipping.versions.get())
+            assert services.version_embed(version_id=late[0].pk) is True
+        vectors = real(texts, model=old_model)
+        return [[-x for x in v] for v in vectors] if model == "negated-test-model" else vectors
+
+    monkeypatch.setattr(embedding, "embed", fake_model)
+    progress: list[tuple[int, int]] = []
+    assert (
+        services.embedding_model_switch(
+            model="negated-test-model", progress=lambda d, t: progress.append((d, t))
+        )
+        == 4
+    )
+    assert not Chunk.objects.filter(dirty=True).exists()
+    assert set(Chunk.objects.values_list("embedding_model", flat=True)) == {"negated-test-model"}
+    late[0].refresh_from_db()
+    assert (late[0].state, late[0].chunks_embedded, late[0].chunks_total) == ("active", 1, 1)
+    assert progress[-1] == (4, 4)
+
+
+def test_while_a_switch_changes_over_documents_are_stored_at_once_and_embedded_after():
+    """A switch's final step holds the index state row while it rewrites every chunk (minutes, for a large
+    library). Storing a document must not wait for it: its chunks are left without vectors, and the
+    workers embed them with the new model afterwards."""
+    first = services.document_create(title="Refund policy", text=_text(), embed_async=False)
+    services.version_embed(version_id=first.versions.get().pk)
+    from knowledge.models import IndexState
+
+    held, release = threading.Event(), threading.Event()
+
+    def change_over() -> None:
+        try:
+            with transaction.atomic():
+                IndexState.objects.select_for_update().get(pk=1)
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=change_over)
+    thread.start()
+    assert held.wait(timeout=30)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")
+        # The same text as the first document: every chunk could come from the cache, but not now.
+        twin = services.document_create(title="Refund policy", text=_text(), slug="twin", embed_async=False)
+        version = twin.versions.get()
+        assert (version.state, version.chunks_embedded) == ("queued", 0)
+        assert Chunk.objects.filter(version=version, dirty=True, embedding__isnull=True).count() == 3
+        assert services.chunks_embed_batch(version_id=version.pk) == 0
+    finally:
+        release.set()
+        thread.join(timeout=60)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")
+    assert services.version_embed(version_id=version.pk) is True
     assert not Chunk.objects.filter(dirty=True).exists()
