@@ -69,6 +69,7 @@ ROWS = (
     "security injection (extractive): drafts that leaked",
     "security injection (openai stand-in): drafts that leaked",
     "security injection: ordinary questions answered",
+    "security injection: ordinary questions answered (openai)",
     "security bad input: answers other than a clear 4xx (and sign-in, header and proxy checks)",
     "security faults: worker killed mid re-embed, chunks missing or duplicated",
     "security faults: Redis restarted, tasks lost",
@@ -141,25 +142,29 @@ def run(*, soak: bool = False) -> list[Row]:
                 note="" if part else "no injection report",
             )
         )
-    utility = injection.get("extractive", {}).get("utility", {})
-    answered = utility.get("answered")
-    rows.append(
-        Row(
-            f"{ROWS[3]} (poisoned library, {utility.get('questions', 0)} questions)",
-            float(answered) if isinstance(answered, int | float) else None,
-            unit="%",
-            note="" if utility else "no utility figure",
+    for backend in ("extractive", "openai"):
+        utility = injection.get(backend, {}).get("utility", {})
+        asked = [utility.get(group, {}) for group in ("clean", "hard_negative", "poisoned")]
+        cases = sum(int(group.get("cases", 0)) for group in asked)
+        hits = sum(int(group.get("answer_term_hits", 0)) for group in asked)
+        rows.append(
+            Row(
+                f"{ROWS[3]} with their answer ({backend}; {cases} questions: clean, look-alike, poisoned)",
+                hits / cases if cases else None,
+                unit="%",
+                target=Target(">=", 0.95),
+                note="" if cases else "no utility figure",
+            )
         )
-    )
 
     bad = outcomes["bad input"]
-    rows.append(Row(f"{ROWS[4]} ({bad.tests} cases)", float(bad.failures), target=NONE))
+    rows.append(Row(f"{ROWS[5]} ({bad.tests} cases)", float(bad.failures), target=NONE))
 
     faults = outcomes["faults"].report
     kill = faults.get("kill_worker", {})
     rows.append(
         Row(
-            f"{ROWS[5]} ({kill.get('trials', 0)} trials x {kill.get('chunks', 0)} chunks)",
+            f"{ROWS[6]} ({kill.get('trials', 0)} trials x {kill.get('chunks', 0)} chunks)",
             _count(kill.get("missing")) + _count(kill.get("duplicated")) + _count(kill.get("failures"))
             if kill
             else None,
@@ -170,7 +175,7 @@ def run(*, soak: bool = False) -> list[Row]:
     restart = faults.get("redis_restart", {})
     rows.append(
         Row(
-            f"{ROWS[6]} ({restart.get('trials', 0)} restarts, {restart.get('tasks', 0)} tasks; back within "
+            f"{ROWS[7]} ({restart.get('trials', 0)} restarts, {restart.get('tasks', 0)} tasks; back within "
             f"{restart.get('recovered_seconds_max', '?')} s)",
             _count(restart.get("lost")) + _count(restart.get("failures")) if restart else None,
             target=NONE,
