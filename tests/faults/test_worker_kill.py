@@ -6,7 +6,7 @@ Each trial switches the library to a new model: the worker starts with EMBEDDING
 beat's knowledge sweep (every 5 s here) starts the switch, as after a deploy that changes the setting. The
 models are tiny ones with random weights (tests/faults/library.py), so a trial takes seconds.
 
-Sizes: FAULT_CHUNKS (default 1000) and FAULT_TRIALS (default 2); `FAULT_CHUNKS=10000 FAULT_TRIALS=20` is
+Sizes: FAULT_CHUNKS (default 1000) and FAULT_TRIALS (default 1); `FAULT_CHUNKS=10000 FAULT_TRIALS=20` is
 the long run. The summary goes to var/reports/faults.json under "kill_worker"."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .stack import CeleryProcess, Producer, beat_start, logs_dir, report_write, 
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-DEFAULT_TRIALS = 2
+DEFAULT_TRIALS = 1
 # New documents arrive all through each trial, one every this many seconds, until the switch is done:
 # some of them after the switch listed what it had to re-embed.
 NEW_DOCUMENT_SECONDS = 1.0
