@@ -669,6 +669,31 @@ def _join_split_words(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
                 joined[-1] = (previous_start, end)
                 continue
         joined.append((start, end))
+    return _join_wrapped_lines(text, joined)
+
+
+_BLOCK_START = re.compile(r"\s{0,3}(?:[-*+>|#]|\d{1,3}[.)]\s|```|~~~)")
+
+
+def _join_wrapped_lines(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans that a line break inside a paragraph cut (Markdown wraps lines; only a blank line, a list item,
+    a heading, a table row or a quote starts a new block) joined again, unless the first one already ends
+    a sentence."""
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined:
+            previous_start, previous_end = joined[-1]
+            between = text[previous_end:start]
+            ends_sentence = text[previous_end - 1 : previous_end] in ".!?。！？:："
+            if (
+                between.strip(" \t") == "\n"
+                and not ends_sentence
+                and not _BLOCK_START.match(text[start:])
+                and not _BLOCK_START.match(text[previous_start:])
+            ):
+                joined[-1] = (previous_start, end)
+                continue
+        joined.append((start, end))
     return joined
 
 

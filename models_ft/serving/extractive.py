@@ -89,11 +89,34 @@ def strip_markers(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
+_BLOCK_START = re.compile(r"\s{0,3}(?:[-*•+>|#]|\d{1,3}[.)]\s|```|~~~)")
+
+
+def _unwrapped_lines(text: str) -> list[str]:
+    """The lines of `text` with Markdown's soft line breaks undone: a line that continues a paragraph (not a
+    list item, heading, table row or quote, after a line that does not end a sentence) joins the one before,
+    so "Delivery within\nthe EU takes two days." is one sentence, not two fragments."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        if (
+            lines
+            and line.strip()
+            and lines[-1].strip()
+            and not _BLOCK_START.match(line)
+            and not lines[-1].rstrip().endswith((".", "!", "?", ":"))
+            and not lines[-1].lstrip().startswith(("#", "|"))
+        ):
+            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+        else:
+            lines.append(line)
+    return lines
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a passage: lines first (list items and headings are sentences of their own), then at
     `.`, `!` or `?` followed by a capital, a digit or a quote, except after common abbreviations."""
     sentences: list[str] = []
-    for raw_line in text.splitlines():
+    for raw_line in _unwrapped_lines(text):
         line = _BULLET.sub("", raw_line).strip()
         if not line:
             continue

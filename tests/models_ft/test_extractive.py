@@ -266,3 +266,18 @@ def test_table_rows_are_not_quoted_as_sentences():
 
     assert "Approve each pay run at least 2 business days before pay day [4]." in text
     assert "|" not in text
+
+
+def test_a_sentence_wrapped_over_two_lines_is_quoted_whole():
+    text = (
+        "Card readers ordered before 14:00 ship the same day. Delivery within\n"
+        "the EU takes two to four working days.\n"
+        "- Orders after 14:00 ship the next working day.\n"
+        "- Tracking numbers come by e-mail."
+    )
+    assert extractive.split_sentences(text) == [
+        "Card readers ordered before 14:00 ship the same day.",
+        "Delivery within the EU takes two to four working days.",
+        "Orders after 14:00 ship the next working day.",
+        "Tracking numbers come by e-mail.",
+    ]

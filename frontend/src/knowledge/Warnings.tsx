@@ -81,7 +81,7 @@ export function WarningsPanel({ warnings, heading }: { warnings: VersionWarning[
         {heading}: {warningCount(warnings.length)}
       </h2>
       {hidden && <p className="hint">Hidden content is kept in the stored text but readers do not see it, and search and drafts never use it.</p>}
-      {planted && <p className="hint">A planted instruction is text written to steer the assistant; drafts may quote it if it is in the visible text.</p>}
+      {planted && <p className="hint">A planted instruction is text written to steer the assistant: drafts leave it out and tell the agent. Remove it from the document.</p>}
       <WarningList warnings={warnings} label={heading} />
     </section>
   );
