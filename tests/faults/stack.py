@@ -25,6 +25,26 @@ from support.conf import testing
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+def scalar(sql: str, params: list[Any] | None = None) -> int:
+    """The one number a query answers."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return int(cursor.fetchone()[0])
+
+
+def duplicated_rows() -> int:
+    """Chunks twice at one (version, ordinal), and cached vectors twice for one (content hash, model)."""
+    return scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM knowledge_chunk GROUP BY version_id, ordinal "
+        "HAVING count(*) > 1) AS twice"
+    ) + scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM knowledge_embeddingcache GROUP BY content_hash, model "
+        "HAVING count(*) > 1) AS twice"
+    )
+
+
 def sizes() -> tuple[int, int | None]:
     """FAULT_CHUNKS (library size) and FAULT_TRIALS (None: each test's default)."""
     chunks = int(os.environ.get("FAULT_CHUNKS") or 1000)

@@ -29,7 +29,6 @@ from typing import Any
 
 import pytest
 import redis
-from django.db import connection
 from kombu.exceptions import KombuError
 
 from knowledge.models import DocumentVersion, IndexState
@@ -41,8 +40,10 @@ from .stack import (
     RedisServer,
     beat_start,
     broker_client,
+    duplicated_rows,
     logs_dir,
     report_write,
+    scalar,
     sizes,
     worker_start,
 )
@@ -56,12 +57,6 @@ DOCUMENT_SECONDS = 0.25
 
 def _outage() -> float:
     return float(os.environ.get("FAULT_REDIS_OUTAGE") or 8)
-
-
-def _scalar(sql: str, params: list[Any] | None = None) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
-        return int(cursor.fetchone()[0])
 
 
 def _served(version_ids: list[int]) -> int:
@@ -119,14 +114,8 @@ def _trial(n: int, *, server: RedisServer, env: dict[str, str], outage: float) -
     settled = time.time()
     during = [p for p in produced if down_at <= p["at"] <= up_at]
     lost = len(produced) - _served(versions)
-    duplicated = _scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM knowledge_chunk GROUP BY version_id, ordinal "
-        "HAVING count(*) > 1) AS twice"
-    ) + _scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM knowledge_embeddingcache GROUP BY content_hash, model "
-        "HAVING count(*) > 1) AS twice"
-    )
-    counters = _scalar(
+    duplicated = duplicated_rows()
+    counters = scalar(
         "SELECT count(*) FROM knowledge_documentversion v WHERE v.id = ANY(%s) AND ("
         "v.chunks_embedded <> v.chunks_total "
         "OR v.chunks_total <> (SELECT count(*) FROM knowledge_chunk c WHERE c.version_id = v.id) "

@@ -19,13 +19,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from knowledge.models import Chunk, DocumentVersion, IndexState
 
 from .library import library_build, tiny_embedder
 from .observer import IndexObserver
-from .stack import CeleryProcess, Producer, beat_start, logs_dir, report_write, sizes, worker_start
+from .stack import (
+    CeleryProcess,
+    Producer,
+    beat_start,
+    duplicated_rows,
+    logs_dir,
+    report_write,
+    scalar,
+    sizes,
+    worker_start,
+)
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -58,15 +67,9 @@ def _settled(target: str) -> bool:
     )
 
 
-def _scalar(sql: str, params: list[Any] | None = None) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
-        return int(cursor.fetchone()[0])
-
-
 def _check(target: str, produced: list[dict[str, Any]]) -> dict[str, Any]:
     """What the database holds once the trial settled."""
-    missing = _scalar(
+    missing = scalar(
         "SELECT count(*) FROM knowledge_chunk WHERE embedding_model <> %s OR embedding IS NULL OR dirty",
         [target],
     )
@@ -75,24 +78,18 @@ def _check(target: str, produced: list[dict[str, Any]]) -> dict[str, Any]:
     not_active = (
         DocumentVersion.objects.filter(pk__in=stored).exclude(state=DocumentVersion.State.ACTIVE).count()
     )
-    not_active += _scalar(
+    not_active += scalar(
         "SELECT count(*) FROM knowledge_document d WHERE d.active_version_id IS DISTINCT FROM (SELECT v.id "
         "FROM knowledge_documentversion v WHERE v.document_id = d.id ORDER BY v.number DESC LIMIT 1)"
     )
-    duplicated = _scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM knowledge_chunk GROUP BY version_id, ordinal "
-        "HAVING count(*) > 1) AS twice"
-    ) + _scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM knowledge_embeddingcache GROUP BY content_hash, model "
-        "HAVING count(*) > 1) AS twice"
-    )
-    counters = _scalar(
+    duplicated = duplicated_rows()
+    counters = scalar(
         "SELECT count(*) FROM knowledge_documentversion v WHERE v.chunks_total <> "
         "(SELECT count(*) FROM knowledge_chunk c WHERE c.version_id = v.id) "
         "OR (v.state = 'active' AND v.chunks_embedded <> v.chunks_total)"
     )
-    cached = _scalar("SELECT count(*) FROM knowledge_embeddingcache WHERE model = %s", [target])
-    distinct = _scalar("SELECT count(DISTINCT content_hash) FROM knowledge_chunk")
+    cached = scalar("SELECT count(*) FROM knowledge_embeddingcache WHERE model = %s", [target])
+    distinct = scalar("SELECT count(DISTINCT content_hash) FROM knowledge_chunk")
     return {
         "missing": missing,
         "not_active": not_active,
