@@ -53,7 +53,7 @@ run: frontend ## start everything: embedded Postgres+pgvector and Redis, migrati
 
 test: frontend browser ## every test: lint, types, Vitest, then pytest (real Postgres+pgvector, Redis, Celery, Chromium)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy support knowledge models_ft
+	$(VENV)/bin/mypy support assist knowledge models_ft demo bench
 	cd frontend && npx vitest run
 	$(PY) -m pytest
 	$(PY) -m pytest -m browser tests/e2e
@@ -67,7 +67,7 @@ fmt: install ## format the code
 	$(VENV)/bin/ruff format .
 
 typecheck: install ## mypy
-	$(VENV)/bin/mypy support knowledge models_ft
+	$(VENV)/bin/mypy support assist knowledge models_ft demo bench
 
 migrate: install ## apply database migrations
 	$(PY) manage.py migrate
@@ -80,10 +80,10 @@ shell: install ## Django shell
 
 # BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--only latency,edit --json"
 bench: install ## benchmarks in a database of their own; prints one table (15-40 min, see README)
-	$(PY) -m support.bench $(BENCH_ARGS)
+	$(PY) -m bench $(BENCH_ARGS)
 
 soak: install ## the security gates at their long sizes (isolation 500x50, faults 10k chunks x 20); prints a table
-	$(PY) -m support.bench --only security --soak $(BENCH_ARGS)
+	$(PY) -m bench --only security --soak $(BENCH_ARGS)
 
 worker: install ## a Celery worker for every queue (when not using make run)
 	$(PY) -m celery -A support worker -Q default,embeddings,inference,training -c 2 --loglevel INFO

@@ -2,15 +2,15 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from knowledge import apis as knowledge
-from models_ft import apis as training
-from support.console import apis as console
-from support.core import apis as core
-from support.core.views import admin_login
-from support.core.views import console as web_console
-from support.customers import apis as customers
-from support.integrations import apis as integrations
-from support.tickets import apis as tickets
+from assist import views as console
+from knowledge import views as knowledge
+from models_ft import views as training
+from support.core import views as core
+from support.core.pages import admin_login
+from support.core.pages import console as web_console
+from support.customers import views as customers
+from support.integrations import views as integrations
+from support.tickets import views as tickets
 
 api_v1 = [
     path("health", core.HealthApi.as_view(), name="health"),

@@ -40,6 +40,7 @@ COPY --from=deps /opt/venv /opt/venv
 WORKDIR /app
 COPY manage.py pyproject.toml ./
 COPY support support
+COPY assist assist
 COPY knowledge knowledge
 COPY models_ft models_ft
 COPY deploy/docker/healthcheck.py deploy/docker/healthcheck.py

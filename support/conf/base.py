@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -36,11 +37,14 @@ INSTALLED_APPS = [
     "support.core",
     "support.customers",
     "support.tickets",
-    "support.console",
+    "assist",
     "support.integrations",
     "knowledge",
     "models_ft",
 ]
+# The demo company's commands (`seed_demo`, `make_demo_model`): in a checkout, never in a production image.
+if importlib.util.find_spec("demo") is not None:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     # Probes and metrics first: answered before host checks, HTTPS redirects, sessions or authentication,
@@ -184,10 +188,10 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "knowledge.models.Document.Kind",
         "VersionWarningKindEnum": "knowledge.models.DocumentVersion.WarningKind",
         "RoleEnum": "support.core.roles.ROLES",
-        "SuggestionStatusEnum": "support.console.models.Suggestion.Status",
-        "SuggestionRatingEnum": "support.console.models.Suggestion.Rating",
-        "GroundingFlagKindEnum": "support.console.contracts.FLAG_KINDS",
-        "SuggestionOutcomeEnum": "support.console.models.Suggestion.Outcome",
+        "SuggestionStatusEnum": "assist.models.Suggestion.Status",
+        "SuggestionRatingEnum": "assist.models.Suggestion.Rating",
+        "GroundingFlagKindEnum": "assist.contracts.FLAG_KINDS",
+        "SuggestionOutcomeEnum": "assist.models.Suggestion.Outcome",
         "ExampleOutcomeEnum": "models_ft.models.TrainingExample.Outcome",
         "TrainingRunStatusEnum": "models_ft.models.TrainingRun.Status",
         "AdapterStatusEnum": "models_ft.models.Adapter.Status",

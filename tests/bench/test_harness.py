@@ -8,9 +8,9 @@ import json
 
 import pytest
 
+from bench import cli, edit, quality
+from bench.report import Row, Target, as_json, percentile, table
 from knowledge.models import EmbeddingCache
-from support.bench import cli, edit, quality
-from support.bench.report import Row, Target, as_json, percentile, table
 
 ROWS = [
     Row("quality or-sharc recall@1", 0.7123, target=Target(">=", 0.68)),

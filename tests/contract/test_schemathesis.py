@@ -43,13 +43,13 @@ from schemathesis.core import NotSet
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.meta import TestPhase
 
+from assist import services as console
+from assist import views as console_apis
+from assist.models import Suggestion
 from knowledge import services as knowledge_services
 from models_ft import api as models_api
 from models_ft.contracts import PromptMessage
 from models_ft.models import Adapter, AdapterEvent, DatasetSnapshot, EvaluationMatrix, TrainingRun
-from support.console import apis as console_apis
-from support.console import services as console
-from support.console.models import Suggestion
 from support.core import roles
 from support.core.services import api_key_create
 from support.customers import services as customers

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from support.console.models import Suggestion
+from assist.models import Suggestion
 from support.core.db import fields_update, model_columns, model_from_row
 from tests import factories
 

@@ -126,9 +126,9 @@ def test_an_early_refusal_is_not_stored_either(admin_client, settings):
 def test_the_page_shown_before_the_console_is_built_needs_no_inline_style(
     client, settings, tmp_path, monkeypatch
 ):
-    from support.core import views
+    from support.core import pages
 
-    monkeypatch.setattr(views, "FRONTEND_INDEX", tmp_path / "dist" / "index.html")
+    monkeypatch.setattr(pages, "FRONTEND_INDEX", tmp_path / "dist" / "index.html")
     settings.STATIC_ROOT = tmp_path / "static"
     response = client.get("/")
     assert response.status_code == 503

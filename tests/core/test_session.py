@@ -81,16 +81,16 @@ def test_an_inactive_user_cannot_sign_in():
 def test_the_console_page_is_served_at_its_addresses_or_says_how_to_build_it(
     client, settings, tmp_path, monkeypatch
 ):
-    from support.core import views
+    from support.core import pages
 
-    monkeypatch.setattr(views, "FRONTEND_INDEX", tmp_path / "dist" / "index.html")
+    monkeypatch.setattr(pages, "FRONTEND_INDEX", tmp_path / "dist" / "index.html")
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STATIC_ROOT.mkdir()
     unbuilt = client.get("/tickets/12")
     assert unbuilt.status_code == 503
     assert b"make frontend" in unbuilt.content
-    views.FRONTEND_INDEX.parent.mkdir()
-    views.FRONTEND_INDEX.write_text("<title>Openbook console</title>")
+    pages.FRONTEND_INDEX.parent.mkdir()
+    pages.FRONTEND_INDEX.write_text("<title>Openbook console</title>")
     for path in ("/", "/tickets/12", "/knowledge/search", "/models", "/integrations/outbound", "/login"):
         response = client.get(path)
         assert response.status_code == 200, path
@@ -99,11 +99,11 @@ def test_the_console_page_is_served_at_its_addresses_or_says_how_to_build_it(
 
 
 def test_the_newest_built_page_is_served_collected_or_not(client, settings, tmp_path, monkeypatch):
-    from support.core import views
+    from support.core import pages
 
     build = tmp_path / "dist"
     build.mkdir()
-    monkeypatch.setattr(views, "FRONTEND_INDEX", build / "index.html")
+    monkeypatch.setattr(pages, "FRONTEND_INDEX", build / "index.html")
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STATIC_ROOT.mkdir()
     collected = settings.STATIC_ROOT / "index.html"
@@ -111,7 +111,7 @@ def test_the_newest_built_page_is_served_collected_or_not(client, settings, tmp_
     # A deployment that ships only the collected files.
     assert client.get("/tickets/3").content == b"<title>Openbook collected</title>"
     # A rebuild after the last collectstatic wins.
-    views.FRONTEND_INDEX.write_text("<title>Openbook rebuilt</title>")
+    pages.FRONTEND_INDEX.write_text("<title>Openbook rebuilt</title>")
     os.utime(collected, (1, 1))
     response = client.get("/tickets/3")
     assert response.content == b"<title>Openbook rebuilt</title>"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from assist.models import Suggestion
 from models_ft import api as models_api
 from models_ft.contracts import PromptMessage
 from models_ft.datasets import DatasetConfig, snapshot_build, snapshot_path
 from models_ft.models import TrainingExample
-from support.console.models import Suggestion
 from support.customers.models import Customer
 from tests import factories
 

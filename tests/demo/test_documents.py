@@ -1,6 +1,6 @@
 import pytest
 
-from support.demo.documents import FrontMatterError, parse_document
+from demo.documents import FrontMatterError, parse_document
 
 
 def _write(tmp_path, text):

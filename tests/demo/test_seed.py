@@ -11,11 +11,11 @@ import pytest
 from django.contrib.auth import authenticate
 from django.db import connection
 
+from demo import company
+from demo.documents import demo_documents
+from demo.seed import SOURCE, demo_anchor, demo_seed
 from support.core import roles
 from support.customers.models import Customer, Incident, Organization, Product
-from support.demo import company
-from support.demo.documents import demo_documents
-from support.demo.seed import SOURCE, demo_anchor, demo_seed
 from support.tickets.models import Ticket, TicketMessage
 
 DEMO_TABLES = [
@@ -194,7 +194,7 @@ def test_nothing_in_the_demo_lies_in_the_future(seeded):
 @pytest.mark.django_db
 def test_a_bulk_load_queues_the_open_tickets_draft_queries(monkeypatch, django_capture_on_commit_callbacks):
     # Bulk-created messages send no signals, so the loader queues what a customer's message would.
-    from support.demo import seed
+    from demo import seed
     from tests import factories
 
     queued: list[list[int]] = []

@@ -20,7 +20,7 @@ def _known(environment: dict[str, str]) -> set[str]:
     """Every variable the settings read, the test and benchmark settings' included. Imported in a
     process of its own: the benchmark settings rename the database of the settings they extend."""
     script = (
-        "import json, support.conf.testing, support.conf.bench; "
+        "import json, support.conf.testing, bench.settings; "
         "from support.conf.env import KNOWN; print(json.dumps(sorted(KNOWN)))"
     )
     result = subprocess.run(

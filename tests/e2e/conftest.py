@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from models_ft.contracts import DOCUMENTS_SECTION
-from support.core.views import FRONTEND_INDEX
+from support.core.pages import FRONTEND_INDEX
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from support.console.models import Suggestion
+from assist.models import Suggestion
 from support.tickets.models import TicketMessage
 from tests import factories
 from tests.e2e.conftest import screenshot, sign_in

@@ -11,10 +11,10 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
+from demo.documents import demo_documents
 from models_ft.cycle import finetune_cycle
 from models_ft.models import TrainingRun
 from models_ft.training.demo_model import make_demo_model
-from support.demo.documents import demo_documents
 from tests import factories
 from tests.e2e.conftest import screenshot, sign_in
 from tests.models_ft.test_loop import QUICK, SMALL, _examples

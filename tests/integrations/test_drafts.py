@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from support.console import services as console
-from support.console.models import Suggestion
+from assist import services as console
+from assist.models import Suggestion
 from support.customers.models import Customer
 from support.integrations.services import source_create
 from support.tickets.models import Ticket, TicketMessage

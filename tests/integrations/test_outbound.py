@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from assist.models import Suggestion
+from assist.services import suggestion_generate, suggestion_request, suggestion_send
 from knowledge import services as knowledge
 from models_ft.registry import adapter_promote, adapter_rollback
-from support.console.models import Suggestion
-from support.console.services import suggestion_generate, suggestion_request, suggestion_send
 from support.core.errors import DomainError
 from support.integrations import outbound
 from support.integrations.models import OutboundAttempt, OutboundDelivery, WebhookSubscription

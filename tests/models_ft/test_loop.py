@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from demo.documents import demo_documents
 from models_ft import api as models_api
 from models_ft.contracts import PromptMessage
 from models_ft.cycle import finetune_cycle
@@ -23,7 +24,6 @@ from models_ft.runs import run_cancel, run_create, run_execute
 from models_ft.serving import local
 from models_ft.training.demo_model import DemoModelConfig, make_demo_model
 from support.core.errors import Conflict, DomainError
-from support.demo.documents import demo_documents
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -319,7 +319,7 @@ def test_cancelling_a_run_whose_worker_died_ends_it_at_once(demo_model):
 def test_a_run_asked_for_while_the_broker_is_down_is_a_clear_503(admin_api, demo_model, monkeypatch):
     from kombu.exceptions import OperationalError
 
-    from models_ft import apis
+    from models_ft import views as apis
 
     _examples(8)
     admin_api.post("/api/v1/training/snapshots")

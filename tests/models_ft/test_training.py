@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from demo.documents import demo_documents
 from models_ft.contracts import PromptMessage
 from models_ft.serving.local import prompt_text
 from models_ft.training.demo_model import DemoModelConfig, demo_label, make_demo_model
@@ -20,7 +21,6 @@ from models_ft.training.train import (
     main,
     train,
 )
-from support.demo.documents import demo_documents
 
 SMALL = DemoModelConfig(vocab_size=1024, hidden_size=64, layers=2, heads=2, intermediate_size=128, steps=20)
 FAST = LoraTrainingConfig(

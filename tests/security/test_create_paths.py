@@ -303,7 +303,7 @@ def test_a_knowledge_writer_key_cannot_update_a_document_it_cannot_read_by_its_e
 
 
 def test_a_draft_that_used_documents_for_the_agents_is_not_shown_to_an_integration():
-    from support.console import services as console
+    from assist import services as console
 
     team = factories.team()
     agent = factories.user(role=roles.AGENT, teams=(team,))

@@ -52,10 +52,10 @@ from hypothesis.stateful import (
 )
 from rest_framework.test import APIClient
 
+from assist import precedents
+from assist import services as console
+from assist.models import Suggestion
 from knowledge.models import Document
-from support.console import precedents
-from support.console import services as console
-from support.console.models import Suggestion
 from support.core import roles
 from support.core.services import api_key_create
 from support.customers.models import Customer, Organization

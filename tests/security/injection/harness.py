@@ -40,16 +40,16 @@ from django.conf import settings
 from django.db import transaction
 from django.test.utils import override_settings
 
+from assist import services as console_services
+from assist import streams
+from assist.context import retrieval_query_prepare
+from assist.models import Suggestion
 from knowledge import query_embedding
 from knowledge import services as knowledge_services
 from knowledge.api import Turn, conversation_text, text_vectors
 from knowledge.ingest import file_record, record_ingest
 from knowledge.models import LIVE, Chunk, DocumentVersion, EmbeddingCache
 from knowledge.models import Document as KnowledgeDocument
-from support.console import services as console_services
-from support.console import streams
-from support.console.context import retrieval_query_prepare
-from support.console.models import Suggestion
 from support.core import roles
 from support.customers.models import Plan
 from support.customers.services import customer_create
