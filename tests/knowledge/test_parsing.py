@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
-from knowledge import parsing
 from knowledge.parsing import (
     FORMATS,
     MAX_BYTES_DEFAULT,
@@ -27,6 +26,7 @@ from knowledge.parsing import (
     detect_format,
     parse_document,
 )
+from knowledge.parsing import docx as docx_format
 
 PdfLine = tuple[float, float, float, str]  # font size, x, y, text
 
@@ -571,7 +571,7 @@ def test_docx_reads_content_controls_and_tracked_changes_as_accepted() -> None:
 def test_docx_that_unpacks_too_large_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     document = docx.Document()
     document.add_paragraph("Small text, large limit check.")
-    monkeypatch.setattr(parsing, "_DOCX_MAX_UNPACKED", 1000)
+    monkeypatch.setattr(docx_format, "_DOCX_MAX_UNPACKED", 1000)
     assert error_of("big.docx", docx_bytes(document)).startswith("big.docx: the document unpacks to ")
 
 
