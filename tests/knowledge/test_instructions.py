@@ -15,9 +15,9 @@ from knowledge.safety.instructions import (
     instruction_findings,
     instruction_score,
     instruction_scores,
-    normalise,
-    sentence_spans,
 )
+from knowledge.safety.readings import normalise
+from knowledge.safety.sentences import sentence_spans
 
 HELD_OUT = json.loads((Path(__file__).parent / "data" / "instructions_heldout.json").read_text())
 
