@@ -1,17 +1,12 @@
 // Events received from the sources, newest first, with what became of each: filter by source and status
 // (kept in the address: ?source=&status=&page=).
 import { useId } from "react";
-import { Link, useSearchParams } from "react-router-dom";
+import { Link } from "react-router-dom";
 import { formatWhen } from "../ui/format";
-import { Pager } from "../ui/Pager";
-import { Empty, QueryState } from "../ui/status";
+import { pageParam, useListParams } from "../ui/listParams";
+import { PagedTable } from "../ui/PagedTable";
 import { INBOUND_STATUSES, useInbound, useSources, type InboundFilters, type InboundStatus } from "./api";
 import { ChoiceFilter, InboundStatusBadge } from "./parts";
-
-export function pageParam(value: string | null): number {
-  const page = Number(value);
-  return Number.isInteger(page) && page > 1 ? page : 1;
-}
 
 export function inboundFiltersFrom(params: URLSearchParams): InboundFilters {
   const status = params.get("status") ?? "";
@@ -24,24 +19,10 @@ export function inboundFiltersFrom(params: URLSearchParams): InboundFilters {
 
 export function InboundDeliveries() {
   const headingId = useId();
-  const [params, setParams] = useSearchParams();
+  const { params, set, setPage } = useListParams<"source" | "status">();
   const filters = inboundFiltersFrom(params);
   const deliveries = useInbound(filters);
   const sources = useSources();
-
-  function set(name: "source" | "status" | "page", value: string) {
-    setParams(
-      (previous) => {
-        const next = new URLSearchParams(previous);
-        if (value) next.set(name, value);
-        else next.delete(name);
-        if (name !== "page") next.delete("page");
-        return next;
-      },
-      { replace: true },
-    );
-  }
-
   const slugs = sources.data?.results.map((source) => source.slug) ?? [];
   if (filters.source && !slugs.includes(filters.source)) slugs.push(filters.source);
   const filtered = !!(filters.source || filters.status);
@@ -70,66 +51,39 @@ export function InboundDeliveries() {
           onChange={(value) => set("status", value)}
         />
       </div>
-      <QueryState query={deliveries} label="Loading the events received…">
-        {(data) =>
-          data.results.length === 0 ? (
-            <Empty>
-              {filtered
-                ? "No event matches these filters."
-                : "No event received yet. Once a source sends one, it is listed here with what became of it."}
-            </Empty>
-          ) : (
-            <>
-              <div className="table-wrap">
-                <table className="data inbound-table">
-                  <caption className="visually-hidden">Events received, newest first.</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Delivery</th>
-                      <th scope="col">Source</th>
-                      <th scope="col">Event</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Error</th>
-                      <th scope="col" className="num">Attempts</th>
-                      <th scope="col">Ticket</th>
-                      <th scope="col">Received</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.results.map((delivery) => (
-                      <tr key={delivery.id}>
-                        <th scope="row">
-                          <code className="break">{delivery.delivery_id}</code>
-                        </th>
-                        <td>
-                          <code>{delivery.source}</code>
-                        </td>
-                        <td>
-                          <code>{delivery.event_type}</code>
-                        </td>
-                        <td>
-                          <InboundStatusBadge status={delivery.status} />
-                        </td>
-                        <td className={delivery.error ? "error-cell" : undefined}>{delivery.error || "—"}</td>
-                        <td className="num">{delivery.attempts ?? 1}</td>
-                        <td>{delivery.ticket ? <Link to={`/tickets/${delivery.ticket}`}>Ticket {delivery.ticket}</Link> : "—"}</td>
-                        <td className="when">{formatWhen(delivery.received_at)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <Pager
-                label="Events received"
-                page={filters.page ?? 1}
-                hasNewer={!!data.previous}
-                hasOlder={!!data.next}
-                onPage={(page) => set("page", page > 1 ? String(page) : "")}
-              />
-            </>
-          )
+      <PagedTable
+        query={deliveries}
+        loading="Loading the events received…"
+        empty={
+          filtered
+            ? "No event matches these filters."
+            : "No event received yet. Once a source sends one, it is listed here with what became of it."
         }
-      </QueryState>
+        caption="Events received, newest first."
+        className="inbound-table"
+        columns={["Delivery", "Source", "Event", "Status", "Error", { label: "Attempts", numeric: true }, "Ticket", "Received"]}
+        paging={{ label: "Events received", page: filters.page ?? 1, onPage: setPage }}
+        row={(delivery) => (
+          <tr>
+            <th scope="row">
+              <code className="break">{delivery.delivery_id}</code>
+            </th>
+            <td>
+              <code>{delivery.source}</code>
+            </td>
+            <td>
+              <code>{delivery.event_type}</code>
+            </td>
+            <td>
+              <InboundStatusBadge status={delivery.status} />
+            </td>
+            <td className={delivery.error ? "error-cell" : undefined}>{delivery.error || "—"}</td>
+            <td className="num">{delivery.attempts ?? 1}</td>
+            <td>{delivery.ticket ? <Link to={`/tickets/${delivery.ticket}`}>Ticket {delivery.ticket}</Link> : "—"}</td>
+            <td className="when">{formatWhen(delivery.received_at)}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

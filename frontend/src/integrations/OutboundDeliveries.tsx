@@ -2,12 +2,12 @@
 // for its body and every attempt; send one again. The list is asked again every POLL_MS while something on
 // it is on its way. Filters and the opened delivery live in the address (?subscription=&status=&event=&
 // page=&delivery=).
-import { Fragment, useEffect, useId, useRef, useState } from "react";
-import { useSearchParams } from "react-router-dom";
+import { useEffect, useId, useRef, useState } from "react";
 import { Confirm } from "../ui/Confirm";
 import { formatWhen } from "../ui/format";
-import { Pager } from "../ui/Pager";
-import { Empty, ErrorMessage, Loading, QueryState } from "../ui/status";
+import { pageParam, useListParams } from "../ui/listParams";
+import { DetailsRow, PagedTable, RowToggle } from "../ui/PagedTable";
+import { Empty, ErrorMessage, Loading } from "../ui/status";
 import {
   EVENT_TYPES,
   isOpen,
@@ -22,7 +22,6 @@ import {
   type OutboundFilters,
   type OutboundStatus,
 } from "./api";
-import { pageParam } from "./InboundDeliveries";
 import { ChoiceFilter, OutboundStatusBadge } from "./parts";
 
 function idParam(value: string | null): number | null {
@@ -56,26 +55,13 @@ const ANSWER_CHARS = 200;
 
 export function OutboundDeliveries() {
   const headingId = useId();
-  const [params, setParams] = useSearchParams();
+  const { params, set, setPage } = useListParams<"subscription" | "status" | "event" | "delivery">(["delivery"]);
   const filters = outboundFiltersFrom(params);
   const opened = idParam(params.get("delivery"));
   const deliveries = useOutbound(filters);
   const subscriptions = useSubscriptions();
   const [asking, setAsking] = useState<OutboundDelivery | null>(null);
   const [done, setDone] = useState("");
-
-  function set(name: "subscription" | "status" | "event" | "page" | "delivery", value: string) {
-    setParams(
-      (previous) => {
-        const next = new URLSearchParams(previous);
-        if (value) next.set(name, value);
-        else next.delete(name);
-        if (name !== "page" && name !== "delivery") next.delete("page");
-        return next;
-      },
-      { replace: true },
-    );
-  }
 
   useNamesOfNewSubscriptions(deliveries.data?.results, subscriptions);
   const nameOf = (id: number) => subscriptions.data?.results.find((s) => s.id === id)?.name ?? `Subscription ${id}`;
@@ -125,120 +111,89 @@ export function OutboundDeliveries() {
       <p role="status" className={done ? "state state-done" : "visually-hidden"}>
         {done}
       </p>
-      <QueryState query={deliveries} label="Loading the events sent…">
-        {(data) =>
-          data.results.length === 0 ? (
-            <Empty>
-              {filtered
-                ? "No delivery matches these filters."
-                : "Nothing sent yet. Each event a subscription asks for becomes one delivery here, with every attempt."}
-            </Empty>
-          ) : (
-            <>
-              <div className="table-wrap">
-                <table className="data outbound-table">
-                  <caption className="visually-hidden">Events sent to subscriptions, newest first.</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Event</th>
-                      <th scope="col">Subscription</th>
-                      <th scope="col">Status</th>
-                      <th scope="col" className="num">Attempts</th>
-                      <th scope="col" className="num">Last HTTP status</th>
-                      <th scope="col">Last error</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Delivered</th>
-                      <th scope="col">Next attempt</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.results.map((delivery) => {
-                      const rowId = `${headingId}-${delivery.id}`;
-                      const detailsId = `${rowId}-details`;
-                      const expanded = delivery.id === opened;
-                      const confirming = asking?.id === delivery.id;
-                      return (
-                        <Fragment key={delivery.id}>
-                          <tr className={expanded ? "selected" : undefined}>
-                            <th scope="row" id={rowId}>
-                              <code>{delivery.event_type}</code>
-                            </th>
-                            <td>{nameOf(delivery.subscription)}</td>
-                            <td>
-                              <OutboundStatusBadge status={delivery.status} />
-                            </td>
-                            <td className="num">{delivery.attempts ?? 0}</td>
-                            <td className="num">{delivery.last_status_code ?? "—"}</td>
-                            <td className={delivery.last_error ? "error-cell" : undefined}>{delivery.last_error || "—"}</td>
-                            <td className="when">{formatWhen(delivery.created_at)}</td>
-                            <td className="when">{formatWhen(delivery.delivered_at)}</td>
-                            <td className="when">{delivery.status === "pending" || delivery.status === "retrying" ? formatWhen(delivery.next_attempt_at) : "—"}</td>
-                            <td className="actions">
-                              <button
-                                type="button"
-                                className="button small"
-                                aria-describedby={rowId}
-                                aria-expanded={expanded}
-                                aria-controls={expanded ? detailsId : undefined}
-                                onClick={() => set("delivery", expanded ? "" : String(delivery.id))}
-                              >
-                                Details
-                              </button>
-                              <button
-                                type="button"
-                                className="button small"
-                                aria-describedby={rowId}
-                                onClick={() => {
-                                  setDone("");
-                                  setAsking(confirming ? null : delivery);
-                                }}
-                              >
-                                Redeliver
-                              </button>
-                            </td>
-                          </tr>
-                          {confirming && (
-                            <tr className="details-row">
-                              <td colSpan={10}>
-                                <Redeliver
-                                  delivery={delivery}
-                                  subscription={nameOf(delivery.subscription)}
-                                  onCancel={() => setAsking(null)}
-                                  onDone={(message) => {
-                                    setAsking(null);
-                                    setDone(message);
-                                  }}
-                                />
-                              </td>
-                            </tr>
-                          )}
-                          {expanded && (
-                            <tr className="details-row" id={detailsId}>
-                              <td colSpan={10}>
-                                <DeliveryDetail id={delivery.id} />
-                              </td>
-                            </tr>
-                          )}
-                        </Fragment>
-                      );
-                    })}
-                  </tbody>
-                </table>
-              </div>
-              <Pager
-                label="Events sent"
-                page={filters.page ?? 1}
-                hasNewer={!!data.previous}
-                hasOlder={!!data.next}
-                onPage={(page) => set("page", page > 1 ? String(page) : "")}
-              />
-            </>
-          )
+      <PagedTable
+        query={deliveries}
+        loading="Loading the events sent…"
+        empty={
+          filtered
+            ? "No delivery matches these filters."
+            : "Nothing sent yet. Each event a subscription asks for becomes one delivery here, with every attempt."
         }
-      </QueryState>
+        caption="Events sent to subscriptions, newest first."
+        className="outbound-table"
+        columns={[
+          "Event",
+          "Subscription",
+          "Status",
+          { label: "Attempts", numeric: true },
+          { label: "Last HTTP status", numeric: true },
+          "Last error",
+          "Created",
+          "Delivered",
+          "Next attempt",
+          { label: "Actions", hidden: true },
+        ]}
+        paging={{ label: "Events sent", page: filters.page ?? 1, onPage: setPage }}
+        row={(delivery, rowId) => {
+          const expanded = delivery.id === opened;
+          const confirming = asking?.id === delivery.id;
+          return (
+            <>
+              <tr className={expanded ? "selected" : undefined}>
+                <th scope="row" id={rowId}>
+                  <code>{delivery.event_type}</code>
+                </th>
+                <td>{nameOf(delivery.subscription)}</td>
+                <td>
+                  <OutboundStatusBadge status={delivery.status} />
+                </td>
+                <td className="num">{delivery.attempts ?? 0}</td>
+                <td className="num">{delivery.last_status_code ?? "—"}</td>
+                <td className={delivery.last_error ? "error-cell" : undefined}>{delivery.last_error || "—"}</td>
+                <td className="when">{formatWhen(delivery.created_at)}</td>
+                <td className="when">{formatWhen(delivery.delivered_at)}</td>
+                <td className="when">{delivery.status === "pending" || delivery.status === "retrying" ? formatWhen(delivery.next_attempt_at) : "—"}</td>
+                <td className="actions">
+                  <RowToggle rowId={rowId} open={expanded} onClick={() => set("delivery", expanded ? "" : String(delivery.id))}>
+                    Details
+                  </RowToggle>
+                  <button
+                    type="button"
+                    className="button small"
+                    aria-describedby={rowId}
+                    onClick={() => {
+                      setDone("");
+                      setAsking(confirming ? null : delivery);
+                    }}
+                  >
+                    Redeliver
+                  </button>
+                </td>
+              </tr>
+              {confirming && (
+                <tr className="details-row">
+                  <td colSpan={10}>
+                    <Redeliver
+                      delivery={delivery}
+                      subscription={nameOf(delivery.subscription)}
+                      onCancel={() => setAsking(null)}
+                      onDone={(message) => {
+                        setAsking(null);
+                        setDone(message);
+                      }}
+                    />
+                  </td>
+                </tr>
+              )}
+              {expanded && (
+                <DetailsRow rowId={rowId}>
+                  <DeliveryDetail id={delivery.id} />
+                </DetailsRow>
+              )}
+            </>
+          );
+        }}
+      />
       {opened !== null && deliveries.isSuccess && !listed && (
         <div className="standalone-detail">
           <DeliveryDetail id={opened} />

@@ -1,11 +1,11 @@
 // Sources: the ticketing systems that send events in, each with its own signing secret. Create one (its
 // secret is shown once), switch one off or on, give one a new secret, and read what to paste where.
-import { Fragment, useId, useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { Confirm } from "../ui/Confirm";
 import { Field, FormError, generalError } from "../ui/form";
 import { formatWhen } from "../ui/format";
-import { Empty, QueryState } from "../ui/status";
+import { DetailsRow, PagedTable, RowToggle } from "../ui/PagedTable";
 import { SOURCE_KINDS, useCreateSource, useSources, useUpdateSource, type Source, type SourceCreated, type SourceKind } from "./api";
 import { absolute, CardHead, CopyButton, randomSecret, SecretField, SecretOnce, SetupHints } from "./parts";
 
@@ -54,32 +54,19 @@ export function Sources() {
       <p role="status" className={done ? "state state-done" : "visually-hidden"}>
         {done}
       </p>
-      <QueryState query={sources} label="Loading sources…">
-        {(data) =>
-          data.results.length === 0 ? (
-            <Empty>
-              <span>
-                No source yet. Create one here, or with <code>manage.py create_integration_source NAME</code>, for each system that
-                sends events.
-              </span>
-            </Empty>
-          ) : (
-            <SourceTable
-              sources={data.results}
-              shown={shown}
-              onShow={(next) => {
-                setDone("");
-                setShown(next && shown && next.kind === shown.kind && next.id === shown.id ? null : next);
-              }}
-              onDone={setDone}
-              onRotated={(source, value) => {
-                setShown(null);
-                setSecret({ title: `The new secret of ${source.name}`, secret: value, source });
-              }}
-            />
-          )
-        }
-      </QueryState>
+      <SourceTable
+        sources={sources}
+        shown={shown}
+        onShow={(next) => {
+          setDone("");
+          setShown(next && shown && next.kind === shown.kind && next.id === shown.id ? null : next);
+        }}
+        onDone={setDone}
+        onRotated={(source, value) => {
+          setShown(null);
+          setSecret({ title: `The new secret of ${source.name}`, secret: value, source });
+        }}
+      />
     </section>
   );
 }
@@ -146,7 +133,7 @@ function NewSource({ id, onCreated, onCancel }: { id: string; onCreated: (source
 }
 
 type TableProps = {
-  sources: Source[];
+  sources: ReturnType<typeof useSources>;
   shown: Shown;
   onShow: (shown: Shown) => void;
   onDone: (message: string) => void;
@@ -154,113 +141,87 @@ type TableProps = {
 };
 
 function SourceTable({ sources, shown, onShow, onDone, onRotated }: TableProps) {
-  const tableId = useId();
   const update = useUpdateSource();
   return (
-    <div className="table-wrap">
-      <table className="data sources-table">
-        <caption className="visually-hidden">Integration sources, by slug.</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Slug</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Active</th>
-            <th scope="col">Events address</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {sources.map((source) => {
-            const nameId = `${tableId}-${source.id}`;
-            const url = absolute(source.events_url);
-            const open = shown?.id === source.id ? shown.kind : null;
-            const detailsId = `${nameId}-details`;
-            const switching = update.isPending && update.variables?.id === source.id && "active" in update.variables.changes;
-            return (
-              <Fragment key={source.id}>
-                <tr className={open ? "selected" : undefined}>
-                  <th scope="row" id={nameId}>
-                    {source.name}
-                  </th>
-                  <td>
-                    <code>{source.slug}</code>
-                  </td>
-                  <td>{KIND_LABEL[source.kind ?? "generic"]}</td>
-                  <td>
-                    <label className="inline switch">
-                      <input
-                        type="checkbox"
-                        role="switch"
-                        checked={!!source.active}
-                        disabled={switching}
-                        aria-label={`Receive events from ${source.name}`}
-                        onChange={(e) => {
-                          const active = e.target.checked;
-                          update.mutate(
-                            { id: source.id, changes: { active } },
-                            {
-                              onSuccess: () =>
-                                onDone(active ? `${source.name} is on: its events are accepted.` : `${source.name} is off: its events are refused (404) until it is switched on.`),
-                              onError: (error) => onDone(`${source.name} was not changed: ${error.message}`),
-                            },
-                          );
-                        }}
-                      />
-                      <span aria-hidden="true">{source.active ? "on" : "off"}</span>
-                    </label>
-                  </td>
-                  <td className="address">
-                    <code className="break">{url}</code>
-                    <CopyButton text={url} label={`Copy the events address of ${source.name}`} />
-                  </td>
-                  <td>{formatWhen(source.created_at)}</td>
-                  <td className="actions">
-                    <button
-                      type="button"
-                      className="button small"
-                      aria-describedby={nameId}
-                      aria-expanded={open === "setup"}
-                      aria-controls={open === "setup" ? detailsId : undefined}
-                      onClick={() => onShow({ kind: "setup", id: source.id })}
-                    >
-                      Setup
-                    </button>
-                    <Link className="button small" to={`/integrations/inbound?source=${encodeURIComponent(source.slug)}`} aria-describedby={nameId}>
-                      Events
-                    </Link>
-                    <button
-                      type="button"
-                      className="button small"
-                      aria-describedby={nameId}
-                      aria-expanded={open === "rotate"}
-                      aria-controls={open === "rotate" ? detailsId : undefined}
-                      onClick={() => onShow({ kind: "rotate", id: source.id })}
-                    >
-                      Rotate secret
-                    </button>
-                  </td>
-                </tr>
-                {open && (
-                  <tr className="details-row" id={detailsId}>
-                    <td colSpan={7}>
-                      {open === "setup" ? (
-                        <SetupHints kind={source.kind} url={url} />
-                      ) : (
-                        <Rotate source={source} onCancel={() => onShow(null)} onRotated={(secret) => onRotated(source, secret)} />
-                      )}
-                    </td>
-                  </tr>
+    <PagedTable
+      query={sources}
+      loading="Loading sources…"
+      empty={
+        <span>
+          No source yet. Create one here, or with <code>manage.py create_integration_source NAME</code>, for each system that
+          sends events.
+        </span>
+      }
+      caption="Integration sources, by slug."
+      className="sources-table"
+      columns={["Name", "Slug", "Kind", "Active", "Events address", "Created", { label: "Actions", hidden: true }]}
+      row={(source, nameId) => {
+        const url = absolute(source.events_url);
+        const open = shown?.id === source.id ? shown.kind : null;
+        const switching = update.isPending && update.variables?.id === source.id && "active" in update.variables.changes;
+        return (
+          <>
+            <tr className={open ? "selected" : undefined}>
+              <th scope="row" id={nameId}>
+                {source.name}
+              </th>
+              <td>
+                <code>{source.slug}</code>
+              </td>
+              <td>{KIND_LABEL[source.kind ?? "generic"]}</td>
+              <td>
+                <label className="inline switch">
+                  <input
+                    type="checkbox"
+                    role="switch"
+                    checked={!!source.active}
+                    disabled={switching}
+                    aria-label={`Receive events from ${source.name}`}
+                    onChange={(e) => {
+                      const active = e.target.checked;
+                      update.mutate(
+                        { id: source.id, changes: { active } },
+                        {
+                          onSuccess: () =>
+                            onDone(active ? `${source.name} is on: its events are accepted.` : `${source.name} is off: its events are refused (404) until it is switched on.`),
+                          onError: (error) => onDone(`${source.name} was not changed: ${error.message}`),
+                        },
+                      );
+                    }}
+                  />
+                  <span aria-hidden="true">{source.active ? "on" : "off"}</span>
+                </label>
+              </td>
+              <td className="address">
+                <code className="break">{url}</code>
+                <CopyButton text={url} label={`Copy the events address of ${source.name}`} />
+              </td>
+              <td>{formatWhen(source.created_at)}</td>
+              <td className="actions">
+                <RowToggle rowId={nameId} open={open === "setup"} onClick={() => onShow({ kind: "setup", id: source.id })}>
+                  Setup
+                </RowToggle>
+                <Link className="button small" to={`/integrations/inbound?source=${encodeURIComponent(source.slug)}`} aria-describedby={nameId}>
+                  Events
+                </Link>
+                <RowToggle rowId={nameId} open={open === "rotate"} onClick={() => onShow({ kind: "rotate", id: source.id })}>
+                  Rotate secret
+                </RowToggle>
+              </td>
+            </tr>
+            {open && (
+              <DetailsRow rowId={nameId}>
+                {open === "setup" ? (
+                  <SetupHints kind={source.kind} url={url} />
+                ) : (
+                  <Rotate source={source} onCancel={() => onShow(null)} onRotated={(secret) => onRotated(source, secret)} />
                 )}
-              </Fragment>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+              </DetailsRow>
+            )}
+          </>
+        );
+      }}
+    />
   );
 }
 

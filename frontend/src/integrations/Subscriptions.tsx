@@ -1,12 +1,12 @@
 // Subscriptions: addresses that receive some of Openbook's events, each signed with the subscription's own
 // secret. Create one (its secret is shown once), change its address, events, source or whether it is on,
 // give it a new secret, or delete it with its delivery history.
-import { Fragment, useId, useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { Confirm } from "../ui/Confirm";
 import { Field, FieldError, FormError, generalError } from "../ui/form";
 import { formatWhen } from "../ui/format";
-import { Empty, QueryState } from "../ui/status";
+import { DetailsRow, PagedTable, RowToggle } from "../ui/PagedTable";
 import {
   EVENT_TYPES,
   useCreateSubscription,
@@ -94,34 +94,26 @@ export function Subscriptions() {
       <p role="status" className={done ? "state state-done" : "visually-hidden"}>
         {done}
       </p>
-      <QueryState query={subscriptions} label="Loading subscriptions…">
-        {(data) =>
-          data.results.length === 0 ? (
-            <Empty>No subscription yet. Add the address of a system that wants Openbook's events.</Empty>
-          ) : (
-            <SubscriptionTable
-              subscriptions={data.results}
-              shown={shown}
-              onShow={show}
-              onSaved={(subscription, value) => {
-                setShown(null);
-                if (value) setSecret({ title: `The new secret of ${subscription.name}`, secret: value });
-                else setDone(`${subscription.name} is saved.`);
-              }}
-              onDeleted={(subscription) => {
-                setShown(null);
-                setDone(`${subscription.name} is deleted, with its delivery history.`);
-              }}
-            />
-          )
-        }
-      </QueryState>
+      <SubscriptionTable
+        subscriptions={subscriptions}
+        shown={shown}
+        onShow={show}
+        onSaved={(subscription, value) => {
+          setShown(null);
+          if (value) setSecret({ title: `The new secret of ${subscription.name}`, secret: value });
+          else setDone(`${subscription.name} is saved.`);
+        }}
+        onDeleted={(subscription) => {
+          setShown(null);
+          setDone(`${subscription.name} is deleted, with its delivery history.`);
+        }}
+      />
     </section>
   );
 }
 
 type TableProps = {
-  subscriptions: Subscription[];
+  subscriptions: ReturnType<typeof useSubscriptions>;
   shown: Shown;
   onShow: (shown: Shown) => void;
   onSaved: (subscription: Subscription, secret: string) => void;
@@ -129,96 +121,67 @@ type TableProps = {
 };
 
 function SubscriptionTable({ subscriptions, shown, onShow, onSaved, onDeleted }: TableProps) {
-  const tableId = useId();
   return (
-    <div className="table-wrap">
-      <table className="data subscriptions-table">
-        <caption className="visually-hidden">Outbound subscriptions, by name.</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Address</th>
-            <th scope="col">Events</th>
-            <th scope="col">Source</th>
-            <th scope="col">Status</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {subscriptions.map((subscription) => {
-            const nameId = `${tableId}-${subscription.id}`;
-            const detailsId = `${nameId}-details`;
-            const open = shown?.id === subscription.id ? shown.kind : null;
-            return (
-              <Fragment key={subscription.id}>
-                <tr className={open ? "selected" : undefined}>
-                  <th scope="row" id={nameId}>
-                    {subscription.name}
-                  </th>
-                  <td>
-                    <code className="break">{subscription.url}</code>
-                  </td>
-                  <td>
-                    <ul className="event-list">
-                      {subscription.events.map((event) => (
-                        <li key={event}>
-                          <code>{event}</code>
-                        </li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td>{subscription.source ? <code>{subscription.source}</code> : "—"}</td>
-                  <td>{subscription.active ? <span className="badge good">active</span> : <span className="badge">off</span>}</td>
-                  <td>{formatWhen(subscription.created_at)}</td>
-                  <td className="actions">
-                    <Link className="button small" to={`/integrations/outbound?subscription=${subscription.id}`} aria-describedby={nameId}>
-                      Deliveries
-                    </Link>
-                    <button
-                      type="button"
-                      className="button small"
-                      aria-describedby={nameId}
-                      aria-expanded={open === "edit"}
-                      aria-controls={open === "edit" ? detailsId : undefined}
-                      onClick={() => onShow({ kind: "edit", id: subscription.id })}
-                    >
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      className="button small danger"
-                      aria-describedby={nameId}
-                      onClick={() => onShow({ kind: "delete", id: subscription.id })}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-                {open && (
-                  <tr className="details-row" id={detailsId}>
-                    <td colSpan={7}>
-                      {open === "edit" ? (
-                        <SubscriptionForm
-                          subscription={subscription}
-                          initial={valuesOf(subscription)}
-                          onCancel={() => onShow(null)}
-                          onSaved={onSaved}
-                        />
-                      ) : (
-                        <DeleteSubscription subscription={subscription} onCancel={() => onShow(null)} onDeleted={() => onDeleted(subscription)} />
-                      )}
-                    </td>
-                  </tr>
+    <PagedTable
+      query={subscriptions}
+      loading="Loading subscriptions…"
+      empty="No subscription yet. Add the address of a system that wants Openbook's events."
+      caption="Outbound subscriptions, by name."
+      className="subscriptions-table"
+      columns={["Name", "Address", "Events", "Source", "Status", "Created", { label: "Actions", hidden: true }]}
+      row={(subscription, nameId) => {
+        const open = shown?.id === subscription.id ? shown.kind : null;
+        return (
+          <>
+            <tr className={open ? "selected" : undefined}>
+              <th scope="row" id={nameId}>
+                {subscription.name}
+              </th>
+              <td>
+                <code className="break">{subscription.url}</code>
+              </td>
+              <td>
+                <ul className="event-list">
+                  {subscription.events.map((event) => (
+                    <li key={event}>
+                      <code>{event}</code>
+                    </li>
+                  ))}
+                </ul>
+              </td>
+              <td>{subscription.source ? <code>{subscription.source}</code> : "—"}</td>
+              <td>{subscription.active ? <span className="badge good">active</span> : <span className="badge">off</span>}</td>
+              <td>{formatWhen(subscription.created_at)}</td>
+              <td className="actions">
+                <Link className="button small" to={`/integrations/outbound?subscription=${subscription.id}`} aria-describedby={nameId}>
+                  Deliveries
+                </Link>
+                <RowToggle rowId={nameId} open={open === "edit"} onClick={() => onShow({ kind: "edit", id: subscription.id })}>
+                  Edit
+                </RowToggle>
+                <button
+                  type="button"
+                  className="button small danger"
+                  aria-describedby={nameId}
+                  onClick={() => onShow({ kind: "delete", id: subscription.id })}
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+            {open && (
+              <DetailsRow rowId={nameId}>
+                {open === "edit" ? (
+                  <SubscriptionForm subscription={subscription} initial={valuesOf(subscription)} onCancel={() => onShow(null)} onSaved={onSaved} />
+                ) : (
+                  <DeleteSubscription subscription={subscription} onCancel={() => onShow(null)} onDeleted={() => onDeleted(subscription)} />
                 )}
-              </Fragment>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+              </DetailsRow>
+            )}
+          </>
+        );
+      }}
+    />
   );
 }
 

@@ -1,9 +1,9 @@
 // The adapter registry: which adapter drafts replies now, the candidates and the retired ones, with their
 // evaluation's headline numbers; promote one or roll back the active one, each after a confirmation.
 import { useMutation } from "@tanstack/react-query";
-import { useId, useState } from "react";
+import { useState } from "react";
 import { api, unwrap } from "../api/client";
-import { Empty, QueryState } from "../ui/status";
+import { PagedTable } from "../ui/PagedTable";
 import { AdapterStatusBadge } from "./badges";
 import { Confirm } from "../ui/Confirm";
 import { formatNumber, formatScore, formatWhen, modelName, shortHash, who } from "./format";
@@ -57,6 +57,8 @@ export function Adapters({ headingId, onShowEvaluation }: Props) {
   }
 
   const recent = events.data?.results ?? [];
+  const active = adapters.data?.results.find((adapter) => adapter.is_active);
+  const evaluationOf = (name: string) => evaluations.data?.results.find((evaluation) => evaluation.candidate === name)?.id;
   return (
     <section className="card models-section" aria-labelledby={headingId} id="adapters">
       <div className="section-head">
@@ -65,55 +67,67 @@ export function Adapters({ headingId, onShowEvaluation }: Props) {
       <p role="status" className={done ? "state state-done" : "visually-hidden"}>
         {done}
       </p>
-      <QueryState query={adapters} label="Loading adapters…">
-        {(data) => {
-          const active = data.results.find((adapter) => adapter.is_active);
-          if (data.results.length === 0) {
-            return (
-              <Empty>
-                <span>
-                  No adapter yet — a training run that succeeds registers its adapter here as a candidate (run{" "}
-                  <code>manage.py finetune_cycle</code>, wait for the nightly cycle, or start a run above). Until one is promoted, drafts
-                  use the base model.
-                </span>
-              </Empty>
-            );
-          }
-          return (
-            <>
-              {!active && <p className="hint">No adapter is active: drafts use the bare base model.</p>}
-              <AdapterTable
-                adapters={data.results}
-                evaluationOf={(name) => evaluations.data?.results.find((evaluation) => evaluation.candidate === name)?.id}
-                onShowEvaluation={onShowEvaluation}
-                onPromote={(adapter) => open({ kind: "promote", adapter })}
-                onRollback={(adapter) => open({ kind: "rollback", adapter })}
-              />
-              {data.count > data.results.length && (
-                <p className="hint">
-                  Showing the newest {data.results.length} of {data.count} adapters.
-                </p>
-              )}
-              {pending && (
-                <Confirm
-                  title={pending.kind === "promote" ? `Promote ${pending.adapter.name}?` : `Roll back ${pending.adapter.name}?`}
-                  askReason
-                  busy={act.isPending}
-                  error={act.error}
-                  onConfirm={(reason) => act.mutate({ action: pending, reason })}
-                  onCancel={() => setPending(null)}
-                >
-                  {pending.kind === "promote" ? (
-                    <PromoteText adapter={pending.adapter} active={active} events={recent} />
-                  ) : (
-                    <RollbackText adapter={pending.adapter} events={recent} />
-                  )}
-                </Confirm>
-              )}
-            </>
-          );
-        }}
-      </QueryState>
+      <PagedTable
+        query={adapters}
+        loading="Loading adapters…"
+        empty={
+          <span>
+            No adapter yet — a training run that succeeds registers its adapter here as a candidate (run{" "}
+            <code>manage.py finetune_cycle</code>, wait for the nightly cycle, or start a run above). Until one is promoted, drafts use
+            the base model.
+          </span>
+        }
+        caption="The adapter registry, newest first."
+        className="adapters-table"
+        columns={[
+          "Adapter",
+          "Status",
+          "Base model",
+          "Dataset snapshot",
+          { label: "chrF", numeric: true, title: "The candidate's chrF with retrieval in its evaluation" },
+          { label: "Grounded", numeric: true, title: "The candidate's grounded-sentence rate with retrieval" },
+          { label: "Perplexity", numeric: true, title: "Perplexity on general text (lower is better)" },
+          "Created",
+          "Promoted",
+          { label: "Actions", hidden: true },
+        ]}
+        above={() => !active && <p className="hint">No adapter is active: drafts use the bare base model.</p>}
+        row={(adapter, nameId) => (
+          <AdapterRow
+            adapter={adapter}
+            nameId={nameId}
+            evaluation={evaluationOf(adapter.name)}
+            onShowEvaluation={onShowEvaluation}
+            onPromote={() => open({ kind: "promote", adapter })}
+            onRollback={() => open({ kind: "rollback", adapter })}
+          />
+        )}
+        below={(data) => (
+          <>
+            {data.count > data.results.length && (
+              <p className="hint">
+                Showing the newest {data.results.length} of {data.count} adapters.
+              </p>
+            )}
+            {pending && (
+              <Confirm
+                title={pending.kind === "promote" ? `Promote ${pending.adapter.name}?` : `Roll back ${pending.adapter.name}?`}
+                askReason
+                busy={act.isPending}
+                error={act.error}
+                onConfirm={(reason) => act.mutate({ action: pending, reason })}
+                onCancel={() => setPending(null)}
+              >
+                {pending.kind === "promote" ? (
+                  <PromoteText adapter={pending.adapter} active={active} events={recent} />
+                ) : (
+                  <RollbackText adapter={pending.adapter} events={recent} />
+                )}
+              </Confirm>
+            )}
+          </>
+        )}
+      />
     </section>
   );
 }
@@ -156,88 +170,54 @@ function RollbackText({ adapter, events }: { adapter: Adapter; events: AdapterEv
   );
 }
 
-type TableProps = {
-  adapters: Adapter[];
-  evaluationOf: (name: string) => number | undefined;
+type RowProps = {
+  adapter: Adapter;
+  nameId: string;
+  /** The id of the evaluation of this adapter, when the list of evaluations holds one. */
+  evaluation: number | undefined;
   onShowEvaluation: (id: number) => void;
-  onPromote: (adapter: Adapter) => void;
-  onRollback: (adapter: Adapter) => void;
+  onPromote: () => void;
+  onRollback: () => void;
 };
 
-function AdapterTable({ adapters, evaluationOf, onShowEvaluation, onPromote, onRollback }: TableProps) {
-  const tableId = useId();
+function AdapterRow({ adapter, nameId, evaluation, onShowEvaluation, onPromote, onRollback }: RowProps) {
+  const numbers = headline(adapter.metrics);
   return (
-    <div className="table-wrap">
-      <table className="data adapters-table">
-        <caption className="visually-hidden">The adapter registry, newest first.</caption>
-        <thead>
-          <tr>
-            <th scope="col">Adapter</th>
-            <th scope="col">Status</th>
-            <th scope="col">Base model</th>
-            <th scope="col">Dataset snapshot</th>
-            <th scope="col" className="num" title="The candidate's chrF with retrieval in its evaluation">
-              chrF
-            </th>
-            <th scope="col" className="num" title="The candidate's grounded-sentence rate with retrieval">
-              Grounded
-            </th>
-            <th scope="col" className="num" title="Perplexity on general text (lower is better)">
-              Perplexity
-            </th>
-            <th scope="col">Created</th>
-            <th scope="col">Promoted</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {adapters.map((adapter) => {
-            const numbers = headline(adapter.metrics);
-            const nameId = `${tableId}-${adapter.id}`;
-            const evaluation = evaluationOf(adapter.name);
-            return (
-              <tr key={adapter.id} className={adapter.is_active ? "selected" : undefined}>
-                <th scope="row" id={nameId}>
-                  {adapter.name}
-                </th>
-                <td>
-                  <AdapterStatusBadge status={adapter.status} />
-                </td>
-                <td>
-                  <span title={adapter.base_model}>{modelName(adapter.base_model)}</span>
-                  {adapter.base_model_label && <span className="badge warn demo-badge" title={adapter.base_model_label}>demo</span>}
-                </td>
-                <td>
-                  <code title={adapter.dataset_hash}>{shortHash(adapter.dataset_hash)}</code>
-                </td>
-                <td className="num">{formatScore(numbers.chrf)}</td>
-                <td className="num">{formatScore(numbers.grounded)}</td>
-                <td className="num">{numbers.perplexity === null ? "—" : formatNumber(numbers.perplexity, 2)}</td>
-                <td>{formatWhen(adapter.created_at)}</td>
-                <td>{adapter.promoted_at ? `${formatWhen(adapter.promoted_at)} by ${who(adapter.promoted_by)}` : "—"}</td>
-                <td className="actions">
-                  {evaluation !== undefined && (
-                    <button type="button" className="button small" aria-describedby={nameId} onClick={() => onShowEvaluation(evaluation)}>
-                      Evaluation
-                    </button>
-                  )}
-                  {adapter.is_active ? (
-                    <button type="button" className="button small danger" aria-describedby={nameId} onClick={() => onRollback(adapter)}>
-                      Roll back
-                    </button>
-                  ) : (
-                    <button type="button" className="button small" aria-describedby={nameId} onClick={() => onPromote(adapter)}>
-                      Promote
-                    </button>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <tr className={adapter.is_active ? "selected" : undefined}>
+      <th scope="row" id={nameId}>
+        {adapter.name}
+      </th>
+      <td>
+        <AdapterStatusBadge status={adapter.status} />
+      </td>
+      <td>
+        <span title={adapter.base_model}>{modelName(adapter.base_model)}</span>
+        {adapter.base_model_label && <span className="badge warn demo-badge" title={adapter.base_model_label}>demo</span>}
+      </td>
+      <td>
+        <code title={adapter.dataset_hash}>{shortHash(adapter.dataset_hash)}</code>
+      </td>
+      <td className="num">{formatScore(numbers.chrf)}</td>
+      <td className="num">{formatScore(numbers.grounded)}</td>
+      <td className="num">{numbers.perplexity === null ? "—" : formatNumber(numbers.perplexity, 2)}</td>
+      <td>{formatWhen(adapter.created_at)}</td>
+      <td>{adapter.promoted_at ? `${formatWhen(adapter.promoted_at)} by ${who(adapter.promoted_by)}` : "—"}</td>
+      <td className="actions">
+        {evaluation !== undefined && (
+          <button type="button" className="button small" aria-describedby={nameId} onClick={() => onShowEvaluation(evaluation)}>
+            Evaluation
+          </button>
+        )}
+        {adapter.is_active ? (
+          <button type="button" className="button small danger" aria-describedby={nameId} onClick={onRollback}>
+            Roll back
+          </button>
+        ) : (
+          <button type="button" className="button small" aria-describedby={nameId} onClick={onPromote}>
+            Promote
+          </button>
+        )}
+      </td>
+    </tr>
   );
 }

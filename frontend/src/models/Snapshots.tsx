@@ -1,9 +1,10 @@
 // Dataset snapshots: what each training set holds (train, eval and preference examples), what was left out
 // and why, and building a new one from the examples now.
 import { useMutation } from "@tanstack/react-query";
-import { Fragment, useId, useState } from "react";
+import { useState } from "react";
 import { api, unwrap } from "../api/client";
-import { Empty, ErrorMessage, QueryState } from "../ui/status";
+import { PagedTable } from "../ui/PagedTable";
+import { ErrorMessage } from "../ui/status";
 import { formatNumber, formatWhen, humanize, shortHash } from "./format";
 import { useRefreshTraining, useSnapshots, type Snapshot } from "./queries";
 
@@ -45,102 +46,88 @@ export function Snapshots({ headingId }: { headingId: string }) {
             : `Nothing changed since snapshot ${shortHash(build.data.snapshot.content_hash)}: it was kept.`}
         </p>
       )}
-      <QueryState query={snapshots} label="Loading dataset snapshots…">
-        {(data) =>
-          data.results.length === 0 ? (
-            <Empty>
-              <span>
-                No dataset snapshot yet — press “Build snapshot” (it needs at least two usable examples: replies agents sent with a
-                draft, or backfilled with <code>manage.py backfill_examples</code>), or wait for the nightly cycle.
-              </span>
-            </Empty>
-          ) : (
-            <SnapshotTable snapshots={data.results} />
-          )
-        }
-      </QueryState>
+      <SnapshotTable snapshots={snapshots} />
     </section>
   );
 }
 
-function SnapshotTable({ snapshots }: { snapshots: Snapshot[] }) {
+function SnapshotTable({ snapshots }: { snapshots: ReturnType<typeof useSnapshots> }) {
   const [open, setOpen] = useState<number | null>(null);
-  const tableId = useId();
   return (
-    <div className="table-wrap">
-      <table className="data snapshots-table">
-        <caption className="visually-hidden">Dataset snapshots, newest first.</caption>
-        <thead>
-          <tr>
-            <th scope="col">Snapshot</th>
-            <th scope="col">Created</th>
-            <th scope="col" className="num">Train</th>
-            <th scope="col" className="num">Eval</th>
-            <th scope="col" className="num">Preference</th>
-            <th scope="col" className="num">Kept</th>
-            <th scope="col">Left out</th>
-            <th scope="col">Newest example</th>
-            <th scope="col">State</th>
-            <th scope="col">
-              <span className="visually-hidden">Statistics</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {snapshots.map((snapshot) => {
-            const stats = snapshot.stats ?? {};
-            const expanded = open === snapshot.id;
-            const detailsId = `${tableId}-${snapshot.id}`;
-            return (
-              <Fragment key={snapshot.id}>
-                <tr className={snapshot.withdrawn_at ? "withdrawn" : undefined}>
-                  <th scope="row">
-                    <code title={snapshot.content_hash}>{shortHash(snapshot.content_hash)}</code>
-                  </th>
-                  <td>{formatWhen(snapshot.created_at)}</td>
-                  <td className="num">{formatNumber(snapshot.train_count)}</td>
-                  <td className="num">{formatNumber(snapshot.eval_count)}</td>
-                  <td className="num">{formatNumber(snapshot.preference_count)}</td>
-                  <td className="num">
-                    {stats.kept !== undefined && stats.examples !== undefined ? `${stats.kept} of ${stats.examples}` : "—"}
-                  </td>
-                  <td>{counts(stats.left_out)}</td>
-                  <td>{formatWhen(snapshot.newest_example_at)}</td>
-                  <td>
-                    {snapshot.withdrawn_at ? (
-                      <span className="badge bad" title={`Withdrawn ${formatWhen(snapshot.withdrawn_at)}: a customer in it was erased`}>
-                        withdrawn {formatWhen(snapshot.withdrawn_at)}
-                      </span>
-                    ) : (
-                      <span className="badge good">available</span>
-                    )}
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="button small"
-                      aria-expanded={expanded}
-                      aria-controls={expanded ? detailsId : undefined}
-                      aria-label={`${expanded ? "Hide" : "Details"}: statistics of snapshot ${shortHash(snapshot.content_hash)}`}
-                      onClick={() => setOpen(expanded ? null : snapshot.id)}
-                    >
-                      {expanded ? "Hide" : "Details"}
-                    </button>
-                  </td>
-                </tr>
-                {expanded && (
-                  <tr className="details-row">
-                    <td colSpan={10} id={detailsId}>
-                      <SnapshotDetails snapshot={snapshot} />
-                    </td>
-                  </tr>
+    <PagedTable
+      query={snapshots}
+      loading="Loading dataset snapshots…"
+      empty={
+        <span>
+          No dataset snapshot yet — press “Build snapshot” (it needs at least two usable examples: replies agents sent with a
+          draft, or backfilled with <code>manage.py backfill_examples</code>), or wait for the nightly cycle.
+        </span>
+      }
+      caption="Dataset snapshots, newest first."
+      className="snapshots-table"
+      columns={[
+        "Snapshot",
+        "Created",
+        { label: "Train", numeric: true },
+        { label: "Eval", numeric: true },
+        { label: "Preference", numeric: true },
+        { label: "Kept", numeric: true },
+        "Left out",
+        "Newest example",
+        "State",
+        { label: "Statistics", hidden: true },
+      ]}
+      row={(snapshot, detailsId) => {
+        const stats = snapshot.stats ?? {};
+        const expanded = open === snapshot.id;
+        return (
+          <>
+            <tr className={snapshot.withdrawn_at ? "withdrawn" : undefined}>
+              <th scope="row">
+                <code title={snapshot.content_hash}>{shortHash(snapshot.content_hash)}</code>
+              </th>
+              <td>{formatWhen(snapshot.created_at)}</td>
+              <td className="num">{formatNumber(snapshot.train_count)}</td>
+              <td className="num">{formatNumber(snapshot.eval_count)}</td>
+              <td className="num">{formatNumber(snapshot.preference_count)}</td>
+              <td className="num">
+                {stats.kept !== undefined && stats.examples !== undefined ? `${stats.kept} of ${stats.examples}` : "—"}
+              </td>
+              <td>{counts(stats.left_out)}</td>
+              <td>{formatWhen(snapshot.newest_example_at)}</td>
+              <td>
+                {snapshot.withdrawn_at ? (
+                  <span className="badge bad" title={`Withdrawn ${formatWhen(snapshot.withdrawn_at)}: a customer in it was erased`}>
+                    withdrawn {formatWhen(snapshot.withdrawn_at)}
+                  </span>
+                ) : (
+                  <span className="badge good">available</span>
                 )}
-              </Fragment>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+              </td>
+              <td>
+                <button
+                  type="button"
+                  className="button small"
+                  aria-expanded={expanded}
+                  aria-controls={expanded ? detailsId : undefined}
+                  aria-label={`${expanded ? "Hide" : "Details"}: statistics of snapshot ${shortHash(snapshot.content_hash)}`}
+                  onClick={() => setOpen(expanded ? null : snapshot.id)}
+                >
+                  {expanded ? "Hide" : "Details"}
+                </button>
+              </td>
+            </tr>
+            {expanded && (
+              <tr className="details-row">
+                <td colSpan={10} id={detailsId}>
+                  <SnapshotDetails snapshot={snapshot} />
+                </td>
+              </tr>
+            )}
+          </>
+        );
+      }}
+    />
   );
 }
 

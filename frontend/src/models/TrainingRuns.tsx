@@ -3,12 +3,12 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
-import { Empty, ErrorMessage, Loading, QueryState } from "../ui/status";
+import { ErrorMessage, Loading } from "../ui/status";
 import { RunStatusBadge } from "./badges";
 import { Confirm } from "../ui/Confirm";
 import { formatDuration, formatNumber, formatScore, formatWhen, modelName, shortHash } from "./format";
 import { LossChart, lossPoints } from "./LossChart";
-import { Pager } from "../ui/Pager";
+import { PagedTable } from "../ui/PagedTable";
 import {
   isActive,
   RUN_POLL_MS,
@@ -32,8 +32,8 @@ export function TrainingRuns({ selectedId, onSelect, headingId }: Props) {
   const detail = useRun(shownId);
   useRefreshWhenEnded(detail.data);
   // The selected run's row shows what its detail, asked for more often, says.
-  const rows = listed.map((run) => (detail.data && run.id === detail.data.id ? detail.data : run));
-  const running = rows.find((run) => isActive(run.status));
+  const current = (run: Run) => (detail.data && run.id === detail.data.id ? detail.data : run);
+  const running = listed.map(current).find((run) => isActive(run.status));
 
   return (
     <section className="card models-section" aria-labelledby={headingId} id="training-runs">
@@ -43,23 +43,31 @@ export function TrainingRuns({ selectedId, onSelect, headingId }: Props) {
         </h2>
         <StartRun disabledBecause={running ? `Run ${running.id} is ${running.status}: one run at a time.` : null} onStarted={onSelect} />
       </div>
-      <QueryState query={runs} label="Loading training runs…">
-        {(data) =>
-          data.results.length === 0 ? (
-            <Empty>
-              <span>
-                No training run yet — run <code>manage.py finetune_cycle</code> or wait for the nightly cycle, or build a dataset
-                snapshot and start one here.
-              </span>
-            </Empty>
-          ) : (
-            <>
-              <RunTable runs={rows} selectedId={shownId} onSelect={onSelect} />
-              <Pager label="Training runs" page={page} hasNewer={!!data.previous} hasOlder={!!data.next} onPage={setPage} />
-            </>
-          )
+      <PagedTable
+        query={runs}
+        loading="Loading training runs…"
+        empty={
+          <span>
+            No training run yet — run <code>manage.py finetune_cycle</code> or wait for the nightly cycle, or build a dataset
+            snapshot and start one here.
+          </span>
         }
-      </QueryState>
+        caption="Training runs, newest first. Choose a run to see its loss curve."
+        className="runs-table"
+        columns={[
+          "Run",
+          "Status",
+          "Dataset snapshot",
+          "Base model",
+          "Started",
+          "Finished",
+          { label: "Steps", numeric: true },
+          { label: "Final loss", numeric: true },
+          { label: "Tokens/s", numeric: true },
+        ]}
+        paging={{ label: "Training runs", page, onPage: setPage }}
+        row={(run) => <RunRow run={current(run)} selected={run.id === shownId} onSelect={onSelect} />}
+      />
       {shownId !== null && <RunDetail runId={shownId} query={detail} />}
     </section>
   );
@@ -77,57 +85,32 @@ function useRefreshWhenEnded(run: Run | undefined) {
   }, [run, refresh]);
 }
 
-function RunTable({ runs, selectedId, onSelect }: { runs: Run[]; selectedId: number | null; onSelect: (id: number) => void }) {
+function RunRow({ run, selected, onSelect }: { run: Run; selected: boolean; onSelect: (id: number) => void }) {
   return (
-    <div className="table-wrap">
-      <table className="data runs-table">
-        <caption className="visually-hidden">Training runs, newest first. Choose a run to see its loss curve.</caption>
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col">Status</th>
-            <th scope="col">Dataset snapshot</th>
-            <th scope="col">Base model</th>
-            <th scope="col">Started</th>
-            <th scope="col">Finished</th>
-            <th scope="col" className="num">Steps</th>
-            <th scope="col" className="num">Final loss</th>
-            <th scope="col" className="num">Tokens/s</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((run) => {
-            const selected = run.id === selectedId;
-            return (
-              <tr key={run.id} className={selected ? "selected" : undefined} aria-current={selected ? "true" : undefined}>
-                <th scope="row">
-                  <button type="button" className="link-button" aria-pressed={selected} onClick={() => onSelect(run.id)}>
-                    Run {run.id}
-                  </button>
-                </th>
-                <td>
-                  <RunStatusBadge status={run.status} cancelling={run.cancel_requested} />
-                </td>
-                <td>
-                  <code title={run.snapshot_hash}>{shortHash(run.snapshot_hash)}</code>
-                </td>
-                <td>
-                  <span title={run.base_model}>{modelName(run.base_model)}</span>
-                  {run.base_model_label && <span className="badge warn demo-badge" title={run.base_model_label}>demo</span>}
-                </td>
-                <td>{formatWhen(run.started_at)}</td>
-                <td>{isActive(run.status) ? "—" : formatWhen(run.finished_at)}</td>
-                <td className="num">
-                  {run.step ?? 0} / {run.total_steps || "?"}
-                </td>
-                <td className="num">{formatScore(run.loss)}</td>
-                <td className="num">{formatNumber(run.tokens_per_second)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <tr className={selected ? "selected" : undefined} aria-current={selected ? "true" : undefined}>
+      <th scope="row">
+        <button type="button" className="link-button" aria-pressed={selected} onClick={() => onSelect(run.id)}>
+          Run {run.id}
+        </button>
+      </th>
+      <td>
+        <RunStatusBadge status={run.status} cancelling={run.cancel_requested} />
+      </td>
+      <td>
+        <code title={run.snapshot_hash}>{shortHash(run.snapshot_hash)}</code>
+      </td>
+      <td>
+        <span title={run.base_model}>{modelName(run.base_model)}</span>
+        {run.base_model_label && <span className="badge warn demo-badge" title={run.base_model_label}>demo</span>}
+      </td>
+      <td>{formatWhen(run.started_at)}</td>
+      <td>{isActive(run.status) ? "—" : formatWhen(run.finished_at)}</td>
+      <td className="num">
+        {run.step ?? 0} / {run.total_steps || "?"}
+      </td>
+      <td className="num">{formatScore(run.loss)}</td>
+      <td className="num">{formatNumber(run.tokens_per_second)}</td>
+    </tr>
   );
 }
 
