@@ -13,7 +13,7 @@ from typing import Any
 
 from knowledge.chunking import approx_token_count
 
-DEMO_DOCUMENTS = Path(__file__).resolve().parent.parent / "demo" / "documents"
+DEMO_DOCUMENTS = Path(__file__).resolve().parent.parent / "demo" / "data" / "documents"
 QUALITY_DATASETS = ("or-sharc", "dstc11-track5")
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")

@@ -1,194 +1,91 @@
-"""The fixed parts of the demo company: products, plans, organizations, teams, staff and incidents."""
+"""The fixed parts of the demo company, read from demo/data/company.yaml: products, plans, organizations,
+teams, staff, incidents and the names its customers are given."""
 
 from __future__ import annotations
 
-PRODUCTS: tuple[tuple[str, str, bool, str], ...] = (
-    ("books", "Quillfeather Books", False, "Bookkeeping and accounting with bank feeds and reconciliation."),
-    ("invoicing", "Quillfeather Invoicing", False, "Quotes, invoices, reminders and payment links."),
-    ("payroll", "Quillfeather Payroll", False, "Pay runs, payslips and automatic tax filings."),
-    ("pos", "Quillfeather POS", False, "Point-of-sale software for shops and cafes, with offline mode."),
-    ("inventory", "Quillfeather Inventory", False, "Stock levels, counts and purchase orders."),
-    ("insights", "Quillfeather Insights", False, "Reports and dashboards across every Quillfeather product."),
-    ("mobile", "Quillfeather Mobile", False, "The iOS and Android app."),
-    ("api", "Quillfeather Developer API", False, "REST API and webhooks for integrations."),
-    ("reader", "Q1 Card Reader", True, "Pocket card reader that pairs with the POS app over Bluetooth."),
-    ("terminal", "Q3 Countertop Terminal", True, "Countertop card terminal with a built-in receipt printer."),
-)
+from typing import Any, NamedTuple, TypeVar
 
-# code, name, rank, max users, first-response hours, monthly price
-PLANS: tuple[tuple[str, str, int, int | None, int, str], ...] = (
-    ("starter", "Starter", 1, 3, 24, "19.00"),
-    ("growth", "Growth", 2, 25, 4, "59.00"),
-    ("enterprise", "Enterprise", 3, None, 1, "249.00"),
-)
+from .datafiles import DATA_DIR, DataFileError, entries, fields, read_yaml
 
-# slug, name, domain, country, plan
-ORGANIZATIONS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("harlow-group", "Harlow Group", "harlowgroup.example", "GB", "enterprise"),
-    ("brightwater-cafes", "Brightwater Cafés", "brightwater.example", "IE", "growth"),
-    ("nordlicht-handel", "Nordlicht Handel GmbH", "nordlicht.example", "DE", "enterprise"),
-    ("copper-kettle", "The Copper Kettle", "copperkettle.example", "GB", "starter"),
-    ("marlow-design", "Marlow Design Studio", "marlowdesign.example", "GB", "growth"),
-    ("alpenrose-hotels", "Alpenrose Hotels AG", "alpenrose.example", "CH", "enterprise"),
-    ("greenleaf-grocers", "Greenleaf Grocers", "greenleaf.example", "NL", "growth"),
-    ("vega-fitness", "Vega Fitness Clubs", "vegafitness.example", "ES", "growth"),
-    ("otter-books", "Otter & Finch Booksellers", "otterfinch.example", "GB", "starter"),
-    ("lumen-dental", "Lumen Dental Practice", "lumendental.example", "IE", "growth"),
-    ("kestrel-logistics", "Kestrel Logistics", "kestrellogistics.example", "DE", "enterprise"),
-    ("pebble-toys", "Pebble Toys", "pebbletoys.example", "FR", "starter"),
-)
+COMPANY_FILE = DATA_DIR / "company.yaml"
 
-# slug, name, product codes routed here, default team?
-TEAMS: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
-    ("billing", "Billing & Accounts", (), False),
-    ("hardware", "Hardware & Shipping", ("reader", "terminal"), False),
-    ("payroll", "Payroll", ("payroll",), False),
-    (
-        "technical",
-        "Technical Support",
-        ("books", "invoicing", "pos", "inventory", "insights", "mobile", "api"),
-        True,
-    ),
-)
 
+class DemoProduct(NamedTuple):
+    code: str
+    name: str
+    is_hardware: bool
+    description: str
+
+
+class DemoPlan(NamedTuple):
+    code: str
+    name: str
+    rank: int
+    max_users: int | None
+    first_response_hours: int
+    monthly_price_eur: str
+
+
+class DemoOrganization(NamedTuple):
+    slug: str
+    name: str
+    domain: str
+    country: str
+    plan: str
+
+
+class DemoTeam(NamedTuple):
+    slug: str
+    name: str
+    products: tuple[str, ...]
+    is_default: bool
+
+
+class DemoStaffMember(NamedTuple):
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    teams: tuple[str, ...]
+
+
+class DemoIncident(NamedTuple):
+    key: str
+    title: str
+    products: tuple[str, ...]
+    status: str
+    started_days_ago: int
+    resolved_days_ago: int | None
+    summary: str
+
+
+_Record = TypeVar("_Record", bound=tuple[Any, ...])
+
+
+def _records(data: dict[str, Any], section: str, record: type[_Record]) -> tuple[_Record, ...]:
+    where = COMPANY_FILE.name
+    return tuple(
+        record(**fields(entry, record._fields, where=f"{where}: {section}[{index}]"))  # type: ignore[attr-defined]
+        for index, entry in enumerate(entries(data, section, where=where))
+    )
+
+
+def _names(data: dict[str, Any], section: str) -> tuple[str, ...]:
+    names = entries(data, section, where=COMPANY_FILE.name)
+    if not names or not all(isinstance(name, str) and name for name in names):
+        raise DataFileError(f"{COMPANY_FILE.name}: `{section}` is not a list of names")
+    return tuple(names)
+
+
+_DATA = read_yaml(COMPANY_FILE)
+
+PRODUCTS = _records(_DATA, "products", DemoProduct)
+PLANS = _records(_DATA, "plans", DemoPlan)
+ORGANIZATIONS = _records(_DATA, "organizations", DemoOrganization)
+TEAMS = _records(_DATA, "teams", DemoTeam)
 # Tags that send a ticket to the billing team whatever its product.
-BILLING_TAGS = frozenset({"billing", "refund", "account", "plan", "privacy", "security", "payment"})
-
-# username, first name, last name, role, teams
-STAFF: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
-    ("agent", "Alex", "Morgan", "agent", ("billing", "technical")),
-    ("sofia", "Sofia", "Reyes", "agent", ("billing", "technical")),
-    ("priya", "Priya", "Natarajan", "agent", ("hardware",)),
-    ("jonas", "Jonas", "Weber", "agent", ("hardware", "technical")),
-    ("tom", "Tom", "Okafor", "agent", ("payroll",)),
-    ("knowledge", "Kim", "Lee", "knowledge_admin", ()),
-    ("admin", "Ada", "Lindqvist", "administrator", ()),
-)
-
-# key, title, products, status, started (days before the anchor), resolved (days before, or None), summary
-INCIDENTS: tuple[tuple[str, str, tuple[str, ...], str, int, int | None, str], ...] = (
-    (
-        "inc-terminal-delays",
-        "Card payments delayed on Q3 Countertop Terminal",
-        ("terminal",),
-        "resolved",
-        245,
-        244,
-        "Some card payments taken on Q3 terminals took up to 20 minutes to be confirmed. No payment was lost "
-        "or charged twice; all delayed payments were confirmed by 16:40 UTC.",
-    ),
-    (
-        "inc-payslip-email",
-        "Payroll e-mail payslips not delivered",
-        ("payroll",),
-        "resolved",
-        125,
-        123,
-        "Payslip e-mails for pay runs approved on two days were not sent. Payslips were always available in "
-        "the employee portal; the missing e-mails were re-sent once the fault was fixed.",
-    ),
-    (
-        "inc-bank-feeds",
-        "Bank feed sync delays in Quillfeather Books",
-        ("books", "insights"),
-        "identified",
-        2,
-        None,
-        "New bank transactions are reaching Quillfeather Books several hours late for some banks. Nothing is "
-        "lost: delayed transactions appear automatically once the sync catches up. Reports in Insights that use "
-        "bank data may be behind until then.",
-    ),
-)
-
-FIRST_NAMES = (
-    "Amelia",
-    "Ben",
-    "Chloe",
-    "Daniel",
-    "Elena",
-    "Finn",
-    "Grace",
-    "Hugo",
-    "Isla",
-    "Jack",
-    "Katarina",
-    "Liam",
-    "Maya",
-    "Noah",
-    "Olivia",
-    "Pablo",
-    "Quinn",
-    "Rosa",
-    "Samuel",
-    "Tara",
-    "Umar",
-    "Vera",
-    "William",
-    "Yara",
-    "Zoe",
-    "Aoife",
-    "Bruno",
-    "Clara",
-    "Dev",
-    "Emil",
-    "Freya",
-    "Gabriel",
-    "Hannah",
-    "Ivan",
-    "Julia",
-    "Kofi",
-    "Lena",
-    "Marco",
-    "Nina",
-    "Oscar",
-    "Petra",
-    "Rhys",
-    "Sophie",
-    "Theo",
-    "Ursula",
-    "Viktor",
-    "Wen",
-    "Ximena",
-)
-LAST_NAMES = (
-    "Abbott",
-    "Baker",
-    "Castillo",
-    "Dubois",
-    "Eriksen",
-    "Fischer",
-    "Gallagher",
-    "Hughes",
-    "Ivanova",
-    "Jansen",
-    "Keller",
-    "Lombardi",
-    "Murphy",
-    "Novak",
-    "O'Brien",
-    "Patel",
-    "Quinlan",
-    "Rossi",
-    "Schmidt",
-    "Turner",
-    "Ueda",
-    "Varga",
-    "Walsh",
-    "Young",
-    "Zimmermann",
-    "Brennan",
-    "Costa",
-    "Doyle",
-    "Evans",
-    "Ferreira",
-    "Gruber",
-    "Haas",
-    "Kowalski",
-    "Lindgren",
-    "Moreau",
-    "Nowak",
-    "Petrov",
-    "Richter",
-    "Silva",
-    "Vogel",
-)
+BILLING_TAGS = frozenset(_names(_DATA, "billing_tags"))
+STAFF = _records(_DATA, "staff", DemoStaffMember)
+INCIDENTS = _records(_DATA, "incidents", DemoIncident)
+FIRST_NAMES = _names(_DATA, "first_names")
+LAST_NAMES = _names(_DATA, "last_names")

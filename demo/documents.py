@@ -1,4 +1,5 @@
-"""The demo policy library: Markdown files with a small front-matter block, read for seeding and ingestion."""
+"""The demo policy library: Markdown files in demo/data/documents/ with a small front-matter block, read for
+seeding and ingestion."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-DOCUMENTS_DIR = Path(__file__).resolve().parent / "documents"
+from .datafiles import DATA_DIR, DataFileError
+
+DOCUMENTS_DIR = DATA_DIR / "documents"
 KINDS = ("policy", "faq", "troubleshooting", "product", "announcement")
 AUDIENCES = ("public", "plans", "organizations", "internal")
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 
 
-class FrontMatterError(ValueError):
-    pass
+class FrontMatterError(DataFileError):
+    """A policy document whose front matter is missing or malformed."""
 
 
 @dataclass(frozen=True)
