@@ -13,6 +13,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -55,9 +56,8 @@ def suggestion_request(*, ticket: Ticket, user: Any) -> Suggestion:
 
 
 def _queue(suggestion_id: int) -> None:
-    from .tasks import generate_suggestion
-
-    generate_suggestion.apply_async(args=[suggestion_id], queue=INFERENCE_QUEUE)
+    # By name: the task module imports this one to run the draft.
+    current_app.send_task("console.generate_suggestion", args=[suggestion_id], queue=INFERENCE_QUEUE)
 
 
 def _claim(suggestion_id: int) -> Suggestion | None:

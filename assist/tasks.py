@@ -1,4 +1,7 @@
-"""Draft generation on the `inference` queue. Thin: call the pipeline, make sure a failure is recorded."""
+"""The console's Celery tasks, each named after what it runs: drafts on the `inference` queue (make sure a
+failure is recorded), precedents and search queries embedded ahead, and the learning loop on the `training`
+queue (backfill, the nightly fine-tuning cycle, the demo base model). Nothing in the app imports this module
+back but what queues these tasks (`backfill`, `receivers`); the drafts are queued by name."""
 
 from __future__ import annotations
 
@@ -10,13 +13,15 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from . import context, precedents, services
+from knowledge import api as knowledge
+
+from . import context, learning, precedents, services
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(name="console.generate_suggestion", acks_late=True)
-def generate_suggestion(suggestion_id: int) -> None:
+def suggestion_generate(suggestion_id: int) -> None:
     """Generate a pending suggestion. A suggestion that is gone, or already claimed, is left alone."""
     try:
         services.suggestion_generate(suggestion_id=suggestion_id)
@@ -31,7 +36,7 @@ def generate_suggestion(suggestion_id: int) -> None:
 
 
 @shared_task(name="console.precedents_sweep", acks_late=True)
-def precedents_sweep(limit: int = 200) -> int:
+def precedents_embed(limit: int = 200) -> int:
     """Embed solved tickets for precedent search, a bounded batch at a time (beat runs this every minute)."""
     return precedents.precedents_embed(limit=limit)
 
@@ -55,14 +60,10 @@ BACKFILL_RETRY_SECONDS = 15
 def examples_backfill(self: Any, since: str | None = None) -> dict[str, Any]:
     """Backfill training examples from solved tickets (queued by the demo seed on the `training` queue).
     Prompts include retrieval, so it waits while the library is still being embedded."""
-    from knowledge import api as knowledge
-
-    from .backfill import examples_backfill as backfill
-
     if knowledge.indexing_pending():
         raise self.retry(countdown=BACKFILL_RETRY_SECONDS)
     moment = datetime.fromisoformat(since) if since else None
-    return backfill(since=moment).as_dict()
+    return learning.examples_backfill(since=moment).as_dict()
 
 
 @shared_task(
@@ -70,12 +71,7 @@ def examples_backfill(self: Any, since: str | None = None) -> dict[str, Any]:
 )
 def finetune_cycle(force: bool = False) -> dict[str, Any]:
     """The nightly fine-tuning cycle (beat, `training` queue): snapshot, train, evaluate, decide."""
-    from knowledge import api as knowledge
-    from models_ft.cycle import finetune_cycle as cycle
-
-    with knowledge.local_query_embedding():
-        result = cycle(force=force, embed=lambda texts: knowledge.text_vectors(texts)[1], by="schedule")
-    return result.as_dict()
+    return learning.finetune_cycle(force=force, by="schedule").as_dict()
 
 
 @shared_task(name="console.demo_model_build", acks_late=True, soft_time_limit=3600, time_limit=3660)

@@ -18,7 +18,6 @@ import io
 import shutil
 import time
 from pathlib import Path
-from typing import Any
 
 from .child import rows_from_child
 from .report import Row, Target, say
@@ -44,10 +43,9 @@ def _setup() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from assist.backfill import examples_backfill
+    from assist.learning import examples_backfill
     from demo.documents import demo_documents
-    from models_ft.models import Adapter, AdapterEvent, DatasetSnapshot, EvaluationMatrix, TrainingRun
-    from models_ft.training.demo_model import make_demo_model
+    from models_ft import api as models_api
     from support.tickets.models import TicketMessage
 
     from .assist import _library_embed
@@ -68,31 +66,27 @@ def _setup() -> None:
         say("training: building the demo base model")
         texts = [d.body for d in demo_documents()]
         texts += list(TicketMessage.objects.filter(public=True).values_list("body", flat=True)[:5000])
-        make_demo_model(Path(settings.BASE_MODEL), texts)
+        models_api.demo_model_make(out=Path(settings.BASE_MODEL), texts=texts)
     # The cycle as on its first night: no snapshot, run, adapter or evaluation yet.
-    for model in (AdapterEvent, EvaluationMatrix, Adapter, TrainingRun, DatasetSnapshot):
-        model.objects.all().delete()
+    models_api.training_history_delete()
 
 
 def measure() -> list[Row]:
     from django.conf import settings
 
-    from knowledge import api as knowledge
-    from models_ft.cycle import finetune_cycle
-    from models_ft.datasets import snapshot_path
-    from models_ft.models import DatasetSnapshot
+    from assist.learning import finetune_cycle
+    from models_ft import api as models_api
 
     _setup()
     say("training: the nightly cycle")
     started = time.monotonic()
-    with knowledge.local_query_embedding():
-        result = finetune_cycle(force=True, embed=lambda texts: knowledge.text_vectors(texts)[1], by="bench")
+    result = finetune_cycle(force=True, by="bench")
     cycle_seconds = time.monotonic() - started
     say(f"training: cycle {result.decision}: {result.reason}")
-    snapshot = DatasetSnapshot.objects.order_by("-created_at").first()
+    snapshot = models_api.snapshot_latest()
     if snapshot is None:
         raise RuntimeError(f"the cycle built no snapshot: {result.reason}")
-    lines = (snapshot_path(snapshot) / "train.jsonl").read_text().splitlines()[:THROUGHPUT_EXAMPLES]
+    lines = (snapshot.path / "train.jsonl").read_text().splitlines()[:THROUGHPUT_EXAMPLES]
     dataset = Path(settings.TRAINING_RUNS_DIR) / "throughput.jsonl"
     dataset.parent.mkdir(parents=True, exist_ok=True)
     dataset.write_text("\n".join(lines) + "\n")
@@ -109,60 +103,18 @@ def measure() -> list[Row]:
 def _throughput(base: str, dataset: Path) -> tuple[float, float, float]:
     from django.conf import settings
 
-    from models_ft.training.demo_model import recommended_training
-    from models_ft.training.train import LoraTrainingConfig, train
+    from models_ft import api as models_api
 
-    config = LoraTrainingConfig.from_dict(
-        {**recommended_training(base), "epochs": 1, "checkpoint_every": 10_000}
-    )
+    config = {"epochs": 1, "checkpoint_every": 10_000}
     ours: list[float] = []
     bare: list[float] = []
     peak = 0.0
     for turn in range(2):
         say(f"training: throughput, turn {turn + 1} of 2")
-        bare.append(_bare_loop(base, dataset, config))
+        bare.append(models_api.lora_train_bare_throughput(base_model=base, dataset=dataset, config=config))
         out = Path(settings.TRAINING_RUNS_DIR) / f"throughput-{turn}"
         shutil.rmtree(out, ignore_errors=True)
-        result = train(base_model=base, dataset=dataset, out=out, config=config)
+        result = models_api.lora_train(base_model=base, dataset=dataset, out=out, config=config)
         ours.append(result.tokens_per_second)
         peak = max(peak, result.peak_memory_mb)
     return max(ours), max(bare), peak
-
-
-def _bare_loop(base: str, dataset: Path, config: Any) -> float:
-    """The same training with nothing around it: tokens per second."""
-    import torch
-
-    from models_ft.training.train import (
-        batches_for_epoch,
-        collate,
-        encode,
-        load_base,
-        load_dataset,
-        lora_model,
-        schedule,
-    )
-
-    torch.manual_seed(config.seed)
-    model, tokenizer = load_base(base, None, "cpu")
-    examples = [encode(tokenizer, m, config.max_length) for m in load_dataset(dataset)]
-    model = lora_model(model, config)
-    model.train()
-    batches = batches_for_epoch(len(examples), config.batch_size, config.seed, 0)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=0.0)
-    total = len(batches)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: schedule(s, total, round(total * 0.05))
-    )
-    tokens = 0
-    started = time.monotonic()
-    for batch in batches:
-        inputs = collate([examples[i] for i in batch], tokenizer.pad_token_id)
-        model(**inputs).loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        tokens += int(inputs["attention_mask"].sum())
-    return tokens / (time.monotonic() - started)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant"]
+
+Embed = Callable[[list[str]], list[list[float]]]
+"""Sentence vectors for texts, one per text: evaluations score semantic similarity with them. The caller
+brings them (models_ft embeds nothing itself)."""
 
 DOCUMENTS_FENCE = "DOCUMENTS"
 """Prompts hold the retrieved policy text between `<<<BEGIN DOCUMENTS <token>>>>` and `<<<END DOCUMENTS
@@ -75,3 +81,95 @@ class GenerationError(Exception):
         super().__init__(message)
         self.message = message
         self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class CycleOutcome:
+    """What one fine-tuning cycle decided, and what it made on the way (None where it stopped before)."""
+
+    decision: str
+    """promoted, kept (the active model stays), skipped (not enough new examples, a run already active) or
+    failed."""
+    reason: str
+    snapshot: str | None
+    """The dataset snapshot's content hash."""
+    run: int | None
+    adapter: str | None
+    matrix: int | None
+    """The stored evaluation's id."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "snapshot": self.snapshot,
+            "run": self.run,
+            "adapter": self.adapter,
+            "matrix": self.matrix,
+            "decision": self.decision,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class EvaluationRow:
+    """One configuration of an evaluation matrix and its mean scores (None: not measured)."""
+
+    model: str
+    """base, active, candidate or extractive."""
+    retrieval: bool
+    scores: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
+class AdapterEvaluation:
+    """A stored evaluation matrix of an adapter (the candidate) on its snapshot's held-out examples."""
+
+    id: int
+    adapter: str
+    rows: tuple[EvaluationRow, ...]
+    perplexity: Mapping[str, float]
+    """Perplexity on general text by model: the forgetting probe."""
+    examples: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The matrix as the adapter's metrics store it (without the id)."""
+        rows = [{"model": r.model, "retrieval": r.retrieval, "scores": dict(r.scores)} for r in self.rows]
+        return {
+            "rows": rows,
+            "perplexity": dict(self.perplexity),
+            "examples": self.examples,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """A frozen dataset snapshot: its files (train.jsonl, eval.jsonl, preference.jsonl) are under `path`."""
+
+    id: int
+    content_hash: str
+    path: Path
+    train_count: int
+    eval_count: int
+    preference_count: int
+
+
+@dataclass(frozen=True)
+class DemoModel:
+    """What `demo_model_make` built: how much text, the final pre-training loss, how long it took."""
+
+    path: Path
+    texts: int
+    tokens: int
+    final_loss: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LoraTraining:
+    """A LoRA training on a dataset file, outside the run registry: the adapter's folder and the speed."""
+
+    adapter_path: Path
+    steps: int
+    tokens_per_second: float
+    peak_memory_mb: float

@@ -12,8 +12,9 @@ from django.conf import settings
 
 from support.core.errors import Conflict, DomainError
 
+from .contracts import Embed
 from .datasets import DatasetError, snapshot_build, snapshot_path
-from .evaluation.matrix import Embed, Matrix, decide, evaluate, load_eval_examples
+from .evaluation.matrix import Matrix, decide, evaluate, load_eval_examples
 from .models import Adapter, AdapterEvent, DatasetSnapshot, EvaluationMatrix, TrainingExample, TrainingRun
 from .registry import adapter_path, adapter_promote
 from .runs import run_create, run_execute

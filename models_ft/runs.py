@@ -14,11 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 from prometheus_client.core import GaugeMetricFamily
 
 from support.core import metrics
@@ -30,6 +32,7 @@ from .training.demo_model import recommended_training
 
 RUN_STALE_AFTER = timedelta(minutes=10)
 PROGRESS_EVERY_SECONDS = 1.0
+TRAIN_TASK = "models_ft.train_run"
 
 
 def default_config() -> dict[str, Any]:
@@ -85,6 +88,30 @@ def run_create(
         ) from None
     run.output_dir = str(Path(settings.TRAINING_RUNS_DIR) / f"run-{run.pk}")
     run.save(update_fields=["output_dir"])
+    return run
+
+
+def run_start(
+    *, snapshot_id: int | None = None, config: dict[str, Any] | None = None, requested_by: str = ""
+) -> TrainingRun:
+    """Queue a run on the `training` workers, on snapshot `snapshot_id` (default: the newest one not
+    withdrawn). DomainError when there is no such snapshot or the task queue cannot be reached (503; the run
+    is cancelled then), Conflict while another run is queued or running; see `run_create` for the rest."""
+    snapshots = DatasetSnapshot.objects.filter(withdrawn_at=None)
+    chosen = snapshots.filter(pk=snapshot_id) if snapshot_id else snapshots.order_by("-created_at")
+    snapshot = chosen.first()
+    if snapshot is None:
+        raise DomainError("No such dataset snapshot (build one first).", field="snapshot")
+    run = run_create(snapshot=snapshot, config=config, requested_by=requested_by)
+    try:
+        current_app.send_task(TRAIN_TASK, args=[run.pk], queue="training", retry_policy={"max_retries": 1})
+    except BrokerError as exc:
+        run_cancel(run=run)  # nobody would ever start it
+        raise DomainError(
+            f"The task queue cannot be reached, so the run was not started ({exc}).",
+            code="broker_unavailable",
+            status_code=503,
+        ) from exc
     return run
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .runs import run_execute
+from . import runs
 
 
 @shared_task(name="models_ft.train_run", acks_late=True, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 60)
-def train_run(run_id: int) -> str | None:
+def run_execute(run_id: int) -> str | None:
     """Train a queued run (asked for over the API); the name of the adapter it registered."""
-    adapter = run_execute(run_id=run_id)
+    adapter = runs.run_execute(run_id=run_id)
     return adapter.name if adapter is not None else None

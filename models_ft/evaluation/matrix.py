@@ -26,10 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..contracts import DOCUMENTS_SECTION, DraftFacts, GenerationRequest, Passage, PromptMessage
+from ..contracts import DOCUMENTS_SECTION, DraftFacts, Embed, GenerationRequest, Passage, PromptMessage
 from .metrics import mean, reply_scores
-
-Embed = Callable[[list[str]], list[list[float]]]
 
 GENERAL_TEXT = (
     "The river rose after three days of rain, and the ferry stopped running until the water went down.",

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from assist.backfill import examples_backfill
 from assist.context import NO_CUSTOMER_MESSAGE
+from assist.learning import examples_backfill
 from knowledge import api as knowledge
 from models_ft.models import TrainingExample
 from support.customers.models import Incident, IncidentUpdate

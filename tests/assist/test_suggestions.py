@@ -296,7 +296,7 @@ def test_an_unexpected_error_fails_the_draft_and_keeps_its_prompt(team, agent, m
 
     monkeypatch.setattr(services, "draft_ground", broken)
     suggestion = services.suggestion_request(ticket=_ticket(team), user=agent)
-    tasks.generate_suggestion(suggestion.pk)
+    tasks.suggestion_generate(suggestion.pk)
     suggestion.refresh_from_db()
     assert suggestion.status == "failed"
     assert suggestion.error == "Drafting failed unexpectedly (RuntimeError)."

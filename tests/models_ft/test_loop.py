@@ -319,7 +319,7 @@ def test_cancelling_a_run_whose_worker_died_ends_it_at_once(demo_model):
 def test_a_run_asked_for_while_the_broker_is_down_is_a_clear_503(admin_api, demo_model, monkeypatch):
     from kombu.exceptions import OperationalError
 
-    from models_ft import views as apis
+    from models_ft import runs
 
     _examples(8)
     admin_api.post("/api/v1/training/snapshots")
@@ -328,7 +328,7 @@ def test_a_run_asked_for_while_the_broker_is_down_is_a_clear_503(admin_api, demo
         raise OperationalError("Error 111 connecting to redis: Connection refused.")
 
     # The broker's failure is simulated: stopping the real one would stop every other test's worker too.
-    monkeypatch.setattr(apis.current_app, "send_task", unreachable)
+    monkeypatch.setattr(runs.current_app, "send_task", unreachable)
     response = admin_api.post("/api/v1/training/runs", {"config": QUICK}, format="json")
     assert response.status_code == 503
     assert "task queue cannot be reached" in response.json()["detail"]
@@ -348,3 +348,32 @@ def test_the_local_backend_names_only_an_adapter_it_loads(demo_model, settings, 
     assert models_api.backend_info().adapter is None
     settings.GENERATION_BACKEND = "openai"
     assert models_api.backend_info().adapter == adapter.name
+
+
+def test_the_benchmarks_doors_train_and_clear_outside_the_registry(demo_model, tmp_path):
+    snapshot = _snapshot()
+    latest = models_api.snapshot_latest()
+    assert latest is not None
+    assert (latest.id, latest.path) == (snapshot.pk, snapshot_path(snapshot))
+    trained = models_api.lora_train(
+        base_model=demo_model, dataset=latest.path / "train.jsonl", out=tmp_path / "run", config=QUICK
+    )
+    assert (trained.adapter_path / "adapter_config.json").is_file()
+    assert trained.steps > 0
+    assert trained.tokens_per_second > 0
+    assert not TrainingRun.objects.exists()
+    bare = models_api.lora_train_bare_throughput(
+        base_model=demo_model, dataset=latest.path / "train.jsonl", config=QUICK
+    )
+    assert bare > 0
+    models_api.training_history_delete()
+    assert models_api.snapshot_latest() is None
+
+
+def test_the_demo_model_is_built_through_the_api(tmp_path):
+    made = models_api.demo_model_make(
+        out=tmp_path / "model", texts=[d.body for d in demo_documents()][:6], steps=2
+    )
+    assert (made.path / "config.json").is_file()
+    assert (made.texts, made.tokens > 0) == (6, True)
+    assert models_api.DEMO_MODEL_STEPS == 300

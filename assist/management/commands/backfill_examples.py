@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from assist.backfill import examples_backfill
+from assist.learning import examples_backfill
 from support.core.progress import command_progress
 
 

@@ -8,10 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from knowledge import api as knowledge
-from models_ft.cycle import adapter_evaluate
-from models_ft.evaluation.matrix import matrix_table
-from models_ft.models import Adapter
+from assist.learning import adapter_evaluate
+from models_ft.api import evaluation_table
 from support.core.errors import DomainError
 from support.core.progress import command_progress
 
@@ -25,22 +23,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        adapter = Adapter.objects.select_related("snapshot").filter(name=options["adapter"]).first()
-        if adapter is None:
-            raise CommandError(f"No adapter named {options['adapter']!r}.")
-        with (
-            knowledge.local_query_embedding(),
-            command_progress(
-                self, desc="evaluating", unit="draft", disable=options["no_progress"]
-            ) as progress,
-        ):
+        with command_progress(
+            self, desc="evaluating", unit="draft", disable=options["no_progress"]
+        ) as progress:
             try:
-                stored, matrix = adapter_evaluate(
-                    adapter=adapter, embed=lambda texts: knowledge.text_vectors(texts)[1], progress=progress
-                )
+                evaluation = adapter_evaluate(name=options["adapter"], progress=progress)
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
         if options["json"]:
-            self.stdout.write(json.dumps({"id": stored.pk, **matrix.as_dict()}))
+            self.stdout.write(json.dumps({"id": evaluation.id, **evaluation.as_dict()}))
             return
-        self.stdout.write(matrix_table(matrix))
+        self.stdout.write(evaluation_table(evaluation))

@@ -8,8 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from knowledge import api as knowledge
-from models_ft.cycle import finetune_cycle
+from assist.learning import finetune_cycle
 
 
 class Command(BaseCommand):
@@ -20,13 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="End with one JSON line.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with knowledge.local_query_embedding():
-            result = finetune_cycle(
-                force=options["force"],
-                embed=lambda texts: knowledge.text_vectors(texts)[1],
-                by="finetune_cycle",
-                progress=lambda text: self.stderr.write(f"  {text}"),
-            )
+        result = finetune_cycle(
+            force=options["force"], by="finetune_cycle", progress=lambda text: self.stderr.write(f"  {text}")
+        )
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict()))
             return

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from demo.documents import demo_documents
-from models_ft.training.demo_model import DemoModelConfig, make_demo_model
+from models_ft.api import DEMO_MODEL_STEPS, demo_model_make
 from support.tickets.models import TicketMessage
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out", nargs="?", type=Path, help="Output folder (default: BASE_MODEL).")
-        parser.add_argument("--steps", type=int, default=DemoModelConfig.steps, help="Pre-training steps.")
+        parser.add_argument("--steps", type=int, default=DEMO_MODEL_STEPS, help="Pre-training steps.")
         parser.add_argument("--force", action="store_true", help="Rebuild even if the folder holds a model.")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw a progress bar.")
 
@@ -49,8 +49,11 @@ class Command(BaseCommand):
                 bar.set_postfix(loss=f"{loss:.3f}")
                 bar.update(step - bar.n)
 
-            made = make_demo_model(
-                out, texts, config=DemoModelConfig(steps=options["steps"]), progress=progress
-            )
-        summary = {k: made[k] for k in ("texts", "tokens", "final_loss", "seconds")}
+            made = demo_model_make(out=out, texts=texts, steps=options["steps"], progress=progress)
+        summary = {
+            "texts": made.texts,
+            "tokens": made.tokens,
+            "final_loss": made.final_loss,
+            "seconds": made.seconds,
+        }
         self.stdout.write(f"Demo model saved in {out}: {json.dumps(summary)}")

@@ -1,4 +1,4 @@
-"""Reads of `models_ft` for the API: what a stored evaluation decided, and what the promotion gate says
+"""Reads of stored evaluations for the API: what a stored evaluation decided, and what the promotion gate says
 of it."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
-from .evaluation.matrix import Decision, Matrix, MatrixRow, decide
-from .models import AdapterEvent, EvaluationMatrix
+from ..models import AdapterEvent, EvaluationMatrix
+from .matrix import Decision, Matrix, MatrixRow, decide
 
 
 def evaluation_decisions(matrix_ids: Iterable[int]) -> dict[int, AdapterEvent]:

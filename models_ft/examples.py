@@ -1,4 +1,5 @@
-"""Writes of `models_ft`. Called through `models_ft.api`."""
+"""Training examples: recording what was drafted and sent, leaving one out of future datasets, forgetting a
+customer's, and which replies already are examples. Other apps call these through `models_ft.api`."""
 
 from __future__ import annotations
 
@@ -106,3 +107,12 @@ def examples_recorded(*, message_ids: Sequence[int]) -> set[int]:
         "message_id", flat=True
     )
     return {message_id for message_id in found if message_id is not None}
+
+
+def example_reject(*, example: TrainingExample, rejected: bool = True, reason: str = "") -> TrainingExample:
+    """Leave `example` out of every future dataset snapshot, saying why (`rejected=False` takes it back and
+    clears the reason). Snapshots built before keep it."""
+    example.rejected = rejected
+    example.rejected_reason = reason if rejected else ""
+    example.save(update_fields=["rejected", "rejected_reason"])
+    return example
