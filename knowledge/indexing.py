@@ -235,7 +235,6 @@ def versions_pending() -> list[int]:
     return sorted(set(dirty) | set(complete))
 
 
-
 def index_sweep(*, limit: int = 200) -> int:
     """Queue every version that still has dirty chunks or awaits activation (at most `limit`), and a recount
     of stale keyword statistics; or, when the configured embedding model differs from the one search serves,

@@ -164,4 +164,3 @@ def keyword_select(collection: str, terms: KeywordTerms, limit: int) -> tuple[st
         f"(SELECT 'k', s.id, s.bm25 FROM ({sql}) s ORDER BY s.bm25 DESC, s.id LIMIT %s)",  # noqa: S608
         [*params, collection, matching, limit],
     )
-

@@ -157,4 +157,3 @@ def _model_switch(*, model: str, progress: Progress | None, batch_size: int | No
             active_model=model, target_model="", target_done=0, target_total=0
         )
     return embedded
-

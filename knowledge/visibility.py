@@ -131,4 +131,3 @@ def _allowed_template(
 def _allowed_sql_build(scope: RetrievalScope, restrict: Q | None) -> tuple[str, list[Any]]:
     sql, params = _active_versions(scope, restrict).query.sql_with_params()
     return f"allowed(version_id) AS MATERIALIZED ({sql})", list(params)
-
