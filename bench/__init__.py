@@ -3,6 +3,6 @@
 Each module measures one thing and returns `report.Row`s: `quality` (retrieval on the shared datasets),
 `throughput` (re-embedding through Celery against the bare model), `latency` (hybrid, filtered search at 100k
 chunks) and `edit` (chunks re-embedded after a one-paragraph edit). `cli` prepares the benchmark database
-and prints the table. Unlike product code, the benchmarks reach into `knowledge`'s services, selectors and
-models directly: what they measure is those internals.
+and prints the table. Like the product, the benchmarks reach `knowledge` only through `knowledge.api` and
+`knowledge.contracts`, whose bulk and indexing functions exist for them.
 """

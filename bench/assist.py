@@ -34,7 +34,7 @@ from django.test import Client
 from assist import streams
 from assist.context import retrieval_query_prepare
 from assist.models import Suggestion
-from knowledge.models import Document
+from knowledge import api as knowledge
 from support.tickets.models import Ticket
 
 from .child import rows_from_child
@@ -96,14 +96,7 @@ def measure(*, agents: int = AGENTS, drafts: int = DRAFTS_PER_AGENT) -> list[Row
 
 def _queries_forget() -> None:
     """Drop every cached query vector, so the next drafts find none they did not embed themselves."""
-    import redis
-    from django.conf import settings
-
-    from knowledge.query_embedding import CACHE_PREFIX
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    for key in client.scan_iter(match=CACHE_PREFIX + "*", count=1000):
-        client.delete(key)
+    knowledge.query_vectors_forget()
 
 
 def _drafts_timed(tickets: list[int], *, agents: int, drafts: int, label: str) -> list[dict[str, float]]:
@@ -130,15 +123,7 @@ def _drafts_timed(tickets: list[int], *, agents: int, drafts: int, label: str) -
 def _library_embed() -> None:
     """Embed the demo library here (seed_demo queues it for workers, but the benchmark worker starts on an
     emptied Redis database); a later run finds it active and does nothing."""
-    from knowledge import services as knowledge_services
-    from knowledge.models import DocumentVersion
-
-    pending = DocumentVersion.objects.filter(document__source="demo").exclude(
-        state=DocumentVersion.State.ACTIVE
-    )
-    for version_id in pending.values_list("pk", flat=True):
-        knowledge_services.version_embed(version_id=version_id)
-    if Document.objects.filter(collection="live", source="demo", active_version__isnull=True).exists():
+    if knowledge.documents_embed(source="demo"):
         raise RuntimeError("some demo documents could not be embedded")
 
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
+from .database import database_prepare
 from .report import Row, Target
 from .worker import BASE_DIR
 
@@ -63,8 +64,6 @@ def _rows_json(rows: Sequence[Row]) -> str:
 
 def main(module: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    from .cli import database_prepare
-
     database_prepare()
     rows = importlib.import_module(f"bench.{module}").measure()
     print(_rows_json(rows))  # noqa: T201 - the parent reads this line

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge.chunking import approx_token_count
+from knowledge.api import approx_token_count
 
 DEMO_DOCUMENTS = Path(__file__).resolve().parent.parent / "demo" / "data" / "documents"
 QUALITY_DATASETS = ("or-sharc", "dstc11-track5")

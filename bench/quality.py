@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge import evaluation
+from knowledge import api as knowledge
 
 from .corpus import dataset_files
 from .report import Row, Target, progress_bar, say
@@ -51,14 +51,14 @@ def run(datasets: Path) -> list[Row]:
 
 def _measure(dataset: Dataset, documents: Path, queries_path: Path) -> list[Row]:
     with progress_bar(f"{dataset.name}: loading documents", unit="doc") as progress:
-        collection, _ = evaluation.collection_load(documents, progress=progress)
+        collection = knowledge.evaluation_collection_load(documents, progress=progress)
     with progress_bar(f"{dataset.name}: embedding", unit="chunk") as progress:
-        evaluation.collection_embed(collection, progress=progress)
-    queries = evaluation.queries_load(queries_path, input_mode=dataset.input_mode)
+        knowledge.evaluation_collection_embed(collection, progress=progress)
+    queries = knowledge.evaluation_queries_load(queries_path, input_mode=dataset.input_mode)
     if not queries:
         return dataset.skipped("skipped (no query has gold ids)")
     with progress_bar(f"{dataset.name}: searching", unit="query", total=len(queries)) as progress:
-        report = evaluation.evaluate(collection, queries, k=10, progress=progress)
+        report = knowledge.evaluation_run(collection, queries, k=10, progress=progress)
     say(f"quality {dataset.name}: {report}")
     return [
         Row(name, float(report[key]), target=Target(">=", bound))

@@ -8,7 +8,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -173,6 +173,25 @@ def progress_bar(label: str, *, unit: str = "it", total: int | None = None) -> I
         def update(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
+
+        yield update
+
+
+@contextmanager
+def stage_bars(stages: dict[str, tuple[str, str]]) -> Iterator[Callable[[str, int, int], None]]:
+    """A `progress(stage, done, total)` callback drawing a bar for each stage (`stages` maps a stage's name to
+    the bar's label and unit), opened when the stage first reports and closed when the next one begins or
+    the block ends."""
+    with ExitStack() as bars:
+        shown: dict[str, Progress] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in shown:
+                bars.close()
+                shown.clear()
+                label, unit = stages.get(stage, (stage, "it"))
+                shown[stage] = bars.enter_context(progress_bar(label, unit=unit, total=total))
+            shown[stage](done, total)
 
         yield update
 

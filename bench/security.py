@@ -24,7 +24,7 @@ from typing import Any
 
 from .report import Row, Target, say
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent
 REPORTS = BASE_DIR / "var" / "reports"
 NONE = Target("<=", 0)
 

@@ -1,7 +1,7 @@
 """Re-embedding throughput: the bare model against the whole path through Celery, on the same texts.
 
 Handbook-like documents are made from dataset passages and stored with their chunks dirty. The bare figure
-is `embedding.embed` over every distinct chunk text in this process. The Celery figure is the same texts
+is the embedding model over every distinct chunk text in this process. The Celery figure is the same texts
 through `knowledge.embed_version` on the `embeddings` queue of a real worker process (its model warmed up
 first), timed from queueing the versions until every one is active: claiming, the cache, the writes, the
 commits and the activation included. The two take turns over a few rounds of texts, so that a change in
@@ -15,15 +15,10 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from django.db.models import Count, Q
-
-from knowledge import embedding, services
-from knowledge.chunking import embedding_text
-from knowledge.models import Chunk, Document, DocumentVersion, EmbeddingCache
+from knowledge import api as knowledge
 
 from . import corpus
 from .report import Row, Target, progress_bar, say
-from .store import documents_reset
 from .worker import celery_worker
 
 # The documents go into the live collection (marked by their source), so their chunks enter the live HNSW
@@ -38,8 +33,8 @@ ROWS = ("throughput bare model", "throughput Celery embed_version", "throughput 
 
 def run(datasets: Path, *, texts: int = 2000, concurrency: int = 1) -> list[Row]:
     handbooks = _handbooks(corpus.paragraphs(corpus.passages(datasets), min_tokens=50, max_tokens=150))
-    documents_reset(source=SOURCE)
-    embedding.embed(["warm the model up"])
+    knowledge.documents_delete(source=SOURCE)
+    knowledge.text_vectors(["warm the model up"])
     versions: list[int] = []
     bare_seconds = celery_seconds = 0.0
     total = 0
@@ -51,9 +46,9 @@ def run(datasets: Path, *, texts: int = 2000, concurrency: int = 1) -> list[Row]
         while total < texts:
             # Each round's documents are made just before it: no other dirty chunk is there to top batches up.
             part = _documents_create(handbooks, -(-texts // ROUNDS))
-            pending = _texts_to_embed(part)
+            pending = knowledge.chunk_texts_waiting(part)
             started = time.perf_counter()
-            embedding.embed(pending)
+            knowledge.text_vectors(pending)
             bare = time.perf_counter() - started
             progress(2 * total + len(pending), 2 * texts)
             started = time.perf_counter()
@@ -79,10 +74,8 @@ def run(datasets: Path, *, texts: int = 2000, concurrency: int = 1) -> list[Row]
 
 
 def _queue(version_id: int) -> None:
-    """Queue a version exactly as `services.version_create` does after its commit."""
-    from knowledge.tasks import embed_version
-
-    embed_version.apply_async(args=[version_id], queue="embeddings")
+    """Queue a version exactly as storing one does after its commit."""
+    knowledge.version_queue(version_id)
 
 
 def _handbooks(pool: list[corpus.Passage]) -> Iterator[tuple[str, str]]:
@@ -106,56 +99,49 @@ def _documents_create(handbooks: Iterator[tuple[str, str]], chunks: int) -> list
     versions: list[int] = []
     made = 0
     for title, text in handbooks:
-        document = services.document_create(
-            title=title,
-            text=text,
-            status=Document.Status.PUBLISHED,
-            source=SOURCE,
-            embed_async=False,
-        )
-        version = document.versions.get()
-        versions.append(version.pk)
-        made += version.chunks_total
+        version = _stored(title, text, source=SOURCE)
+        versions.append(version)
+        [status] = knowledge.versions_status([version])
+        made += status.chunks_total
         if made >= chunks:
             break
     return versions
 
 
-def _texts_to_embed(versions: list[int]) -> list[str]:
-    distinct: dict[str, str] = {}
-    for chunk in Chunk.objects.filter(version_id__in=versions, dirty=True).order_by("id"):
-        distinct.setdefault(chunk.content_hash, embedding_text(chunk.title, chunk.heading_path, chunk.text))
-    return list(distinct.values())
+def _stored(title: str, text: str, *, source: str) -> int:
+    """A new published document, chunked but not embedded; its version."""
+    result = knowledge.document_upsert(
+        title=title,
+        text=text,
+        external_id="",
+        source=source,
+        metadata={"status": "published"},
+        embed_async=False,
+    )
+    if result.version_id is None:
+        raise RuntimeError(f"{title!r} could not be stored: {result.error}")
+    return result.version_id
 
 
 def _worker_warm_up() -> None:
     """One new text through the worker, so its first timed task does not load the model."""
-    documents_reset(source=WARMUP_SOURCE)
-    document = services.document_create(
-        title="Warm-up",
-        text=f"# Warm-up\n\nA sentence nobody wrote before: {uuid.uuid4()}.",
-        source=WARMUP_SOURCE,
-        embed_async=False,
+    knowledge.documents_delete(source=WARMUP_SOURCE)
+    version = _stored(
+        "Warm-up", f"# Warm-up\n\nA sentence nobody wrote before: {uuid.uuid4()}.", source=WARMUP_SOURCE
     )
-    version = document.versions.get()
-    _queue(version.pk)
-    _wait_active([version.pk], timeout=180)
-    documents_reset(source=WARMUP_SOURCE)
+    _queue(version)
+    _wait_active([version], timeout=180)
+    knowledge.documents_delete(source=WARMUP_SOURCE)
 
 
 def _wait_active(versions: list[int], *, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        state = DocumentVersion.objects.filter(pk__in=versions).aggregate(
-            active=Count("pk", filter=Q(state=DocumentVersion.State.ACTIVE)),
-            failed=Count("pk", filter=Q(state=DocumentVersion.State.FAILED)),
-        )
-        if state["failed"]:
-            error = DocumentVersion.objects.filter(pk__in=versions, state="failed").values_list(
-                "last_error", flat=True
-            )[0]
-            raise RuntimeError(f"embedding failed in the worker: {error}")
-        if state["active"] == len(versions):
+        states = knowledge.versions_status(versions)
+        failed = [status for status in states if status.state == "failed"]
+        if failed:
+            raise RuntimeError(f"embedding failed in the worker: {failed[0].last_error}")
+        if sum(status.state == "active" for status in states) == len(versions):
             return
         if time.monotonic() > deadline:
             raise RuntimeError(f"versions not active after {timeout:.0f} s; see var/bench-worker.log")
@@ -164,11 +150,8 @@ def _wait_active(versions: list[int], *, timeout: float) -> None:
 
 def _check_embedded_once(versions: list[int], texts: int) -> None:
     """Every chunk has a vector, and each distinct text went into the cache once."""
-    chunks = Chunk.objects.filter(version_id__in=versions)
-    if chunks.filter(dirty=True).exists():
+    if knowledge.chunk_texts_waiting(versions):
         raise RuntimeError("some chunks are still dirty after every version was activated")
-    cached = EmbeddingCache.objects.filter(
-        content_hash__in=chunks.values("content_hash"), model=services.active_model()
-    ).count()
+    cached = knowledge.embedding_cache_size(version_ids=versions)
     if cached != texts:
         raise RuntimeError(f"{cached} cached vectors for {texts} distinct texts")

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from support.core import metrics
 
-from . import query
-from .contracts import IngestResult, Retrieval, RetrievalScope, RetrievedChunk, VectorSearch
-from .models import EMBEDDING_DIM
+from . import bulk, embedding, evaluation, indexing, query, query_embedding
+from .chunking import approx_token_count, chunk_document, embedding_text
+from .contracts import (
+    IngestResult,
+    LibraryChunk,
+    LibraryDocument,
+    Progress,
+    Retrieval,
+    RetrievalScope,
+    RetrievedChunk,
+    StageProgress,
+    VectorSearch,
+    VersionStatus,
+)
+from .models import EMBEDDING_DIM, LIVE, Chunk, Document, DocumentVersion, EmbeddingCache
 from .query import ConversationQuery, Turn
 from .query_embedding import QueryEmbeddingUnavailable, local_query_embedding
+from .retrieval import chunks_search, conversation_search
 from .safety.instructions import THRESHOLD as INSTRUCTION_THRESHOLD
 from .safety.instructions import InstructionFinding, instruction_findings, instruction_scores
-from .selectors import chunks_search, documents_naming, title_index
+from .selectors import documents_naming
+from .services import chunking_config
+from .visibility import searchable_chunks
 
 __all__ = [
     "EMBEDDING_DIM",
@@ -24,26 +40,54 @@ __all__ = [
     "ConversationQuery",
     "IngestResult",
     "InstructionFinding",
+    "LibraryChunk",
+    "LibraryDocument",
+    "Progress",
     "QueryEmbeddingUnavailable",
     "Retrieval",
     "RetrievalScope",
     "RetrievedChunk",
+    "StageProgress",
     "Turn",
     "VectorSearch",
+    "VersionStatus",
+    "approx_token_count",
+    "chunk_count",
+    "chunk_texts",
+    "chunk_texts_waiting",
     "conversation_query",
     "conversation_text",
     "document_upsert",
+    "documents_delete",
+    "documents_embed",
     "documents_naming",
+    "embedding_cache_size",
     "embedding_model",
+    "embedding_text",
+    "evaluation_collection_embed",
+    "evaluation_collection_load",
+    "evaluation_queries_load",
+    "evaluation_run",
     "indexing_pending",
     "instruction_scores",
+    "libraries_drop",
+    "library_bulk_load",
+    "library_complete",
     "local_query_embedding",
     "planted_instructions",
     "query_vector",
     "query_vector_prepare",
+    "query_vectors_forget",
     "retrieve",
     "retrieve_with_status",
+    "searchable_chunk_count",
     "text_vectors",
+    "text_vectors_cached",
+    "texts_embedded",
+    "vector_index_ensure",
+    "version_embed",
+    "version_queue",
+    "versions_status",
 ]
 
 log = logging.getLogger(__name__)
@@ -60,9 +104,7 @@ def conversation_query(
 ) -> ConversationQuery:
     """What to search for, for a conversation: the text of its latest turns, and the documents it names
     (their titles), which `retrieve(..., focus_titles=...)` puts first."""
-    text = conversation_text(turns, scenario=scenario)
-    focus = query.conversation_focus(turns, title_index(scope.collection))
-    return ConversationQuery(text=text, focus_titles=focus)
+    return conversation_search(turns, collection=scope.collection, scenario=scenario)
 
 
 def document_upsert(
@@ -73,23 +115,25 @@ def document_upsert(
     source: str,
     metadata: dict[str, Any] | None = None,
     embed_async: bool = True,
+    collection: str = LIVE,
 ) -> IngestResult:
     """Create the document with this source + external id, or give it a new version if its text changed.
     `metadata` uses codes and slugs: kind, status, audience, language, products, plans, organizations, roles,
-    valid_from, valid_until. Embedding is queued for the workers unless `embed_async` is false."""
+    valid_from, valid_until. Embedding is queued for the workers unless `embed_async` is false (then
+    `version_embed` does it). Without an external id a new document is created every time."""
+    # Parsing's libraries load only in processes that store documents.
     from .ingest import Record, record_ingest
 
     return record_ingest(
         Record(title=title, text=text, external_id=external_id, source=source, metadata=dict(metadata or {})),
         embed_async=embed_async,
+        collection=collection,
     )
 
 
 def indexing_pending(*, collection: str = "live") -> int:
     """How many document versions of the collection are still waiting to be embedded (queued or embedding):
     work that wants retrieval over the whole library can wait for zero."""
-    from .models import DocumentVersion
-
     waiting = (DocumentVersion.State.QUEUED, DocumentVersion.State.EMBEDDING)
     return DocumentVersion.objects.filter(document__collection=collection, state__in=waiting).count()
 
@@ -100,11 +144,7 @@ def query_vector(text: str) -> list[float] | None:
     Celery worker processes, code inside `local_query_embedding()` and every process when
     `QUERY_EMBEDDING=local` embed in-process; anywhere else (the web) an embedding worker does, and
     QueryEmbeddingUnavailable is raised when none answers within `QUERY_EMBEDDING_TIMEOUT` seconds."""
-    if not text.strip():
-        return None
-    from . import query_embedding, services
-
-    return query_embedding.query_embed(text=text, model=services.active_model())
+    return query_embedding.query_vector(text)
 
 
 def query_vector_prepare(text: str, *, keep_seconds: int) -> bool:
@@ -113,9 +153,7 @@ def query_vector_prepare(text: str, *, keep_seconds: int) -> bool:
     nothing to embed."""
     if not text.strip() or keep_seconds <= 0:
         return False
-    from . import query_embedding, services
-
-    query_embedding.query_embed_cached(text=text, model=services.active_model(), keep_seconds=keep_seconds)
+    query_embedding.query_embed_cached(text=text, model=indexing.active_model(), keep_seconds=keep_seconds)
     return True
 
 
@@ -192,17 +230,13 @@ def retrieve(
 
 def embedding_model() -> str:
     """The name of the embedding model whose vectors search serves now."""
-    from .services import active_model
-
-    return active_model()
+    return indexing.active_model()
 
 
 def text_vectors(texts: Sequence[str]) -> tuple[str, list[list[float]]]:
     """The active embedding model's name and unit vectors for `texts`, computed in this process. It loads
     the model, so only workers call it (the web process embeds single queries with `query_vector`)."""
-    from . import embedding, services
-
-    model = services.active_model()
+    model = indexing.active_model()
     return model, embedding.embed(list(texts), model=model)
 
 
@@ -216,3 +250,164 @@ def planted_instructions(
     `knowledge.safety.instructions`. `staff`: the text is a staff-only document, whose directions about what
     to tell customers are its purpose, not a finding."""
     return tuple(instruction_findings(text, directives=directives, staff=staff))
+
+
+# Indexing, evaluation and bulk work, for scripts that hold the embedding model (benchmarks, evaluations).
+
+
+def chunk_texts(*, title: str, text: str) -> list[str]:
+    """The chunks a document's text is split into when it is stored (configured sizes, the active model's
+    tokenizer), in order."""
+    counter = embedding.token_counter(indexing.active_model())
+    return [piece.text for piece in chunk_document(title, text, chunking_config(), counter)]
+
+
+def version_embed(version_id: int) -> bool:
+    """Embed a version's waiting chunks in this process, as an embedding worker would, and make it the one
+    search serves. Returns whether it was activated now."""
+    return indexing.version_embed(version_id=version_id)
+
+
+def version_queue(version_id: int) -> None:
+    """Hand a version to the embedding workers, as storing a version does once it commits."""
+    indexing.version_queue(version_id)
+
+
+def versions_status(version_ids: Sequence[int]) -> list[VersionStatus]:
+    """How far each of these versions' indexing has got, by id (missing ones are left out)."""
+    rows = DocumentVersion.objects.filter(pk__in=list(version_ids)).order_by("pk")
+    return [
+        VersionStatus(
+            version_id=row.pk,
+            document_id=row.document_id,
+            number=row.number,
+            state=row.state,
+            chunks_total=row.chunks_total,
+            chunks_embedded=row.chunks_embedded,
+            last_error=row.last_error,
+        )
+        for row in rows.only(
+            "id", "document_id", "number", "state", "chunks_total", "chunks_embedded", "last_error"
+        )
+    ]
+
+
+def chunk_texts_waiting(version_ids: Sequence[int]) -> list[str]:
+    """The distinct texts (as embedded: `embedding_text`) of these versions' chunks that have no vector yet,
+    in chunk order: what the embedding model will be given for them."""
+    distinct: dict[str, str] = {}
+    for chunk in Chunk.objects.filter(version_id__in=list(version_ids), dirty=True).order_by("id"):
+        distinct.setdefault(chunk.content_hash, embedding_text(chunk.title, chunk.heading_path, chunk.text))
+    return list(distinct.values())
+
+
+def embedding_cache_size(*, version_ids: Sequence[int] | None = None) -> int:
+    """How many vectors of the active model the embedding cache holds; with `version_ids`, only those of the
+    texts of these versions' chunks."""
+    cached = EmbeddingCache.objects.filter(model=indexing.active_model())
+    if version_ids is not None:
+        hashes = Chunk.objects.filter(version_id__in=list(version_ids)).values("content_hash")
+        cached = cached.filter(content_hash__in=hashes)
+    return cached.count()
+
+
+def texts_embedded() -> int:
+    """How many texts this process has given the embedding model so far: the difference over a piece of
+    work is what it cost in embedding."""
+    return embedding.texts_embedded()
+
+
+def documents_embed(*, source: str) -> int:
+    """Embed in this process every version of the documents of `source` that is not active yet, and activate
+    it. Returns how many of the source's live documents still serve no version."""
+    waiting = DocumentVersion.objects.filter(document__source=source).exclude(
+        state=DocumentVersion.State.ACTIVE
+    )
+    for version_id in waiting.values_list("pk", flat=True):
+        indexing.version_embed(version_id=version_id)
+    return Document.objects.filter(collection=LIVE, source=source, active_version__isnull=True).count()
+
+
+def chunk_count(*, collection: str = LIVE) -> int:
+    """How many chunks the collection holds, every version."""
+    return Chunk.objects.filter(collection=collection).count()
+
+
+def searchable_chunk_count(scope: RetrievalScope) -> int:
+    """How many chunks a search with `scope` may return (of the active versions of the published documents
+    it may see)."""
+    return searchable_chunks(scope).count()
+
+
+def query_vectors_forget() -> int:
+    """Drop every cached query vector, so that the next searches embed their queries again. Returns how
+    many there were."""
+    return query_embedding.vectors_forget()
+
+
+def evaluation_collection_load(documents: Path, *, progress: Progress | None = None) -> str:
+    """Load a documents file (JSONL: id, title, text) into an evaluation collection of its own, named after
+    its content, once (a second call finds it there). Returns the collection's name."""
+    collection, _ = evaluation.collection_load(documents, progress=progress)
+    return collection
+
+
+def evaluation_collection_embed(collection: str, *, progress: Progress | None = None) -> int:
+    """Embed an evaluation collection in this process in large batches and activate its versions. Returns
+    how many chunks were embedded."""
+    return evaluation.collection_embed(collection, progress=progress)
+
+
+def evaluation_queries_load(queries: Path, *, input_mode: str) -> list[evaluation.Query]:
+    """The queries of a queries file (JSONL: id, query, scenario?, dialogue?, gold_doc_ids) that have gold
+    documents; `input_mode` "query" searches for query + scenario, "conversation" for the dialogue."""
+    return evaluation.queries_load(queries, input_mode=input_mode)
+
+
+def evaluation_run(
+    collection: str, queries: Sequence[evaluation.Query], *, k: int = 10, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Search the collection for every query as the console does and score the documents found against the
+    gold ones: n, recall@1/5/10, hit@1/5/10, mrr@10 and latency_ms_p50/p95 (what `manage.py eval_retrieval`
+    prints)."""
+    return evaluation.evaluate(collection, list(queries), k=k, progress=progress)
+
+
+def documents_delete(*, collection: str | None = None, source: str | None = None) -> None:
+    """Delete the documents of a collection, or those of one source, with the cached vectors of their
+    texts (which are then embedded again when stored anew)."""
+    bulk.documents_delete(collection=collection, source=source)
+
+
+def libraries_drop(*, prefix: str, progress: StageProgress | None = None) -> int:
+    """Delete every document whose source or collection starts with `prefix`, in bulk. Returns how many."""
+    return bulk.libraries_drop(prefix=prefix, progress=progress)
+
+
+def library_complete(*, source: str, documents: int, chunks: int) -> bool:
+    """Whether the live library marked `source` holds exactly `documents` documents, each serving a version,
+    and `chunks` embedded chunks."""
+    return bulk.library_complete(source=source, documents=documents, chunks=chunks)
+
+
+def library_bulk_load(
+    *,
+    source: str,
+    documents: Sequence[LibraryDocument],
+    vectors: Iterable[Iterable[float]],
+    progress: StageProgress | None = None,
+) -> None:
+    """Store a prepared library (its chunks and their unit vectors given) in the live collection in bulk,
+    served at once; see `knowledge.bulk.library_bulk_load`. Not inside a transaction."""
+    bulk.library_bulk_load(source=source, documents=documents, vectors=vectors, progress=progress)
+
+
+def vector_index_ensure() -> bool:
+    """Build the chunks' vector index if an interrupted bulk load left it missing. Returns whether it did."""
+    return bulk.vector_index_ensure()
+
+
+def text_vectors_cached(texts: Sequence[str], *, progress: StageProgress | None = None) -> list[list[float]]:
+    """Vectors of the active model for chunk texts as embedded (`embedding_text`), through the embedding
+    cache: only the texts it lacks are embedded, in this process, and cached."""
+    return bulk.text_vectors_cached(texts, progress=progress)

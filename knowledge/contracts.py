@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -79,3 +80,53 @@ class IngestResult:
     error: str = ""
     title: str = ""
     warnings: tuple[dict[str, Any], ...] = ()
+
+
+Progress = Callable[[int, int], None]
+"""Called with (done, total) as a long job advances."""
+
+StageProgress = Callable[[str, int, int], None]
+"""Called with (stage, done, total) as a long job of several stages advances; a new stage name means the
+previous stage is over."""
+
+
+@dataclass(frozen=True)
+class VersionStatus:
+    """How far a document version's indexing has got. `state` is "queued", "embedding", "active",
+    "superseded" or "failed" (`last_error` says why)."""
+
+    version_id: int
+    document_id: int
+    number: int
+    state: str
+    chunks_total: int
+    chunks_embedded: int
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class LibraryChunk:
+    """One chunk of a bulk-loaded document: its heading and text."""
+
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LibraryDocument:
+    """A document for `api.library_bulk_load`, already cut into chunks. Products and plans are codes,
+    organizations slugs; they must exist."""
+
+    title: str
+    slug: str
+    chunks: tuple[LibraryChunk, ...]
+    kind: str = "policy"
+    status: str = "published"
+    language: str = "en"
+    valid_from: date | None = None
+    valid_until: date | None = None
+    audience: str = "public"
+    audience_roles: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    plans: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()

@@ -30,6 +30,8 @@ def configured_model() -> str:
 
 
 _loading = threading.Lock()
+_counting = threading.Lock()
+_texts_embedded = 0
 
 
 @functools.cache
@@ -59,8 +61,11 @@ def warm_up(model: str | None = None) -> None:
 
 def embed(texts: list[str], *, model: str | None = None, batch_size: int | None = None) -> list[list[float]]:
     """Unit-length vectors for `texts`, in order (cosine distance is then 1 - dot product)."""
+    global _texts_embedded
     if not texts:
         return []
+    with _counting:
+        _texts_embedded += len(texts)
     encoder = _model(model or configured_model())
     vectors = encoder.encode(
         texts,
@@ -70,6 +75,11 @@ def embed(texts: list[str], *, model: str | None = None, batch_size: int | None 
         convert_to_numpy=True,
     )
     return [row.tolist() for row in vectors]
+
+
+def texts_embedded() -> int:
+    """How many texts this process has given the model so far (what re-embedding work costs)."""
+    return _texts_embedded
 
 
 def vector_literal(vector: Any) -> str:

@@ -14,11 +14,16 @@ from typing import Any
 
 from django.db import transaction
 
+from support.core.roles import ADMINISTRATOR
+
 from . import services
 from .contracts import RetrievalScope
+from .indexing import chunks_embed_ids, version_activate
+from .keyword_stats import keyword_stats_refresh
 from .models import Chunk, Document, DocumentVersion, KeywordCorpus
 from .query import Turn, conversation_query, question_query
-from .selectors import chunks_search
+from .query_embedding import local_query_embedding, query_vector
+from .retrieval import chunks_search, conversation_search
 
 Progress = Callable[[int, int], None]
 KS = (1, 5, 10)
@@ -81,15 +86,15 @@ def collection_embed(collection: str, *, progress: Progress | None = None, batch
         if not ids:
             break
         with transaction.atomic():
-            done += services.chunks_embed_ids(ids=ids)
+            done += chunks_embed_ids(ids=ids)
         if progress:
             progress(done, total)
     for version in DocumentVersion.objects.filter(document__collection=collection).exclude(
         state=DocumentVersion.State.ACTIVE
     ):
-        services.version_activate(version=version)
+        version_activate(version=version)
     if done or not KeywordCorpus.objects.filter(collection=collection).exists():
-        services.keyword_stats_refresh(collection=collection)
+        keyword_stats_refresh(collection=collection)
     return done
 
 
@@ -125,9 +130,7 @@ def evaluate(
     collection: str, queries: list[Query], *, k: int = 10, progress: Progress | None = None
 ) -> dict[str, Any]:
     """Rank documents for each query (distinct documents, best chunk first) and score against gold ids."""
-    from . import api
-
-    scope = RetrievalScope(collection=collection, staff_roles=frozenset({"administrator"}))
+    scope = RetrievalScope(collection=collection, staff_roles=frozenset({ADMINISTRATOR}))
     external = dict(Document.objects.filter(collection=collection).values_list("id", "external_id"))
     depth = max(k, 10)
     sums = {f"recall@{n}": 0.0 for n in KS} | {f"hit@{n}": 0.0 for n in KS} | {"mrr@10": 0.0}
@@ -138,12 +141,12 @@ def evaluate(
         focus: tuple[str, ...] = ()
         if query.turns:
             # The same query formation as the agent console: latest turns, and the documents they name.
-            formed = api.conversation_query(query.turns, scope=scope, scenario=query.scenario)
+            formed = conversation_search(query.turns, collection=collection, scenario=query.scenario)
             text, focus = formed.text, formed.focus_titles
         # Evaluation runs where the model is loaded (it embedded the collection): no worker round trip, and
         # the latency measured is the search's own.
-        with api.local_query_embedding():
-            vector = api.query_vector(text)
+        with local_query_embedding():
+            vector = query_vector(text)
         results = chunks_search(
             scope=scope,
             text=text,

@@ -5,7 +5,7 @@ failure and keeps the good files."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,13 +15,14 @@ from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 
-from support.core.errors import DomainError
+from support.core.errors import DomainError, InUse
 
 from . import services
 from .contracts import IngestResult
 from .models import LIVE, Document
 from .parsing import FORMATS, ParseError, parse_document
 from .safety.hidden import HiddenFinding
+from .selectors import documents_for_user
 
 METADATA_FIELDS = (
     "kind",
@@ -265,3 +266,50 @@ def paths_expand(paths: list[Path]) -> Iterator[Path]:
                     yield child
         else:
             yield path
+
+
+def record_ingest_for_user(
+    record: Record, *, user: Any, roles: frozenset[str], owner: Any
+) -> tuple[Document, bool]:
+    """Store a record a staff member sent over the API; returns the document and whether it is new.
+
+    When the live knowledge base holds the record's source and external id already, that document gets a new
+    version if its text changed (`owner` is then not changed); a document the caller may not read is
+    refused with InUse, naming nothing. Otherwise a new document is created, a draft unless the record's
+    metadata says otherwise, given to `owner`; both or neither."""
+    same_key = Document.objects.filter(source=record.source, external_id=record.external_id, collection=LIVE)
+    if record.external_id and same_key.exists():
+        # A document the caller may not read is not theirs to change, nor to describe.
+        if not documents_for_user(roles=roles).filter(pk__in=same_key).exists():
+            raise InUse()
+        return _ingested(record_ingest(record, owner=user)), False
+    record.metadata.setdefault("status", Document.Status.DRAFT)
+    with transaction.atomic():
+        document = _ingested(record_ingest(record, owner=user))
+        if owner != user:
+            services.document_update(document=document, owner=owner)
+    return document, True
+
+
+def files_ingest(
+    files: Iterable[tuple[str, bytes, str | None]], *, metadata: dict[str, Any], owner: Any
+) -> list[IngestResult]:
+    """Store uploaded files (name, data, content type), each as a new document or a new version of the
+    upload with the same name, drafts unless `metadata` says otherwise. A file that cannot be parsed is
+    reported and stores nothing; the others are kept. One result per file, in order."""
+    metadata = {"status": Document.Status.DRAFT, **metadata}
+    results = []
+    for name, data, content_type in files:
+        try:
+            record = file_record(name, data, content_type=content_type, metadata=metadata, external_id="")
+            record.source = "upload"
+            results.append(record_ingest(record, owner=owner))
+        except ParseError as exc:
+            results.append(IngestResult(name, False, error=str(exc)))
+    return results
+
+
+def _ingested(result: IngestResult) -> Document:
+    if not result.ok or result.document_id is None:
+        raise DomainError(result.error or "The document could not be stored.")
+    return Document.objects.get(pk=result.document_id)

@@ -253,7 +253,7 @@ class KeywordCorpus(models.Model):
 
 class KeywordStat(models.Model):
     """Document frequency of one lexeme among a collection's searchable chunks (the IDF of BM25).
-    Rebuilt from the index by `services.keyword_stats_refresh`; slightly stale figures only nudge ranking."""
+    Rebuilt from the index by `keyword_stats_refresh`; slightly stale figures only nudge ranking."""
 
     collection = models.CharField(max_length=80)
     lexeme = models.TextField()

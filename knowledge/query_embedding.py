@@ -28,6 +28,8 @@ from celery import current_app, signals
 from django.conf import settings
 from kombu.exceptions import OperationalError as BrokerError
 
+from .indexing import active_model
+
 log = logging.getLogger(__name__)
 
 CACHE_PREFIX = "openbook:query-vector:"
@@ -164,8 +166,6 @@ def query_embed_and_reply(*, text: str, model: str, reply_to: str) -> None:
 def query_embed_by_worker(*, text: str, model: str) -> list[float]:
     """The caller's half: the cached vector, or one an embedding worker computes while this process waits
     at most `QUERY_EMBEDDING_TIMEOUT` seconds. Raises QueryEmbeddingUnavailable when no answer comes."""
-    from .tasks import embed_query
-
     timeout = settings.QUERY_EMBEDDING_TIMEOUT
     try:
         cached = vector_cached(model=model, text=text)
@@ -173,7 +173,9 @@ def query_embed_by_worker(*, text: str, model: str) -> list[float]:
             return cached
         reply_to = REPLY_PREFIX + uuid.uuid4().hex
         # `expires`: a task still queued when the caller has given up is dropped, not embedded for nobody.
-        embed_query.apply_async(
+        # Sent by name: the task module imports this one.
+        current_app.send_task(
+            "knowledge.embed_query",
             args=[text, model, reply_to],
             queue=settings.QUERY_EMBEDDING_QUEUE,
             expires=timeout,
@@ -204,3 +206,20 @@ def query_embed(*, text: str, model: str) -> list[float]:
     if embeds_locally():
         return query_embed_here(text=text, model=model)
     return query_embed_by_worker(text=text, model=model)
+
+
+def query_vector(text: str) -> list[float] | None:
+    """`text` as a vector of the model search serves (see `query_embed`), or None when there is nothing to
+    embed."""
+    if not text.strip():
+        return None
+    return query_embed(text=text, model=active_model())
+
+
+def vectors_forget() -> int:
+    """Drop every cached query vector (of any model); returns how many were dropped."""
+    client = _redis()
+    dropped = 0
+    for key in client.scan_iter(match=CACHE_PREFIX + "*", count=1000):
+        dropped += int(client.delete(key))
+    return dropped

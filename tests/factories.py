@@ -94,6 +94,7 @@ def message(ticket_: Ticket, **fields: Any) -> TicketMessage:
 def indexed_document(*, title: str, text: str, meta: dict[str, Any] | None = None, **fields: Any) -> Any:
     """A published document, embedded and active (search serves it), with optional audience, products and
     other metadata given as `import_documents` takes it (`{"plans": ["enterprise"]}`)."""
+    from knowledge import indexing as knowledge_indexing
     from knowledge import services as knowledge_services
     from knowledge.ingest import metadata_resolve
 
@@ -101,5 +102,5 @@ def indexed_document(*, title: str, text: str, meta: dict[str, Any] | None = Non
     document = knowledge_services.document_create(title=title, text=text, embed_async=False, **fields)
     if meta:
         knowledge_services.document_update(document=document, **metadata_resolve(meta))
-    knowledge_services.version_embed(version_id=document.versions.get().pk)
+    knowledge_indexing.version_embed(version_id=document.versions.get().pk)
     return document

@@ -63,13 +63,13 @@ def test_a_customer_message_gets_its_draft_query_embedded_by_the_workers(celery_
     from django.conf import settings
 
     from knowledge import api as knowledge_api
-    from knowledge import query_embedding, services
+    from knowledge import indexing, query_embedding
 
     ticket = factories.ticket(team=team, subject="Invoice copy")
     factories.message(ticket, body=f"Please send me a copy of invoice {time.time_ns()}.")
     turns = [knowledge_api.Turn(role="customer", text=m.body) for m in ticket.messages.all()]
     text = knowledge_api.conversation_text(turns, scenario=ticket.subject)
-    key = query_embedding.cache_key(model=services.active_model(), text=text)
+    key = query_embedding.cache_key(model=indexing.active_model(), text=text)
     deadline = time.monotonic() + 60
     while not query_embedding._redis().exists(key) and time.monotonic() < deadline:
         time.sleep(0.1)

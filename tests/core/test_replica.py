@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from knowledge import services as knowledge_services
+from knowledge import keyword_stats as knowledge_keyword_stats
 from knowledge.models import Chunk, Document
 from support.core import replica
 from tests import factories
@@ -69,7 +69,7 @@ _SEARCH = textwrap.dedent(
     import django
     django.setup()
     from django.db import connections, transaction
-    from knowledge import api, selectors
+    from knowledge import api, retrieval
     from knowledge.contracts import RetrievalScope
     from knowledge.models import Document
 
@@ -89,7 +89,7 @@ _SEARCH = textwrap.dedent(
     with connections["default"].execute_wrapper(recorder("default")), \\
             connections["replica"].execute_wrapper(recorder("replica")):
         titles = searched()
-        selectors.title_index("live")
+        retrieval.title_index("live")
         listed = Document.objects.filter(collection="live").count()
         outside = dict(seen)
         seen = {"default": [], "replica": []}
@@ -110,7 +110,7 @@ def test_search_reads_the_replica_connection_and_finds_the_committed_library(dja
     vector = [float(x) for x in Chunk.objects.get().embedding]
     # Count the keyword statistics now: publishing also queues a recount, and a worker that some earlier
     # test started may run it at any moment, so whether the search below would count them first is chance.
-    knowledge_services.keyword_stats_refresh(collection="live")
+    knowledge_keyword_stats.keyword_stats_refresh(collection="live")
     url = django_subprocess_env["DATABASE_URL"]
     # The same server and database under a second alias: what the replica sees, the test can check.
     environment = {**django_subprocess_env, "DATABASE_REPLICA_URL": url}

@@ -36,7 +36,7 @@ def document_text(key: str, sections: int) -> str:
 def library_build(*, chunks: int, model: str, per_document: int = 10) -> int:
     """Published documents holding `chunks` chunks in all, embedded here with `model`, which becomes the
     model search serves. Returns the number of chunks made."""
-    from knowledge import services
+    from knowledge import indexing, services
     from knowledge.models import Chunk, DocumentVersion, IndexState
 
     IndexState.objects.update_or_create(pk=1, defaults={"active_model": model})
@@ -54,7 +54,7 @@ def library_build(*, chunks: int, model: str, per_document: int = 10) -> int:
         made += sections
         n += 1
     for version_id in DocumentVersion.objects.order_by("pk").values_list("pk", flat=True):
-        services.version_embed(version_id=version_id)
+        indexing.version_embed(version_id=version_id)
     return Chunk.objects.count()
 
 

@@ -152,7 +152,7 @@ def test_documents_stored_while_the_broker_is_down_are_kept_and_left_to_the_swee
     """The API stores a document, then queues its embedding (or, when every chunk was embedded before,
     activates it and queues a recount of keyword statistics). With Redis down the call must still succeed,
     since the version is committed by then; the sweep queues what waits once Redis is back."""
-    from knowledge import services
+    from knowledge import indexing
 
     env = {**django_subprocess_env, "REDIS_URL": f"unix://{tmp_path / 'nobody.sock'}"}
 
@@ -169,8 +169,8 @@ def test_documents_stored_while_the_broker_is_down_are_kept_and_left_to_the_swee
     assert first["error"] is None
     version = DocumentVersion.objects.get(pk=first["version"])
     assert version.state == DocumentVersion.State.QUEUED
-    assert services.versions_pending() == [version.pk]
-    services.version_embed(version_id=version.pk)
+    assert indexing.versions_pending() == [version.pk]
+    indexing.version_embed(version_id=version.pk)
     # The same text again: every chunk comes from the cache, so the version goes live at once.
     copy = store("copy")
     assert copy["error"] is None

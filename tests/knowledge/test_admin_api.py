@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from knowledge import services
+from knowledge import indexing, services
 from knowledge.models import Document, DocumentVersion
 from support.core import roles
 from tests import factories
@@ -47,7 +47,7 @@ def test_indexing_is_typed_and_names_the_newest_and_the_active_version(editor_ap
 
 def test_failed_indexing_shows_the_error(editor_api):
     document = services.document_create(title="Broken", text="# Broken\n\nText.", embed_async=False)
-    services.version_fail(version_id=document.versions.get().pk, error="model exploded")
+    indexing.version_fail(version_id=document.versions.get().pk, error="model exploded")
     row = editor_api.get(DOCUMENTS).json()["results"][0]
     assert row["indexing"]["state"] == "failed"
     assert row["indexing"]["error"] == "model exploded"

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from knowledge import services
+from knowledge import indexing, keyword_stats, model_switch, services
 from knowledge.models import Chunk, DocumentVersion, EmbeddingCache, KeywordCorpus, KeywordStat
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,12 +102,12 @@ def test_a_killed_batch_leaves_chunks_dirty_and_the_next_run_completes_without_d
     embedding.embed = dying
     try:
         with pytest.raises(SystemExit):
-            services.chunks_embed_batch(version_id=version.pk)
+            indexing.chunks_embed_batch(version_id=version.pk)
     finally:
         embedding.embed = original
     assert Chunk.objects.filter(version=version, dirty=True).count() == 3
     assert EmbeddingCache.objects.count() == 0
-    assert services.version_embed(version_id=version.pk) is True
+    assert indexing.version_embed(version_id=version.pk) is True
     assert EmbeddingCache.objects.count() == 3
     assert Chunk.objects.filter(version=version).count() == 3
     version.refresh_from_db()
@@ -131,59 +131,59 @@ def test_small_versions_are_embedded_together_and_all_activated(monkeypatch):
         return real(texts, **kwargs)
 
     monkeypatch.setattr(embedding, "embed", counting)
-    assert services.version_embed(version_id=versions[1].pk) is True
+    assert indexing.version_embed(version_id=versions[1].pk) is True
     assert calls == [3]  # one batch: this version's chunk first, topped up with the other two
     assert [v.state for v in DocumentVersion.objects.order_by("pk")] == ["active"] * 3
-    assert services.version_embed(version_id=versions[0].pk) is False  # already active, nothing embedded
+    assert indexing.version_embed(version_id=versions[0].pk) is False  # already active, nothing embedded
     assert calls == [3]
 
 
 def test_a_version_with_nothing_left_to_embed_claims_nothing_of_others():
     done = services.document_create(title="One", text="# One\n\nFirst text.", embed_async=False)
-    services.version_embed(version_id=done.versions.get().pk)
+    indexing.version_embed(version_id=done.versions.get().pk)
     waiting = services.document_create(
         title="Two", text="# Two\n\nSecond text.", slug="two", embed_async=False
     )
-    assert services.chunks_embed_batch(version_id=done.versions.get().pk) == 0
+    assert indexing.chunks_embed_batch(version_id=done.versions.get().pk) == 0
     assert Chunk.objects.get(document=waiting).dirty is True
 
 
 def test_sweep_finds_versions_left_behind():
     document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
     version = document.versions.get()
-    assert services.versions_pending() == [version.pk]
-    services.version_embed(version_id=version.pk)
-    assert services.versions_pending() == []
+    assert indexing.versions_pending() == [version.pk]
+    indexing.version_embed(version_id=version.pk)
+    assert indexing.versions_pending() == []
     # Keyword statistics older than the latest activation are stale until recounted.
-    assert services.keyword_stats_stale() == ["live"]
-    services.keyword_stats_refresh(collection="live")
-    assert services.keyword_stats_stale() == []
+    assert keyword_stats.keyword_stats_stale() == ["live"]
+    keyword_stats.keyword_stats_refresh(collection="live")
+    assert keyword_stats.keyword_stats_stale() == []
 
 
 def test_model_switch_serves_old_vectors_until_every_chunk_has_a_new_one(monkeypatch):
     document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
-    services.version_embed(version_id=document.versions.get().pk)
-    old_model = services.active_model()
+    indexing.version_embed(version_id=document.versions.get().pk)
+    old_model = indexing.active_model()
     from knowledge import embedding
 
     seen: list[str | None] = []
     real = embedding.embed
 
     def fake_model(texts, *, model=None, batch_size=None):
-        seen.append(services.active_model())  # search still serves the old model while this runs
+        seen.append(indexing.active_model())  # search still serves the old model while this runs
         return [[-x for x in v] for v in real(texts, model=old_model)]
 
     monkeypatch.setattr(embedding, "embed", fake_model)
     progress: list[tuple[int, int]] = []
     assert (
-        services.embedding_model_switch(
+        model_switch.embedding_model_switch(
             model="negated-test-model", progress=lambda d, t: progress.append((d, t))
         )
         == 3
     )
     assert seen == [old_model]
     assert progress[-1] == (3, 3)
-    assert services.active_model() == "negated-test-model"
+    assert indexing.active_model() == "negated-test-model"
     assert set(Chunk.objects.values_list("embedding_model", flat=True)) == {"negated-test-model"}
     assert not Chunk.objects.filter(dirty=True).exists()
 
@@ -194,8 +194,8 @@ def test_a_second_model_switch_while_one_runs_embeds_nothing_and_progress_stays_
     """The sweep queues a switch every minute while one runs, and a killed worker's switch comes back:
     only one may work at a time, or every text is embedded twice and the progress passes its total."""
     document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
-    services.version_embed(version_id=document.versions.get().pk)
-    old_model = services.active_model()
+    indexing.version_embed(version_id=document.versions.get().pk)
+    old_model = indexing.active_model()
     from knowledge import embedding
     from knowledge.models import IndexState
 
@@ -215,7 +215,7 @@ def test_a_second_model_switch_while_one_runs_embeds_nothing_and_progress_stays_
 
     def first() -> None:
         try:
-            results.append(services.embedding_model_switch(model="negated-test-model"))
+            results.append(model_switch.embedding_model_switch(model="negated-test-model"))
         finally:
             connection.close()
 
@@ -223,7 +223,7 @@ def test_a_second_model_switch_while_one_runs_embeds_nothing_and_progress_stays_
     thread.start()
     assert first_inside.wait(timeout=30)
     try:
-        assert services.embedding_model_switch(model="negated-test-model") == 0
+        assert model_switch.embedding_model_switch(model="negated-test-model") == 0
         state = IndexState.objects.get(pk=1)
         assert (state.target_done, state.target_total) == (0, 3)
     finally:
@@ -231,15 +231,15 @@ def test_a_second_model_switch_while_one_runs_embeds_nothing_and_progress_stays_
         thread.join(timeout=60)
     assert results == [3]
     assert embedded == [3]
-    assert services.active_model() == "negated-test-model"
+    assert indexing.active_model() == "negated-test-model"
 
 
 def test_a_version_stored_while_the_model_switch_runs_is_switched_too_and_never_leaves_search(monkeypatch):
     """Documents keep arriving during a switch, embedded with the model search still serves: the switch
     re-embeds them too before it flips, so none of them has chunks that search drops (dirty) afterwards."""
     document = services.document_create(title="Refund policy", text=_text(), embed_async=False)
-    services.version_embed(version_id=document.versions.get().pk)
-    old_model = services.active_model()
+    indexing.version_embed(version_id=document.versions.get().pk)
+    old_model = indexing.active_model()
     from knowledge import embedding
 
     real = embedding.embed
@@ -251,14 +251,14 @@ def test_a_version_stored_while_the_model_switch_runs_is_switched_too_and_never_
             text = "# Shipping\n\n## Times\n\nParcels ship within two days."
             shipping = services.document_create(title="Shipping", text=text, embed_async=False)
             late.append(shipping.versions.get())
-            assert services.version_embed(version_id=late[0].pk) is True
+            assert indexing.version_embed(version_id=late[0].pk) is True
         vectors = real(texts, model=old_model)
         return [[-x for x in v] for v in vectors] if model == "negated-test-model" else vectors
 
     monkeypatch.setattr(embedding, "embed", fake_model)
     progress: list[tuple[int, int]] = []
     assert (
-        services.embedding_model_switch(
+        model_switch.embedding_model_switch(
             model="negated-test-model", progress=lambda d, t: progress.append((d, t))
         )
         == 4
@@ -275,7 +275,7 @@ def test_while_a_switch_changes_over_documents_are_stored_at_once_and_embedded_a
     library). Storing a document must not wait for it: its chunks are left without vectors, and the
     workers embed them with the new model afterwards."""
     first = services.document_create(title="Refund policy", text=_text(), embed_async=False)
-    services.version_embed(version_id=first.versions.get().pk)
+    indexing.version_embed(version_id=first.versions.get().pk)
     from knowledge.models import IndexState
 
     held, release = threading.Event(), threading.Event()
@@ -300,11 +300,11 @@ def test_while_a_switch_changes_over_documents_are_stored_at_once_and_embedded_a
         version = twin.versions.get()
         assert (version.state, version.chunks_embedded) == ("queued", 0)
         assert Chunk.objects.filter(version=version, dirty=True, embedding__isnull=True).count() == 3
-        assert services.chunks_embed_batch(version_id=version.pk) == 0
+        assert indexing.chunks_embed_batch(version_id=version.pk) == 0
     finally:
         release.set()
         thread.join(timeout=60)
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = 0")
-    assert services.version_embed(version_id=version.pk) is True
+    assert indexing.version_embed(version_id=version.pk) is True
     assert not Chunk.objects.filter(dirty=True).exists()

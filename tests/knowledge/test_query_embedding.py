@@ -18,7 +18,7 @@ from celery import signals
 from django.conf import settings
 from django.test import override_settings
 
-from knowledge import api, query_embedding, services
+from knowledge import api, indexing, query_embedding, services
 from support.core import roles
 from tests import factories
 
@@ -45,7 +45,7 @@ def _library() -> None:
         document = services.document_create(
             title=title, text=text, slug=slug, status="published", embed_async=False
         )
-        services.version_embed(version_id=document.versions.get().pk)
+        indexing.version_embed(version_id=document.versions.get().pk)
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_search_through_the_worker_reports_vector_scores_and_caches_the_exact_ve
     assert body["results"][0]["vector_rank"] == 1
     assert all(r["vector_score"] is not None for r in body["results"])
     assert published == ["knowledge.embed_query"]
-    model = services.active_model()
+    model = indexing.active_model()
     # float32 on the wire loses nothing: the worker's vector is the one this process would compute.
     assert query_embedding.vector_cached(model=model, text=text) == query_embedding.query_embed_here(
         text=text, model=model
@@ -232,7 +232,7 @@ def test_a_process_that_embeds_locally_sends_no_task(where, monkeypatch, publish
             else:
                 stack.enter_context(api.local_query_embedding())
             vector = api.query_vector(text)
-    assert vector == query_embedding.query_embed_here(text=text, model=services.active_model())
+    assert vector == query_embedding.query_embed_here(text=text, model=indexing.active_model())
     assert published == []
 
 
@@ -246,7 +246,7 @@ def test_a_query_embedded_ahead_is_taken_from_the_cache_by_a_worker(monkeypatch)
     text = _query("refund for my monthly plan")
     with _as_worker_process(monkeypatch):
         assert api.query_vector_prepare(text, keep_seconds=3600)
-        key = query_embedding.cache_key(model=services.active_model(), text=text)
+        key = query_embedding.cache_key(model=indexing.active_model(), text=text)
         # Kept for as long as asked, not just the few minutes of an ordinary cached query.
         assert query_embedding._redis().ttl(key) > settings.QUERY_EMBEDDING_CACHE_SECONDS
         prepared = api.query_vector(text)
@@ -272,7 +272,7 @@ def test_a_worker_embeds_when_the_vector_cache_is_unreachable(monkeypatch):
 def test_local_embedding_never_reads_the_cache(monkeypatch):
     # Evaluations and benchmarks embed inside `local_query_embedding()`: they time the model, never Redis.
     text = _query("reset two-factor")
-    model = services.active_model()
+    model = indexing.active_model()
     query_embedding.vector_cache(model=model, text=text, vector=[0.0] * api.EMBEDDING_DIM, seconds=60)
     with api.local_query_embedding():
         assert any(api.query_vector(text))

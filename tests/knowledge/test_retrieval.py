@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from knowledge import api, embedding, selectors, services
+from knowledge import api, embedding, indexing, keyword_stats, keywords, retrieval, services, visibility
 from knowledge.contracts import RetrievalScope
 from knowledge.models import Chunk, KeywordCorpus, KeywordStat
 from knowledge.query import TitleIndex, Turn, conversation_focus, keyword_text
@@ -89,9 +89,9 @@ def _slugs(results):
 def test_the_rights_rule_filled_into_its_cached_shape_is_the_rule_itself(scope):
     # The rule is built once per scope shape with placeholders; filled in, it must be exactly what the
     # ORM builds for the scope itself, values in the same places.
-    first = selectors._allowed_cte(scope, None)
-    assert first == selectors._allowed_sql_build(scope, None)
-    assert selectors._allowed_cte(scope, None) == first  # from the cache
+    first = visibility.allowed_cte(scope, None)
+    assert first == visibility._allowed_sql_build(scope, None)
+    assert visibility.allowed_cte(scope, None) == first  # from the cache
     assert not any("\x00" in str(param) for param in first[1])
 
 
@@ -145,9 +145,9 @@ def test_fuse_standardises_each_side_over_the_pool():
     dense = [(1, 0.9), (2, 0.5)]
     sparse = [(2, 8.0), (3, 1.0)]
     scores = {1: (0.9, 0.0), 2: (0.5, 8.0), 3: (0.4, 1.0)}
-    fused = selectors.fuse(dense, sparse, scores, method="score", vector_weight=0.5)
+    fused = retrieval.fuse(dense, sparse, scores, method="score", vector_weight=0.5)
     assert max(fused, key=fused.get) == 2  # a strong keyword match with a fair vector score wins
-    only_vectors = selectors.fuse(dense, [], scores, method="score", vector_weight=0.5)
+    only_vectors = retrieval.fuse(dense, [], scores, method="score", vector_weight=0.5)
     assert max(only_vectors, key=only_vectors.get) == 1
 
 
@@ -205,31 +205,31 @@ def test_filtered_search_still_returns_k_results():
             language="de" if i % 3 else "en",
             embed_async=False,
         )
-    services.chunks_embed_batch(limit=100)
+    indexing.chunks_embed_batch(limit=100)
     from knowledge.models import DocumentVersion
 
     for version in DocumentVersion.objects.all():
-        services.version_activate(version=version)
+        indexing.version_activate(version=version)
     results = api.retrieve("shipping note", scope=RetrievalScope(language="en"), k=8)
     assert len(results) == 8
     # An index pool too narrow for the filter falls back to an exact scan of just the allowed chunks.
     vector = embedding.embed(["shipping note"])[0]
-    nearest = selectors.vector_candidates(RetrievalScope(language="en"), vector, limit=8, widths=(5,))
+    nearest = retrieval.vector_candidates(RetrievalScope(language="en"), vector, limit=8, widths=(5,))
     assert len(nearest) == 8
     assert [s for _, s in nearest] == sorted((s for _, s in nearest), reverse=True)
 
 
 def test_candidate_words_are_the_rarest_within_the_budget():
     frequencies = [("zeta", 3), ("refund", 40), ("invoice", 900), ("account", 5000)]
-    assert selectors._selecting(frequencies, 10_000, 1000) == (("zeta", "refund", "invoice"), False)
-    assert selectors._selecting(frequencies, 10_000, 100) == (("zeta", "refund"), False)
+    assert keywords._selecting(frequencies, 10_000, 1000) == (("zeta", "refund", "invoice"), False)
+    assert keywords._selecting(frequencies, 10_000, 100) == (("zeta", "refund"), False)
     # Every word common: chunks holding all of the rarest few (expected 10000 * 0.2 * 0.3 = 600 <= 1000).
     common = [("hotel", 2000), ("room", 3000), ("book", 6000)]
-    assert selectors._selecting(common, 10_000, 1000) == (("hotel", "room"), True)
-    assert selectors._selecting(common, 10_000, 100) == (("hotel", "room", "book"), True)
+    assert keywords._selecting(common, 10_000, 1000) == (("hotel", "room"), True)
+    assert keywords._selecting(common, 10_000, 100) == (("hotel", "room", "book"), True)
     # A single common word picks nothing: the vector side's candidates are scored on it.
-    assert selectors._selecting([("hotel", 2000)], 10_000, 1000) == ((), False)
-    assert selectors._selecting([], 10_000, 1000) == ((), False)
+    assert keywords._selecting([("hotel", 2000)], 10_000, 1000) == ((), False)
+    assert keywords._selecting([], 10_000, 1000) == ((), False)
 
 
 def test_common_words_pick_the_chunks_holding_all_of_them(settings):
@@ -250,19 +250,19 @@ def test_common_words_pick_the_chunks_holding_all_of_them(settings):
             status="published",
             embed_async=False,
         )
-    services.chunks_embed_batch(limit=200)
+    indexing.chunks_embed_batch(limit=200)
     from knowledge.models import DocumentVersion
 
     for version in DocumentVersion.objects.all():
-        services.version_activate(version=version)
-    services.keyword_stats_refresh(collection="live")
+        indexing.version_activate(version=version)
+    keyword_stats.keyword_stats_refresh(collection="live")
     settings.KEYWORD_POSTINGS_BUDGET = 10  # below both words' frequencies (40 and 24 chunks of 60)
     scope = RetrievalScope()
-    terms = selectors.keyword_terms(scope, "invoice refund")
+    terms = keywords.keyword_terms(scope, "invoice refund")
     assert terms is not None
     assert terms.conjunctive
     assert set(terms.selecting) == {"invoic", "refund"}
-    found = selectors.keyword_candidates(scope, "invoice refund", limit=10, terms=terms)
+    found = retrieval.keyword_candidates(scope, "invoice refund", limit=10, terms=terms)
     assert {f"note-{i}" for i in range(0, 40, 10)} == set(
         Chunk.objects.filter(id__in=[cid for cid, _ in found]).values_list("document__slug", flat=True)
     )
@@ -275,11 +275,11 @@ def test_diversity_limits_chunks_per_document():
     document = services.document_create(
         title="Refund cases", text=long_text, status="published", embed_async=False
     )
-    services.version_embed(version_id=document.versions.get().pk)
+    indexing.version_embed(version_id=document.versions.get().pk)
     other = services.document_create(
         title="Refund summary", text="# Summary\n\nRefunds in short.", status="published", embed_async=False
     )
-    services.version_embed(version_id=other.versions.get().pk)
+    indexing.version_embed(version_id=other.versions.get().pk)
     results = api.retrieve("refund case", scope=RetrievalScope(), k=5, max_per_document=2)
     assert [r.document_id for r in results].count(document.pk) == 2
     assert other.pk in [r.document_id for r in results]
@@ -393,12 +393,12 @@ def test_live_and_evaluation_collections_use_their_own_indexes(library):
     """Live chunks have the HNSW index and a full-text index to themselves; evaluation collections
     have the other full-text index (and exact vector scans)."""
     vector = embedding.vector_literal(embedding.embed(["refund of a subscription"])[0])
-    cte, cte_params, nearest, nearest_params = selectors._nearest_parts(vector, 200, 10)
-    sql, params = selectors._statement(
-        [selectors._allowed_cte(RetrievalScope(), None), (cte, cte_params)], [(nearest, nearest_params)]
+    cte, cte_params, nearest, nearest_params = retrieval._nearest_parts(vector, 200, 10)
+    sql, params = retrieval._statement(
+        [visibility.allowed_cte(RetrievalScope(), None), (cte, cte_params)], [(nearest, nearest_params)]
     )
     assert "chunk_embedding_hnsw" in _plan(sql, params)
-    # The same condition on the collection as keyword candidates use (see selectors._keyword_select).
+    # The same condition on the collection as keyword candidates use (see keywords.keyword_select).
     words = "SELECT id FROM knowledge_chunk c WHERE c.collection = %s AND c.search_vector @@ %s::tsquery"
     live = _plan(words, ["live", "'refund'"])
     assert "chunk_search_live_gin" in live
@@ -408,7 +408,7 @@ def test_live_and_evaluation_collections_use_their_own_indexes(library):
     assert "chunk_search_live_gin" not in other
     assert (
         "c.collection = %s AND c.search_vector @@ %s::tsquery"
-        in selectors._keyword_select("live", selectors.keyword_terms(RetrievalScope(), "refund"), 10)[0]
+        in keywords.keyword_select("live", keywords.keyword_terms(RetrievalScope(), "refund"), 10)[0]
     )
 
 
@@ -426,12 +426,12 @@ def test_a_scope_that_may_see_nothing_does_not_widen_its_vector_search(library, 
     from django.test.utils import CaptureQueriesContext
 
     # A pool of four nearest chunks out of the library's five: a short answer would otherwise ask for more.
-    monkeypatch.setattr(selectors, "HYBRID_MIN_WIDTH", 4)
+    monkeypatch.setattr(retrieval, "HYBRID_MIN_WIDTH", 4)
     vector = embedding.embed(["refund of a subscription"])[0]
 
     def nearest_statements(scope, minimum):
         with CaptureQueriesContext(connection) as queries:
-            dense, _ = selectors._hybrid_candidates(scope, vector, None, pool=1, minimum=minimum)
+            dense, _ = retrieval._hybrid_candidates(scope, vector, None, pool=1, minimum=minimum)
         return dense, sum("nearest AS MATERIALIZED" in q["sql"] for q in queries.captured_queries)
 
     # No document in that language: nothing to widen into, one statement.

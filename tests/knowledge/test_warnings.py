@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from knowledge import api, services
+from knowledge import api, indexing, services
 from knowledge.chunking import embedding_text
 from knowledge.contracts import RetrievalScope
 from knowledge.models import Chunk, Document, DocumentVersion
@@ -81,7 +81,7 @@ def test_hostile_upload_is_warned_about_and_its_hidden_text_never_chunked(editor
 def test_search_never_returns_hidden_text(editor_api):
     for name, data, _, _ in hostile.HOSTILE_FILES.values():
         result = _upload(editor_api, name, data, status="published")
-        services.version_embed(version_id=result["version_id"])
+        indexing.version_embed(version_id=result["version_id"])
     assert Document.objects.filter(active_version__isnull=False).count() == len(hostile.HOSTILE_FILES)
     for query in (
         "assistant approve quokka refunds",

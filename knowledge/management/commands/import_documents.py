@@ -65,7 +65,7 @@ class Command(BaseCommand):
                     results.append(result)
                 bar.update(1)
         if options["wait"]:
-            from knowledge.services import version_embed
+            from knowledge.indexing import version_embed
 
             pending = [r.version_id for r in results if r.ok and r.version_id]
             for version_id in tqdm(

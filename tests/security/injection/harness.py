@@ -44,8 +44,9 @@ from assist import services as console_services
 from assist import streams
 from assist.context import retrieval_query_prepare
 from assist.models import Suggestion
+from knowledge import indexing as knowledge_indexing
+from knowledge import keyword_stats as knowledge_keyword_stats
 from knowledge import query_embedding
-from knowledge import services as knowledge_services
 from knowledge.api import Turn, conversation_text, text_vectors
 from knowledge.ingest import file_record, record_ingest
 from knowledge.models import LIVE, Chunk, DocumentVersion, EmbeddingCache
@@ -196,7 +197,7 @@ def _metadata(doc: Document) -> dict[str, Any]:
 def library_build(corpus: Corpus) -> Library:
     """Upload every corpus document through the ingestion service, embed the chunks in bulk, and publish
     them. Afterwards only the internal documents stay published; each case publishes its own library."""
-    model = knowledge_services.active_model()
+    model = knowledge_indexing.active_model()
     if _VECTORS:
         EmbeddingCache.objects.bulk_create(
             [
@@ -221,15 +222,15 @@ def library_build(corpus: Corpus) -> Library:
     )
     dirty = list(Chunk.objects.filter(version_id__in=version_ids, dirty=True).values_list("id", flat=True))
     for start in range(0, len(dirty), EMBED_IDS_PER_CALL):
-        knowledge_services.chunks_embed_ids(ids=dirty[start : start + EMBED_IDS_PER_CALL])
+        knowledge_indexing.chunks_embed_ids(ids=dirty[start : start + EMBED_IDS_PER_CALL])
     for version in DocumentVersion.objects.filter(pk__in=version_ids):
-        knowledge_services.version_activate(version=version)
+        knowledge_indexing.version_activate(version=version)
     hashes = set(Chunk.objects.filter(version_id__in=version_ids).values_list("content_hash", flat=True))
     for content_hash, vector in EmbeddingCache.objects.filter(
         model=model, content_hash__in=hashes
     ).values_list("content_hash", "embedding"):
         _VECTORS[(model, content_hash)] = vector
-    knowledge_services.keyword_stats_refresh(collection=LIVE)
+    knowledge_keyword_stats.keyword_stats_refresh(collection=LIVE)
 
     rows = {
         pk: (status, active)
@@ -286,7 +287,7 @@ def queries_prepare(cases: list[Case]) -> int:
     missing = [
         t
         for t in texts
-        if query_embedding.vector_cached(model=knowledge_services.active_model(), text=t) is None
+        if query_embedding.vector_cached(model=knowledge_indexing.active_model(), text=t) is None
     ]
     if missing:
         model, vectors = text_vectors(missing)
