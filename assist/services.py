@@ -397,6 +397,19 @@ def suggestion_feedback(*, suggestion: Suggestion, rating: str, reason: str = ""
     return suggestion
 
 
+def suggestions_erase(*, customer_id: int) -> int:
+    """Erase what an erased customer's drafts quoted of them: the prompt, the passages, the query and the
+    text (sent replies stay on the ticket, as the agent wrote them). Returns how many drafts were erased."""
+    return Suggestion.objects.filter(ticket__customer_id=customer_id).update(
+        prompt_messages=[],
+        passages=[],
+        retrieval_query="",
+        raw_text="",
+        text=events.ERASED_TEXT,
+        citations=[],
+    )
+
+
 def customer_person(customer: Customer) -> dict[str, str]:
     """What a training example keeps of its customer for redaction: name, e-mail and phone."""
     return {"name": customer.name, "email": customer.email, "phone": customer.phone}

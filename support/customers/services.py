@@ -9,12 +9,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from models_ft import api as models_api
+from support.core import events
 from support.core.errors import Conflict, DomainError, InUse
 from support.tickets import rights
 
 from .models import Customer, Incident, IncidentUpdate, Organization, Plan, Product
-from .signals import customer_erased
 
 CUSTOMER_FIELDS = (
     "name",
@@ -89,15 +88,17 @@ def customer_update(
             customer.products.set(products)
         if consented and not customer.training_consent:
             # Consent withdrawn: their replies leave the training data now, not at the next snapshot.
-            models_api.examples_forget(customer_id=customer.pk)
+            events.publish(
+                events.CUSTOMER_CONSENT_WITHDRAWN, events.CustomerConsentWithdrawn(customer_id=customer.pk)
+            )
     return customer
 
 
 def customer_erase(*, customer: Customer) -> Customer:
     """Erase a customer's personal data. Their record keeps its id (tickets refer to it) but loses name,
-    e-mail, phone and external id; their training examples are deleted (with the files of every dataset
-    snapshot that held one); then `customer_erased` lets the apps holding what they wrote erase it too (the
-    tickets their messages, the console the prompts that quoted them). All in one transaction."""
+    e-mail, phone and external id; then the `customer_erased` event lets the apps holding what they wrote
+    erase it too (the tickets their messages, the console the prompts that quoted them, the training data
+    their examples, with the files of every dataset snapshot that held one). All in one transaction."""
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         customer.name = f"Erased customer {customer.pk}"
@@ -108,8 +109,7 @@ def customer_erase(*, customer: Customer) -> Customer:
         customer.save(
             update_fields=["name", "email", "phone", "external_id", "training_consent", "updated_at"]
         )
-        models_api.examples_forget(customer_id=customer.pk)
-        customer_erased.send(sender=Customer, customer_id=customer.pk)
+        events.publish(events.CUSTOMER_ERASED, events.CustomerErased(customer_id=customer.pk))
     return customer
 
 

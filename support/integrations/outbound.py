@@ -199,12 +199,6 @@ def event_record(
     return created
 
 
-def domain_event_received(
-    *, event_type: str, data: Callable[[], dict[str, Any]], origin: str = "", **_: Any
-) -> None:
-    event_record(event_type=event_type, data=data, origin=origin)
-
-
 def deliveries_queue(ids: list[int], *, countdown: float = 0) -> None:
     """Hand deliveries to the workers. A broker that is down loses nothing: the sweep finds them due."""
     from .tasks import outbound_deliver

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from support.core import events as core_events
 from support.core import roles
 from support.core.errors import Conflict, DomainError
 from support.customers.models import Customer, Product
@@ -289,6 +290,12 @@ def _message_insert(*, ticket: Ticket, message: MessageInput, reopen: bool, anno
         created_at=message.created_at or timezone.now(),
         external_id=message.external_id,
     )
+    core_events.publish(
+        core_events.TICKET_MESSAGE_CREATED,
+        core_events.TicketMessageCreated(
+            ticket_id=ticket.pk, message_id=created.pk, author_kind=created.author_kind, public=created.public
+        ),
+    )
     if (
         message.author_kind == TicketMessage.AuthorKind.AGENT
         and message.public
@@ -310,3 +317,11 @@ def _message_insert(*, ticket: Ticket, message: MessageInput, reopen: bool, anno
 def ticket_mark_read(*, ticket: Ticket, user: Any, at: datetime | None = None) -> None:
     """Remember that `user` has read `ticket` up to now (the console calls it when the ticket is opened)."""
     TicketRead.objects.update_or_create(user=user, ticket=ticket, defaults={"read_at": at or timezone.now()})
+
+
+def messages_erase(*, customer_id: int) -> int:
+    """Erase what a customer wrote on their tickets (their messages keep their place, with `ERASED_TEXT` as
+    body and no author name). Returns how many messages were erased."""
+    return TicketMessage.objects.filter(
+        ticket__customer_id=customer_id, author_kind=TicketMessage.AuthorKind.CUSTOMER
+    ).update(body=core_events.ERASED_TEXT, author_name="")
