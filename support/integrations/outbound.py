@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -199,14 +200,20 @@ def event_record(
     return created
 
 
+# The task that runs `delivery_attempt`, queued by its stable name: the tasks module imports this one, and
+# this one never imports it back.
+DELIVERY_ATTEMPT_TASK = "integrations.outbound_deliver"
+
+
 def deliveries_queue(ids: list[int], *, countdown: float = 0) -> None:
     """Hand deliveries to the workers. A broker that is down loses nothing: the sweep finds them due."""
-    from .tasks import outbound_deliver
-
     for delivery_id in ids:
         try:
-            outbound_deliver.apply_async(
-                args=[delivery_id], countdown=countdown or None, retry_policy={"max_retries": 1}
+            current_app.send_task(
+                DELIVERY_ATTEMPT_TASK,
+                args=[delivery_id],
+                countdown=countdown or None,
+                retry_policy={"max_retries": 1},
             )
         except BrokerError as exc:
             log.warning("could not queue outbound delivery %s (the sweep will): %s", delivery_id, exc)
