@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from celery import current_app
 from django.conf import settings
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -21,15 +22,21 @@ log = logging.getLogger(__name__)
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
+# The task that runs `context.retrieval_query_prepare`, queued by its stable name: this module never imports
+# the tasks module, which depends on it.
+RETRIEVAL_QUERY_PREPARE_TASK = "console.retrieval_query_prepare"
+
+
 def query_prepare_queue(ticket_ids: list[int]) -> None:
     """Have the embedding workers embed these tickets' draft search queries, as one task."""
-    from .tasks import retrieval_query_prepare
-
     if not ticket_ids or settings.DRAFT_QUERY_PREPARE_SECONDS <= 0:
         return
     try:
-        retrieval_query_prepare.apply_async(
-            args=[list(ticket_ids)], queue=settings.QUERY_EMBEDDING_QUEUE, retry_policy=PUBLISH_RETRY
+        current_app.send_task(
+            RETRIEVAL_QUERY_PREPARE_TASK,
+            args=[list(ticket_ids)],
+            queue=settings.QUERY_EMBEDDING_QUEUE,
+            retry_policy=PUBLISH_RETRY,
         )
     except BrokerError as exc:
         log.warning("could not queue %d ticket search queries for embedding: %s", len(ticket_ids), exc)

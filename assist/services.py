@@ -13,6 +13,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -39,6 +40,9 @@ from .safety import draft_screen, passage_flags
 log = logging.getLogger(__name__)
 
 INFERENCE_QUEUE = "inference"
+# The task that runs `suggestion_generate`, queued by its stable name: the tasks module imports this one, and
+# this one never imports it back.
+SUGGESTION_GENERATE_TASK = "console.generate_suggestion"
 RELAY_SECONDS = 0.02
 # A suggestion a worker claimed but never finished (the worker died) may be claimed again after this long.
 RUNNING_EXPIRES = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
@@ -55,9 +59,7 @@ def suggestion_request(*, ticket: Ticket, user: Any) -> Suggestion:
 
 
 def _queue(suggestion_id: int) -> None:
-    from .tasks import generate_suggestion
-
-    generate_suggestion.apply_async(args=[suggestion_id], queue=INFERENCE_QUEUE)
+    current_app.send_task(SUGGESTION_GENERATE_TASK, args=[suggestion_id], queue=INFERENCE_QUEUE)
 
 
 def _claim(suggestion_id: int) -> Suggestion | None:
