@@ -25,9 +25,8 @@ from support.core import roles
 from support.core.errors import DomainError
 from support.core.fields import TEXT_INPUT, InputSerializer
 from support.core.jsonbody import JSONParser
-from support.customers.selectors import customer_list_for_user
 from support.tickets.models import Ticket
-from support.tickets.selectors import ticket_scope_for_user
+from support.tickets.selectors import customer_list_for_user, ticket_scope_for_user
 
 from . import precedents, services, streams
 from .contracts import FLAG_KINDS

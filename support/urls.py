@@ -9,8 +9,9 @@ from support.core import views as core
 from support.core.pages import admin_login
 from support.core.pages import console as web_console
 from support.customers import views as customers
+from support.tickets.views import customers as customer_views
 from support.integrations import views as integrations
-from support.tickets import views as tickets
+from support.tickets.views import tickets
 
 api_v1 = [
     path("health", core.HealthApi.as_view(), name="health"),
@@ -18,11 +19,11 @@ api_v1 = [
     path("auth/session", core.SessionApi.as_view(), name="session"),
     path("api-keys", core.ApiKeyListApi.as_view(), name="api-keys"),
     path("api-keys/<int:pk>", core.ApiKeyDetailApi.as_view(), name="api-key"),
-    path("organizations", customers.OrganizationListApi.as_view(), name="organizations"),
-    path("organizations/<int:pk>", customers.OrganizationDetailApi.as_view(), name="organization"),
-    path("customers", customers.CustomerListApi.as_view(), name="customers"),
-    path("customers/<int:pk>", customers.CustomerDetailApi.as_view(), name="customer"),
-    path("customers/<int:pk>/erase", customers.CustomerEraseApi.as_view(), name="customer-erase"),
+    path("organizations", customer_views.OrganizationListApi.as_view(), name="organizations"),
+    path("organizations/<int:pk>", customer_views.OrganizationDetailApi.as_view(), name="organization"),
+    path("customers", customer_views.CustomerListApi.as_view(), name="customers"),
+    path("customers/<int:pk>", customer_views.CustomerDetailApi.as_view(), name="customer"),
+    path("customers/<int:pk>/erase", customer_views.CustomerEraseApi.as_view(), name="customer-erase"),
     path("products", customers.ProductListApi.as_view(), name="products"),
     path("products/<int:pk>", customers.ProductDetailApi.as_view(), name="product"),
     path("plans", customers.PlanListApi.as_view(), name="plans"),
