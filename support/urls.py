@@ -2,15 +2,15 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from assist import views as console
+from assist.views import drafts, precedents, search, streams
 from knowledge import views as knowledge
 from models_ft import views as training
 from support.core import views as core
 from support.core.pages import admin_login
 from support.core.pages import console as web_console
 from support.customers import views as customers
-from support.tickets.views import customers as customer_views
 from support.integrations import views as integrations
+from support.tickets.views import customers as customer_views
 from support.tickets.views import tickets
 
 api_v1 = [
@@ -53,20 +53,18 @@ api_v1 = [
     ),
     path("knowledge/versions", knowledge.VersionLookupApi.as_view(), name="knowledge-versions"),
     path("knowledge/options", knowledge.OptionsApi.as_view(), name="knowledge-options"),
-    path("knowledge/search", console.SearchApi.as_view(), name="knowledge-search"),
+    path("knowledge/search", search.SearchApi.as_view(), name="knowledge-search"),
     path(
         "tickets/<int:pk>/suggestions",
-        console.TicketSuggestionListApi.as_view(),
+        drafts.TicketSuggestionListApi.as_view(),
         name="ticket-suggestions",
     ),
-    path("tickets/<int:pk>/precedents", console.TicketPrecedentsApi.as_view(), name="ticket-precedents"),
-    path("suggestions/<int:pk>", console.SuggestionDetailApi.as_view(), name="suggestion"),
-    path("suggestions/<int:pk>/stream", console.SuggestionStreamApi.as_view(), name="suggestion-stream"),
-    path("suggestions/<int:pk>/send", console.SuggestionSendApi.as_view(), name="suggestion-send"),
-    path(
-        "suggestions/<int:pk>/feedback", console.SuggestionFeedbackApi.as_view(), name="suggestion-feedback"
-    ),
-    path("audit/generations", console.GenerationAuditApi.as_view(), name="audit-generations"),
+    path("tickets/<int:pk>/precedents", precedents.TicketPrecedentsApi.as_view(), name="ticket-precedents"),
+    path("suggestions/<int:pk>", drafts.SuggestionDetailApi.as_view(), name="suggestion"),
+    path("suggestions/<int:pk>/stream", streams.SuggestionStreamApi.as_view(), name="suggestion-stream"),
+    path("suggestions/<int:pk>/send", drafts.SuggestionSendApi.as_view(), name="suggestion-send"),
+    path("suggestions/<int:pk>/feedback", drafts.SuggestionFeedbackApi.as_view(), name="suggestion-feedback"),
+    path("audit/generations", drafts.GenerationAuditApi.as_view(), name="audit-generations"),
     path("training/examples", training.ExampleListApi.as_view(), name="training-examples"),
     path("training/examples/<int:pk>/reject", training.ExampleRejectApi.as_view(), name="training-reject"),
     path("training/snapshots", training.SnapshotListApi.as_view(), name="training-snapshots"),
@@ -108,7 +106,7 @@ api_v1 = [
     path("integrations/<slug:source>/events", integrations.EventApi.as_view(), name="integration-events"),
     path(
         "integrations/<slug:source>/tickets/<str:external_id>/drafts",
-        integrations.TicketDraftApi.as_view(),
+        drafts.TicketDraftApi.as_view(),
         name="integration-ticket-drafts",
     ),
 ]
