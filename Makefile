@@ -51,8 +51,9 @@ browser:
 run: frontend ## start everything: embedded Postgres+pgvector and Redis, migrations, demo data, workers, beat, web
 	$(PY) -m support.run
 
-test: frontend browser ## every test: lint, types, Vitest, then pytest (real Postgres+pgvector, Redis, Celery, Chromium)
+test: frontend browser ## every test: lint, import contracts, types, Vitest, then pytest (real Postgres+pgvector, Redis, Celery, Chromium)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy support assist knowledge models_ft demo bench
 	cd frontend && npx vitest run
 	$(PY) -m pytest

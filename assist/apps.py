@@ -8,6 +8,9 @@ class ConsoleConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from support.core import events
+
         from . import receivers
 
-        receivers.connect()
+        events.subscribe(events.TICKET_MESSAGE_CREATED, receivers.ticket_message_created, after_commit=True)
+        events.subscribe(events.CUSTOMER_ERASED, receivers.customer_erased)

@@ -1,21 +1,20 @@
 """What the console does when something happens elsewhere: a customer's new message gets the ticket's draft
 search query embedded at once by the embedding workers, so the draft an agent asks for next finds it ready
-(bulk loads, which create messages without signals, call `query_prepare_queue` themselves); an erased
-customer's drafts lose what quoted them."""
+(bulk loads, which insert messages without the tickets services, call `query_prepare_queue` themselves); an
+erased customer's drafts lose what quoted them."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models.signals import post_save
 from kombu.exceptions import OperationalError as BrokerError
 
-from support.customers.signals import ERASED_TEXT
-from support.customers.signals import customer_erased as erased
+from support.core import events
+from support.core.queueing import task_send
 from support.tickets.models import TicketMessage
+
+from . import services
 
 log = logging.getLogger(__name__)
 
@@ -23,41 +22,32 @@ log = logging.getLogger(__name__)
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
+# The task that runs `context.retrieval_query_prepare`, queued by its stable name: this module never imports
+# the tasks module, which depends on it.
+RETRIEVAL_QUERY_PREPARE_TASK = "console.retrieval_query_prepare"
+
+
 def query_prepare_queue(ticket_ids: list[int]) -> None:
     """Have the embedding workers embed these tickets' draft search queries, as one task."""
-    from .tasks import retrieval_query_prepare
-
     if not ticket_ids or settings.DRAFT_QUERY_PREPARE_SECONDS <= 0:
         return
     try:
-        retrieval_query_prepare.apply_async(
-            args=[list(ticket_ids)], queue=settings.QUERY_EMBEDDING_QUEUE, retry_policy=PUBLISH_RETRY
+        task_send(
+            RETRIEVAL_QUERY_PREPARE_TASK,
+            args=[list(ticket_ids)],
+            queue=settings.QUERY_EMBEDDING_QUEUE,
+            retry_policy=PUBLISH_RETRY,
         )
     except BrokerError as exc:
         log.warning("could not queue %d ticket search queries for embedding: %s", len(ticket_ids), exc)
 
 
-def customer_message_saved(
-    sender: Any, instance: TicketMessage, created: bool, raw: bool = False, **_: Any
-) -> None:
-    if raw or not created or settings.DRAFT_QUERY_PREPARE_SECONDS <= 0:
+def ticket_message_created(event: events.TicketMessageCreated) -> None:
+    """Subscribed after commit: the worker must find the message."""
+    if event.author_kind != TicketMessage.AuthorKind.CUSTOMER or not event.public:
         return
-    if instance.author_kind != TicketMessage.AuthorKind.CUSTOMER or not instance.public:
-        return
-    ticket_id = instance.ticket_id
-    transaction.on_commit(lambda: query_prepare_queue([ticket_id]))
+    query_prepare_queue([event.ticket_id])
 
 
-def customer_erased(*, customer_id: int, **_: Any) -> None:
-    """An erased customer's drafts lose what quoted them: the prompt, the passages, the query and the text
-    (sent replies stay on the ticket, as the agent wrote them)."""
-    from .models import Suggestion
-
-    Suggestion.objects.filter(ticket__customer_id=customer_id).update(
-        prompt_messages=[], passages=[], retrieval_query="", raw_text="", text=ERASED_TEXT, citations=[]
-    )
-
-
-def connect() -> None:
-    post_save.connect(customer_message_saved, sender=TicketMessage, dispatch_uid="console-query-prepare")
-    erased.connect(customer_erased, dispatch_uid="console.customer_erased")
+def customer_erased(event: events.CustomerErased) -> None:
+    services.suggestions_erase(customer_id=event.customer_id)

@@ -13,7 +13,6 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,6 +22,7 @@ from models_ft.contracts import GenerationError, GenerationRequest, PromptMessag
 from support.core import events, metrics, roles
 from support.core.db import fields_update, model_columns, model_from_row
 from support.core.errors import Conflict, DomainError
+from support.core.queueing import task_send
 from support.customers.models import Customer
 from support.tickets import events as ticket_events
 from support.tickets import services as ticket_services
@@ -40,6 +40,9 @@ from .safety import draft_screen, passage_flags
 log = logging.getLogger(__name__)
 
 INFERENCE_QUEUE = "inference"
+# The task that runs `suggestion_generate`, queued by its stable name: the tasks module imports this one, and
+# this one never imports it back.
+SUGGESTION_GENERATE_TASK = "console.generate_suggestion"
 RELAY_SECONDS = 0.02
 # A suggestion a worker claimed but never finished (the worker died) may be claimed again after this long.
 RUNNING_EXPIRES = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
@@ -56,8 +59,7 @@ def suggestion_request(*, ticket: Ticket, user: Any) -> Suggestion:
 
 
 def _queue(suggestion_id: int) -> None:
-    # By name: the task module imports this one to run the draft.
-    current_app.send_task("console.generate_suggestion", args=[suggestion_id], queue=INFERENCE_QUEUE)
+    task_send(SUGGESTION_GENERATE_TASK, args=[suggestion_id], queue=INFERENCE_QUEUE)
 
 
 def _claim(suggestion_id: int) -> Suggestion | None:
@@ -395,6 +397,19 @@ def suggestion_feedback(*, suggestion: Suggestion, rating: str, reason: str = ""
     Suggestion.objects.filter(pk=suggestion.pk).update(rating=rating, feedback_reason=reason.strip())
     suggestion.refresh_from_db(fields=["rating", "feedback_reason"])
     return suggestion
+
+
+def suggestions_erase(*, customer_id: int) -> int:
+    """Erase what an erased customer's drafts quoted of them: the prompt, the passages, the query and the
+    text (sent replies stay on the ticket, as the agent wrote them). Returns how many drafts were erased."""
+    return Suggestion.objects.filter(ticket__customer_id=customer_id).update(
+        prompt_messages=[],
+        passages=[],
+        retrieval_query="",
+        raw_text="",
+        text=events.ERASED_TEXT,
+        citations=[],
+    )
 
 
 def customer_person(customer: Customer) -> dict[str, str]:

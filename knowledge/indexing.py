@@ -8,12 +8,13 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
+
+from support.core.queueing import task_send
 
 from . import embedding
 from .chunking import embedding_text
@@ -61,7 +62,7 @@ def version_queue(version_id: int) -> None:
     not reported as failed."""
     # By name, as every task this module queues: `tasks` imports this module, not the other way round.
     try:
-        current_app.send_task(
+        task_send(
             "knowledge.embed_version", args=[version_id], queue="embeddings", retry_policy={"max_retries": 1}
         )
     except BrokerError as exc:
@@ -241,11 +242,11 @@ def index_sweep(*, limit: int = 200) -> int:
     only a model switch. Returns how many versions were queued."""
     configured = embedding.configured_model()
     if active_model() != configured:
-        current_app.send_task("knowledge.switch_embedding_model", args=[configured], queue="embeddings")
+        task_send("knowledge.switch_embedding_model", args=[configured], queue="embeddings")
         return 0
     pending = versions_pending()[:limit]
     for version_id in pending:
-        current_app.send_task("knowledge.embed_version", args=[version_id], queue="embeddings")
+        task_send("knowledge.embed_version", args=[version_id], queue="embeddings")
     for collection in keyword_stats_stale():
         keyword_stats_queue(collection)
     return len(pending)

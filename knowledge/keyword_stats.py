@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from celery import current_app
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
+
+from support.core.queueing import task_send
 
 from .models import DocumentVersion, KeywordCorpus
 
@@ -60,7 +61,7 @@ def keyword_stats_queue(collection: str) -> None:
     # so (`keyword_stats_stale`), and the activation is not reported as failed.
     try:
         if cache.add(f"knowledge:keyword-stats:{collection}", 1, timeout=KEYWORD_STATS_DEBOUNCE_SECONDS):
-            current_app.send_task(
+            task_send(
                 "knowledge.keyword_stats_refresh",
                 args=[collection],
                 queue="embeddings",

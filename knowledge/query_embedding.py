@@ -28,6 +28,8 @@ from celery import current_app, signals
 from django.conf import settings
 from kombu.exceptions import OperationalError as BrokerError
 
+from support.core.queueing import task_send
+
 from .indexing import active_model
 
 log = logging.getLogger(__name__)
@@ -174,7 +176,7 @@ def query_embed_by_worker(*, text: str, model: str) -> list[float]:
         reply_to = REPLY_PREFIX + uuid.uuid4().hex
         # `expires`: a task still queued when the caller has given up is dropped, not embedded for nobody.
         # Sent by name: the task module imports this one.
-        current_app.send_task(
+        task_send(
             "knowledge.embed_query",
             args=[text, model, reply_to],
             queue=settings.QUERY_EMBEDDING_QUEUE,

@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Value
@@ -25,6 +24,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from support.core import metrics
 from support.core.errors import Conflict, DomainError
+from support.core.queueing import task_send
 
 from .datasets import snapshot_path
 from .models import Adapter, DatasetSnapshot, TrainingRun
@@ -104,7 +104,7 @@ def run_start(
         raise DomainError("No such dataset snapshot (build one first).", field="snapshot")
     run = run_create(snapshot=snapshot, config=config, requested_by=requested_by)
     try:
-        current_app.send_task(TRAIN_TASK, args=[run.pk], queue="training", retry_policy={"max_retries": 1})
+        task_send(TRAIN_TASK, args=[run.pk], queue="training", retry_policy={"max_retries": 1})
     except BrokerError as exc:
         run_cancel(run=run)  # nobody would ever start it
         raise DomainError(

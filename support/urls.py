@@ -1,116 +1,24 @@
+from importlib import import_module
+
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from assist import views as console
-from knowledge import views as knowledge
-from models_ft import views as training
-from support.core import views as core
 from support.core.pages import admin_login
 from support.core.pages import console as web_console
-from support.customers import views as customers
-from support.integrations import views as integrations
-from support.tickets import views as tickets
 
-api_v1 = [
-    path("health", core.HealthApi.as_view(), name="health"),
-    path("me", core.MeApi.as_view(), name="me"),
-    path("auth/session", core.SessionApi.as_view(), name="session"),
-    path("api-keys", core.ApiKeyListApi.as_view(), name="api-keys"),
-    path("api-keys/<int:pk>", core.ApiKeyDetailApi.as_view(), name="api-key"),
-    path("organizations", customers.OrganizationListApi.as_view(), name="organizations"),
-    path("organizations/<int:pk>", customers.OrganizationDetailApi.as_view(), name="organization"),
-    path("customers", customers.CustomerListApi.as_view(), name="customers"),
-    path("customers/<int:pk>", customers.CustomerDetailApi.as_view(), name="customer"),
-    path("customers/<int:pk>/erase", customers.CustomerEraseApi.as_view(), name="customer-erase"),
-    path("products", customers.ProductListApi.as_view(), name="products"),
-    path("products/<int:pk>", customers.ProductDetailApi.as_view(), name="product"),
-    path("plans", customers.PlanListApi.as_view(), name="plans"),
-    path("incidents", customers.IncidentListApi.as_view(), name="incidents"),
-    path("incidents/<int:pk>", customers.IncidentDetailApi.as_view(), name="incident"),
-    path("incidents/<int:pk>/updates", customers.IncidentUpdateListApi.as_view(), name="incident-updates"),
-    path("teams", tickets.TeamListApi.as_view(), name="teams"),
-    path("tickets", tickets.TicketListApi.as_view(), name="tickets"),
-    path("tickets/<int:pk>", tickets.TicketDetailApi.as_view(), name="ticket"),
-    path("tickets/<int:pk>/messages", tickets.TicketMessageListApi.as_view(), name="ticket-messages"),
-    path("tickets/<int:pk>/read", tickets.TicketReadApi.as_view(), name="ticket-read"),
-    path("knowledge/documents", knowledge.DocumentListApi.as_view(), name="documents"),
-    path("knowledge/documents/upload", knowledge.DocumentUploadApi.as_view(), name="documents-upload"),
-    path("knowledge/documents/<int:pk>", knowledge.DocumentDetailApi.as_view(), name="document"),
-    path(
-        "knowledge/documents/<int:pk>/versions", knowledge.VersionListApi.as_view(), name="document-versions"
-    ),
-    path(
-        "knowledge/documents/<int:pk>/versions/<int:number>",
-        knowledge.VersionDetailApi.as_view(),
-        name="document-version",
-    ),
-    path(
-        "knowledge/documents/<int:pk>/versions/<int:number>/restore",
-        knowledge.VersionRestoreApi.as_view(),
-        name="document-version-restore",
-    ),
-    path("knowledge/versions", knowledge.VersionLookupApi.as_view(), name="knowledge-versions"),
-    path("knowledge/options", knowledge.OptionsApi.as_view(), name="knowledge-options"),
-    path("knowledge/search", console.SearchApi.as_view(), name="knowledge-search"),
-    path(
-        "tickets/<int:pk>/suggestions",
-        console.TicketSuggestionListApi.as_view(),
-        name="ticket-suggestions",
-    ),
-    path("tickets/<int:pk>/precedents", console.TicketPrecedentsApi.as_view(), name="ticket-precedents"),
-    path("suggestions/<int:pk>", console.SuggestionDetailApi.as_view(), name="suggestion"),
-    path("suggestions/<int:pk>/stream", console.SuggestionStreamApi.as_view(), name="suggestion-stream"),
-    path("suggestions/<int:pk>/send", console.SuggestionSendApi.as_view(), name="suggestion-send"),
-    path(
-        "suggestions/<int:pk>/feedback", console.SuggestionFeedbackApi.as_view(), name="suggestion-feedback"
-    ),
-    path("audit/generations", console.GenerationAuditApi.as_view(), name="audit-generations"),
-    path("training/examples", training.ExampleListApi.as_view(), name="training-examples"),
-    path("training/examples/<int:pk>/reject", training.ExampleRejectApi.as_view(), name="training-reject"),
-    path("training/snapshots", training.SnapshotListApi.as_view(), name="training-snapshots"),
-    path("training/runs", training.RunListApi.as_view(), name="training-runs"),
-    path("training/runs/<int:pk>", training.RunDetailApi.as_view(), name="training-run"),
-    path("training/runs/<int:pk>/cancel", training.RunCancelApi.as_view(), name="training-run-cancel"),
-    path("training/adapters", training.AdapterListApi.as_view(), name="training-adapters"),
-    path("training/adapters/rollback", training.AdapterRollbackApi.as_view(), name="training-rollback"),
-    path("training/adapters/<int:pk>", training.AdapterDetailApi.as_view(), name="training-adapter"),
-    path("training/adapters/<int:pk>/promote", training.AdapterPromoteApi.as_view(), name="training-promote"),
-    path("training/evaluations", training.EvaluationListApi.as_view(), name="training-evaluations"),
-    path("training/evaluations/<int:pk>", training.EvaluationDetailApi.as_view(), name="training-evaluation"),
-    path("training/events", training.EventListApi.as_view(), name="training-events"),
-    path("knowledge/index", knowledge.IndexStatusApi.as_view(), name="knowledge-index"),
-    path("integrations/sources", integrations.SourceListApi.as_view(), name="integration-sources"),
-    path("integrations/sources/<int:pk>", integrations.SourceDetailApi.as_view(), name="integration-source"),
-    path("integrations/deliveries", integrations.DeliveryListApi.as_view(), name="integration-deliveries"),
-    path("integrations/subscriptions", integrations.SubscriptionListApi.as_view(), name="subscriptions"),
-    path(
-        "integrations/subscriptions/<int:pk>",
-        integrations.SubscriptionDetailApi.as_view(),
-        name="subscription",
-    ),
-    path(
-        "integrations/outbound-deliveries",
-        integrations.OutboundDeliveryListApi.as_view(),
-        name="outbound-deliveries",
-    ),
-    path(
-        "integrations/outbound-deliveries/<int:pk>",
-        integrations.OutboundDeliveryDetailApi.as_view(),
-        name="outbound-delivery",
-    ),
-    path(
-        "integrations/outbound-deliveries/<int:pk>/redeliver",
-        integrations.OutboundRedeliverApi.as_view(),
-        name="outbound-redeliver",
-    ),
-    path("integrations/<slug:source>/events", integrations.EventApi.as_view(), name="integration-events"),
-    path(
-        "integrations/<slug:source>/tickets/<str:external_id>/drafts",
-        integrations.TicketDraftApi.as_view(),
-        name="integration-ticket-drafts",
-    ),
-]
+# Each app names its own addresses in its urls.py. They are gathered here by module name, so this module
+# imports none of the apps, into one flat list of the /api/v1/ endpoints (the scope tests walk it).
+API_V1_URLCONFS = (
+    "support.core.urls",
+    "support.customers.urls",
+    "support.tickets.urls",
+    "knowledge.urls",
+    "assist.urls",
+    "models_ft.urls",
+    "support.integrations.urls",
+)
+api_v1 = [pattern for name in API_V1_URLCONFS for pattern in import_module(name).urlpatterns]
 
 urlpatterns = [
     # The admin's own login view, behind the sign-in limits; every other admin page is the admin's.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from .health import worker_ping_record
+from . import health
 
 
 @shared_task(name="core.worker_ping", bind=True, ignore_result=True, acks_late=False)
-def worker_ping(self: Task, queue: str = "default") -> None:
+def worker_ping_record(self: Task, queue: str = "default") -> None:
     # Record the queue the message really came from, so a routing mistake shows up as a missing ping.
     delivered = (self.request.delivery_info or {}).get("routing_key") or queue
-    worker_ping_record(queue=delivered)
+    health.worker_ping_record(queue=delivered)

@@ -1,4 +1,7 @@
-"""Writes of customers, organizations, products and incidents."""
+"""Writes of customers, organizations, products and incidents.
+
+Creating a customer for a caller, which first looks for an existing one with the caller's rights, is
+`support.tickets.services.customer_create` / `customer_upsert`: the rights policy needs the tickets' teams."""
 
 from __future__ import annotations
 
@@ -9,12 +12,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from models_ft import api as models_api
+from support.core import events
 from support.core.errors import Conflict, DomainError, InUse
-from support.tickets import rights
 
 from .models import Customer, Incident, IncidentUpdate, Organization, Plan, Product
-from .signals import customer_erased
 
 CUSTOMER_FIELDS = (
     "name",
@@ -37,26 +38,12 @@ def _apply(instance: Any, fields: dict[str, Any], allowed: Iterable[str]) -> lis
     return changed
 
 
-def customer_create(
-    *,
-    products: Iterable[Product] | None = None,
-    source: str = "openbook",
-    external_id: str = "",
-    by: Any,
-    **fields: Any,
-) -> Customer:
-    """A new customer, for `by` (a user, or `rights.SYSTEM`). An e-mail address (or `source` +
-    `external_id`) already taken is a 409; `InUse` when the customer who has it is one `by` may not see."""
-    if rights.customer_match(
-        user=by, source=source, external_id=external_id, email=str(fields.get("email", ""))
-    ):
-        raise Conflict("A customer with this e-mail address already exists.", field="email")
-    return _customer_insert(source=source, external_id=external_id, products=products, **fields)
-
-
-def _customer_insert(
+def customer_insert(
     *, source: str, external_id: str, products: Iterable[Product] | None = None, **fields: Any
 ) -> Customer:
+    """Store a new customer. For the create-or-update paths (`support.tickets.services.customer_create`,
+    `customer_upsert`), which look for an existing one with the caller's rights first: a customer who took
+    the address or external id since is `InUse`, described to nobody."""
     customer = Customer(source=source, external_id=external_id)
     _apply(customer, fields, CUSTOMER_FIELDS)
     customer.email = customer.email.strip()
@@ -89,15 +76,17 @@ def customer_update(
             customer.products.set(products)
         if consented and not customer.training_consent:
             # Consent withdrawn: their replies leave the training data now, not at the next snapshot.
-            models_api.examples_forget(customer_id=customer.pk)
+            events.publish(
+                events.CUSTOMER_CONSENT_WITHDRAWN, events.CustomerConsentWithdrawn(customer_id=customer.pk)
+            )
     return customer
 
 
 def customer_erase(*, customer: Customer) -> Customer:
     """Erase a customer's personal data. Their record keeps its id (tickets refer to it) but loses name,
-    e-mail, phone and external id; their training examples are deleted (with the files of every dataset
-    snapshot that held one); then `customer_erased` lets the apps holding what they wrote erase it too (the
-    tickets their messages, the console the prompts that quoted them). All in one transaction."""
+    e-mail, phone and external id; then the `customer_erased` event lets the apps holding what they wrote
+    erase it too (the tickets their messages, the console the prompts that quoted them, the training data
+    their examples, with the files of every dataset snapshot that held one). All in one transaction."""
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         customer.name = f"Erased customer {customer.pk}"
@@ -108,28 +97,8 @@ def customer_erase(*, customer: Customer) -> Customer:
         customer.save(
             update_fields=["name", "email", "phone", "external_id", "training_consent", "updated_at"]
         )
-        models_api.examples_forget(customer_id=customer.pk)
-        customer_erased.send(sender=Customer, customer_id=customer.pk)
+        events.publish(events.CUSTOMER_ERASED, events.CustomerErased(customer_id=customer.pk))
     return customer
-
-
-def customer_upsert(
-    *, source: str, external_id: str, email: str, by: Any, **fields: Any
-) -> tuple[Customer, bool]:
-    """Find a customer by `source`+`external_id` (or else e-mail) and update it, or create one (named after
-    the e-mail address when no name is given), for `by` (a user, or `rights.SYSTEM`).
-
-    Returns the customer and whether it was created. The customer is looked up with `by`'s rights: one
-    they may not see is `InUse`, and stays as it was.
-    """
-    existing = rights.customer_match(user=by, source=source, external_id=external_id, email=email)
-    if existing is None:
-        fields.setdefault("name", email.strip().split("@")[0])
-        return _customer_insert(source=source, external_id=external_id, email=email, **fields), True
-    if external_id and not existing.external_id:
-        existing.source, existing.external_id = source, external_id
-        existing.save(update_fields=["source", "external_id", "updated_at"])
-    return customer_update(customer=existing, email=email, **fields), False
 
 
 def organization_create(*, name: str, slug: str, plan: Plan | None = None, **fields: Any) -> Organization:

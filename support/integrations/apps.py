@@ -6,8 +6,8 @@ class IntegrationsConfig(AppConfig):
     label = "integrations"
 
     def ready(self) -> None:
-        from support.core.events import domain_event
+        from support.core import events
 
-        from .outbound import domain_event_received
+        from . import receivers
 
-        domain_event.connect(domain_event_received, dispatch_uid="integrations.outbound")
+        events.subscribe(events.WEBHOOK_EVENT, receivers.webhook_event_record)

@@ -33,6 +33,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from support.core import metrics
 from support.core.errors import Conflict, DomainError
 from support.core.events import EVENT_TYPES
+from support.core.queueing import task_send
 
 from .models import IntegrationSource, OutboundAttempt, OutboundDelivery, WebhookSubscription
 from .services import signature
@@ -199,20 +200,20 @@ def event_record(
     return created
 
 
-def domain_event_received(
-    *, event_type: str, data: Callable[[], dict[str, Any]], origin: str = "", **_: Any
-) -> None:
-    event_record(event_type=event_type, data=data, origin=origin)
+# The task that runs `delivery_attempt`, queued by its stable name: the tasks module imports this one, and
+# this one never imports it back.
+DELIVERY_ATTEMPT_TASK = "integrations.outbound_deliver"
 
 
 def deliveries_queue(ids: list[int], *, countdown: float = 0) -> None:
     """Hand deliveries to the workers. A broker that is down loses nothing: the sweep finds them due."""
-    from .tasks import outbound_deliver
-
     for delivery_id in ids:
         try:
-            outbound_deliver.apply_async(
-                args=[delivery_id], countdown=countdown or None, retry_policy={"max_retries": 1}
+            task_send(
+                DELIVERY_ATTEMPT_TASK,
+                args=[delivery_id],
+                countdown=countdown or None,
+                retry_policy={"max_retries": 1},
             )
         except BrokerError as exc:
             log.warning("could not queue outbound delivery %s (the sweep will): %s", delivery_id, exc)

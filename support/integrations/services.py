@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from support.core.errors import Conflict, DomainError
 from support.core.events import event_origin
 from support.customers.models import Customer
-from support.customers.services import customer_update, customer_upsert
+from support.customers.services import customer_update
 from support.tickets import rights
 from support.tickets import services as tickets
 from support.tickets.models import Ticket, TicketMessage
@@ -184,7 +184,7 @@ def _claim(*, source: IntegrationSource, delivery_id: str, event_type: str) -> I
 def _customer(*, source: IntegrationSource, data: dict[str, Any]) -> Customer:
     fields = {k: v for k, v in data.items() if k in ("name", "phone", "language") and v is not None}
     if "email" in data:
-        customer, _ = customer_upsert(
+        customer, _ = tickets.customer_upsert(
             source=source.slug,
             external_id=data["external_id"],
             email=data["email"],

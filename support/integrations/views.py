@@ -1,5 +1,6 @@
 """Integration endpoints: the signed inbound event webhook and the sources administrators manage; outbound
-subscriptions and their deliveries."""
+subscriptions and their deliveries. (A draft asked for by a tool's own ticket id is the console's:
+`assist.views.drafts.TicketDraftApi`.)"""
 
 from __future__ import annotations
 
@@ -16,12 +17,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assist.views import SuggestionOutput, draft_response
 from support.core import jsonbody, metrics, roles
 from support.core.errors import DomainError
 from support.core.events import EVENT_TYPES
 from support.core.fields import InputSerializer
-from support.tickets.selectors import ticket_scope_for_user
 
 from . import outbound, services
 from .adapters import ADAPTERS
@@ -288,39 +287,6 @@ def _receive(*, source: IntegrationSource, request: Request) -> services.Receive
     return services.delivery_receive(
         source=source, delivery_id=inbound.delivery_id, event=event.validated_data
     )
-
-
-class TicketDraftApi(APIView):
-    """Ask for a draft of a ticket by its id in the ticketing tool (`source` + `external_id`), for tools
-    whose agents work there. Answers as `POST /api/v1/tickets/{id}/suggestions`: 202 with the pending draft,
-    or with `?wait=N` (seconds, at most 60) the finished one. Report what was finally sent with
-    `POST /api/v1/suggestions/{id}/send` and that tool's message id as `external_id`."""
-
-    read_scope = roles.ASSIST
-    write_scope = roles.ASSIST
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "wait",
-                {"type": "number", "minimum": 0, "maximum": 60},
-                description="Seconds to wait for the draft (0-60).",
-            )
-        ],
-        request=None,
-        responses={
-            202: SuggestionOutput,
-            200: SuggestionOutput,
-            404: OpenApiResponse(description="No such ticket (or not one the caller may see)"),
-        },
-    )
-    def post(self, request: Request, source: str, external_id: str) -> Response:
-        ticket = (
-            ticket_scope_for_user(user=request.user).filter(source=source, external_id=external_id).first()
-        )
-        if ticket is None:
-            raise Http404
-        return draft_response(request, ticket)
 
 
 # --- outbound -----------------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ class TicketsConfig(AppConfig):
     label = "tickets"
 
     def ready(self) -> None:
+        from support.core import events
+
         from . import receivers
 
-        receivers.connect()
+        events.subscribe(events.CUSTOMER_ERASED, receivers.customer_erased)

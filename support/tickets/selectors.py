@@ -1,10 +1,13 @@
-"""Reads of tickets, filtered by the caller's rights in SQL."""
+"""Reads filtered by the caller's rights in SQL: tickets and teams, and the customers and organizations an
+agent reaches through their teams' tickets."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+
+from support.customers.models import Customer, Organization
 
 from . import rights
 from .models import Team, Ticket, TicketMessage, TicketRead
@@ -60,3 +63,18 @@ def unread(ticket: Ticket) -> bool:
 def team_list_for_user(*, user: Any) -> QuerySet[Team]:
     """The teams whose tickets the user sees (every team for administrators and integrations)."""
     return rights.teams_visible(user=user)
+
+
+def customer_list_for_user(*, user: Any) -> QuerySet[Customer]:
+    """The customers the user may see (the rule is `rights.customers_visible`: everyone for administrators
+    and integrations, those with a ticket in their teams for agents), with what a customer list shows."""
+    return (
+        rights.customers_visible(user=user)
+        .select_related("organization", "plan")
+        .prefetch_related("products")
+    )
+
+
+def organization_list_for_user(*, user: Any) -> QuerySet[Organization]:
+    """The organizations the user may see (`rights.organizations_visible`)."""
+    return rights.organizations_visible(user=user).select_related("plan")

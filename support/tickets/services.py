@@ -1,5 +1,6 @@
 """Everything that can happen to a ticket: create (idempotent on source + external id), update, change
-status through the allowed transitions, assign, and add messages."""
+status through the allowed transitions, assign, and add messages; and creating (or updating) the customer
+a caller files tickets for, which looks for the existing one with the caller's rights."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from support.core import events as core_events
 from support.core import roles
 from support.core.errors import Conflict, DomainError
+from support.customers import services as customers
 from support.customers.models import Customer, Product
 
 from . import events, rights
@@ -289,6 +292,12 @@ def _message_insert(*, ticket: Ticket, message: MessageInput, reopen: bool, anno
         created_at=message.created_at or timezone.now(),
         external_id=message.external_id,
     )
+    core_events.publish(
+        core_events.TICKET_MESSAGE_CREATED,
+        core_events.TicketMessageCreated(
+            ticket_id=ticket.pk, message_id=created.pk, author_kind=created.author_kind, public=created.public
+        ),
+    )
     if (
         message.author_kind == TicketMessage.AuthorKind.AGENT
         and message.public
@@ -310,3 +319,50 @@ def _message_insert(*, ticket: Ticket, message: MessageInput, reopen: bool, anno
 def ticket_mark_read(*, ticket: Ticket, user: Any, at: datetime | None = None) -> None:
     """Remember that `user` has read `ticket` up to now (the console calls it when the ticket is opened)."""
     TicketRead.objects.update_or_create(user=user, ticket=ticket, defaults={"read_at": at or timezone.now()})
+
+
+def messages_erase(*, customer_id: int) -> int:
+    """Erase what a customer wrote on their tickets (their messages keep their place, with `ERASED_TEXT` as
+    body and no author name). Returns how many messages were erased."""
+    return TicketMessage.objects.filter(
+        ticket__customer_id=customer_id, author_kind=TicketMessage.AuthorKind.CUSTOMER
+    ).update(body=core_events.ERASED_TEXT, author_name="")
+
+
+# --- customers, found with the caller's rights ---------------------------------------------------------
+
+
+def customer_create(
+    *,
+    products: Iterable[Product] | None = None,
+    source: str = "openbook",
+    external_id: str = "",
+    by: Any,
+    **fields: Any,
+) -> Customer:
+    """A new customer, for `by` (a user, or `rights.SYSTEM`). An e-mail address (or `source` +
+    `external_id`) already taken is a 409; `InUse` when the customer who has it is one `by` may not see."""
+    if rights.customer_match(
+        user=by, source=source, external_id=external_id, email=str(fields.get("email", ""))
+    ):
+        raise Conflict("A customer with this e-mail address already exists.", field="email")
+    return customers.customer_insert(source=source, external_id=external_id, products=products, **fields)
+
+
+def customer_upsert(
+    *, source: str, external_id: str, email: str, by: Any, **fields: Any
+) -> tuple[Customer, bool]:
+    """Find a customer by `source`+`external_id` (or else e-mail) and update it, or create one (named after
+    the e-mail address when no name is given), for `by` (a user, or `rights.SYSTEM`).
+
+    Returns the customer and whether it was created. The customer is looked up with `by`'s rights: one
+    they may not see is `InUse`, and stays as it was.
+    """
+    existing = rights.customer_match(user=by, source=source, external_id=external_id, email=email)
+    if existing is None:
+        fields.setdefault("name", email.strip().split("@")[0])
+        return customers.customer_insert(source=source, external_id=external_id, email=email, **fields), True
+    if external_id and not existing.external_id:
+        existing.source, existing.external_id = source, external_id
+        existing.save(update_fields=["source", "external_id", "updated_at"])
+    return customers.customer_update(customer=existing, email=email, **fields), False

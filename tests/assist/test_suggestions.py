@@ -264,9 +264,9 @@ def test_a_malformed_last_event_id_reads_from_the_start(team, agent, agent_api, 
 def test_a_resumed_stream_whose_events_expired_ends_with_the_stored_draft(
     team, agent, agent_api, monkeypatch
 ):
-    from assist import views as apis
+    from assist.views import streams as stream_views
 
-    monkeypatch.setattr(apis, "IDLE_CHECK_SECONDS", 0.05)
+    monkeypatch.setattr(stream_views, "IDLE_CHECK_SECONDS", 0.05)
     _library()
     suggestion = _drafted(_ticket(team), agent)
     last = streams.events_after(suggestion.pk)[-2].id

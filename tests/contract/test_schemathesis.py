@@ -44,8 +44,8 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.meta import TestPhase
 
 from assist import services as console
-from assist import views as console_apis
 from assist.models import Suggestion
+from assist.views import streams as stream_views
 from knowledge import services as knowledge_services
 from models_ft import api as models_api
 from models_ft.contracts import PromptMessage
@@ -349,7 +349,7 @@ def _in_process_requests(monkeypatch: Any) -> Iterator[None]:
     """Requests share the test's connection and transaction, as Django's test client arranges: the handler
     must not close the connection at the end of each request."""
     # A stream of a pending draft (never generated here) would wait for it two minutes.
-    monkeypatch.setattr(console_apis, "STREAM_SECONDS", 1)
+    monkeypatch.setattr(stream_views, "STREAM_SECONDS", 1)
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:

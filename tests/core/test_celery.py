@@ -10,7 +10,7 @@ from django.conf import settings
 
 from support.celery import app
 from support.core.health import PING_KEY
-from support.core.tasks import worker_ping
+from support.core.tasks import worker_ping_record
 
 pytestmark = pytest.mark.worker
 
@@ -44,7 +44,7 @@ def test_worker_consumes_a_ping_on_every_queue_and_health_turns_green(celery_wor
         client.delete(PING_KEY.format(queue=queue))
     before = time.time()
     for queue in settings.CELERY_QUEUES_ALL:
-        worker_ping.apply_async(args=[queue], queue=queue)
+        worker_ping_record.apply_async(args=[queue], queue=queue)
     for queue in settings.CELERY_QUEUES_ALL:
         assert _wait_for_ping(client, queue) >= before - 1
     health = admin_api.get("/api/v1/health")
@@ -72,7 +72,7 @@ def test_a_task_sent_to_one_queue_is_delivered_to_that_queue_only(celery_worker)
     client = redis.Redis.from_url(settings.REDIS_URL)
     for queue in settings.CELERY_QUEUES_ALL:
         client.delete(PING_KEY.format(queue=queue))
-    worker_ping.apply_async(args=["training"], queue="training")
+    worker_ping_record.apply_async(args=["training"], queue="training")
     _wait_for_ping(client, "training")
     time.sleep(1.5)  # a mis-routed copy would be consumed by now
     others = [

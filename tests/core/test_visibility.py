@@ -3,8 +3,7 @@
 import pytest
 
 from support.core import roles
-from support.customers.selectors import customer_list_for_user, organization_list_for_user
-from support.tickets.selectors import ticket_list_for_user
+from support.tickets.selectors import customer_list_for_user, organization_list_for_user, ticket_list_for_user
 from tests import factories
 from tests.conftest import key_client
 

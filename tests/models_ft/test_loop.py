@@ -319,7 +319,7 @@ def test_cancelling_a_run_whose_worker_died_ends_it_at_once(demo_model):
 def test_a_run_asked_for_while_the_broker_is_down_is_a_clear_503(admin_api, demo_model, monkeypatch):
     from kombu.exceptions import OperationalError
 
-    from models_ft import runs
+    from support.core import queueing
 
     _examples(8)
     admin_api.post("/api/v1/training/snapshots")
@@ -328,7 +328,7 @@ def test_a_run_asked_for_while_the_broker_is_down_is_a_clear_503(admin_api, demo
         raise OperationalError("Error 111 connecting to redis: Connection refused.")
 
     # The broker's failure is simulated: stopping the real one would stop every other test's worker too.
-    monkeypatch.setattr(runs.current_app, "send_task", unreachable)
+    monkeypatch.setattr(queueing.current_app, "send_task", unreachable)
     response = admin_api.post("/api/v1/training/runs", {"config": QUICK}, format="json")
     assert response.status_code == 503
     assert "task queue cannot be reached" in response.json()["detail"]

@@ -53,10 +53,9 @@ from knowledge.models import LIVE, Chunk, DocumentVersion, EmbeddingCache
 from knowledge.models import Document as KnowledgeDocument
 from support.core import roles
 from support.customers.models import Plan
-from support.customers.services import customer_create
 from support.tickets import rights
 from support.tickets.models import Team
-from support.tickets.services import MessageInput, ticket_create
+from support.tickets.services import MessageInput, customer_create, ticket_create
 
 from . import checks
 from .corpus import INTERNAL, Corpus, Document, load

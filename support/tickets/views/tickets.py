@@ -18,9 +18,8 @@ from support.core import roles
 from support.core.fields import CallerPrimaryKeyRelatedField, InputSerializer, SlugRelatedField
 from support.core.filters import FilterSet
 from support.customers.models import Customer, Product
-
-from . import rights, selectors, services
-from .models import TRANSITIONS, Team, Ticket, TicketMessage
+from support.tickets import rights, selectors, services
+from support.tickets.models import TRANSITIONS, Team, Ticket, TicketMessage
 
 User = get_user_model()
 
