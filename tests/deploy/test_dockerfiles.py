@@ -80,6 +80,19 @@ def test_images_are_multi_stage_non_root_with_a_health_check(dockerfile):
     assert (DOCKER / "healthcheck.py").exists()
 
 
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_images_carry_the_product_and_no_benchmark_demo_or_test_code(dockerfile):
+    # Every source of every COPY into the final image (the last word is the destination).
+    copied = {
+        source
+        for word, rest in _final_stage(dockerfile)
+        if word == "COPY" and not rest.startswith("--from=")
+        for source in rest.split()[:-1]
+    }
+    assert {"support", "assist", "knowledge", "models_ft"} <= copied
+    assert not copied & {"bench", "demo", "tests", "."}
+
+
 def test_the_web_image_has_no_torch_and_serves_the_built_console():
     text = " ".join(rest for _, rest in _instructions(DOCKER / "Dockerfile"))
     assert "torch" not in text.lower()
