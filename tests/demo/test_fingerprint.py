@@ -29,6 +29,7 @@ from support.customers.models import (
     Subscription,
 )
 from support.tickets.models import Team, Ticket, TicketMessage
+from tests.demo.tables import DEMO_TABLES
 
 # A fixed 'now': ticket texts quote dates and invoice years, so the seed's content depends on the anchor.
 ANCHOR = datetime(2026, 3, 2, 10, tzinfo=UTC)
@@ -46,26 +47,6 @@ EXPECTED = {
     "messages": "54285a5eb39d60fa7fd31f7ae69db00b06867720057ec59946117c5bd7c5488c",
     "documents": "4f46686dc2c74858eff6ef3eef4faa40604be08f181e5638ebf3b8b6978f503a",
 }
-
-DEMO_TABLES = [
-    "tickets_ticketmessage",
-    "tickets_ticket_products",
-    "tickets_ticket",
-    "tickets_team_members",
-    "tickets_team_products",
-    "tickets_team",
-    "customers_subscription",
-    "customers_customer_products",
-    "customers_customer",
-    "customers_organization",
-    "customers_incidentupdate",
-    "customers_incident_products",
-    "customers_incident",
-    "customers_product",
-    "customers_plan",
-    "auth_user_groups",
-    "auth_user",
-]
 
 
 @pytest.fixture(scope="module")

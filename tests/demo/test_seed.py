@@ -17,26 +17,7 @@ from demo.seed import SOURCE, demo_anchor, demo_seed
 from support.core import roles
 from support.customers.models import Customer, Incident, Organization, Product
 from support.tickets.models import Ticket, TicketMessage
-
-DEMO_TABLES = [
-    "tickets_ticketmessage",
-    "tickets_ticket_products",
-    "tickets_ticket",
-    "tickets_team_members",
-    "tickets_team_products",
-    "tickets_team",
-    "customers_subscription",
-    "customers_customer_products",
-    "customers_customer",
-    "customers_organization",
-    "customers_incidentupdate",
-    "customers_incident_products",
-    "customers_incident",
-    "customers_product",
-    "customers_plan",
-    "auth_user_groups",
-    "auth_user",
-]
+from tests.demo.tables import DEMO_TABLES
 
 
 @pytest.fixture(scope="module")
