@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from models_ft import api as models_api
-from models_ft.contracts import GenerationError, GenerationRequest, PromptMessage
+from models_ft.contracts import GenerationError, PromptMessage
 from support.core import events, metrics, roles
 from support.core.db import fields_update, model_columns, model_from_row
 from support.core.errors import Conflict, DomainError
@@ -31,11 +31,11 @@ from support.tickets.models import Ticket, TicketMessage
 from . import streams
 from .context import NO_CUSTOMER_MESSAGE, ticket_context_assemble
 from .contracts import TicketContext
-from .grounding import customer_copy, draft_ground
+from .drafting import draft_write
+from .grounding import customer_copy
 from .models import Suggestion
 from .notes import agent_note
-from .prompts import customer_facing, draft_facts, prompt_messages
-from .safety import draft_screen, passage_flags
+from .prompts import prompt_messages
 
 log = logging.getLogger(__name__)
 
@@ -169,34 +169,26 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
         )
         return None
     suggestion.backend, suggestion.model, suggestion.adapter = info.backend, info.model, info.adapter or ""
-    generation_started = time.perf_counter()
-    first_token: float | None = None
     pieces: list[str] = []
-    relayed = 0
-    last_relay = 0.0
+    relay = {"sent": 0, "at": 0.0}
+
+    def relay_piece(piece: str) -> None:
+        pieces.append(piece)
+        now = time.perf_counter()
+        # The first piece goes out at once; later ones are batched per RELAY_SECONDS, so a fast backend
+        # does not pay a Redis round trip per word while a slow one still streams token by token.
+        if now - relay["at"] >= RELAY_SECONDS:
+            streams.event_append(suggestion_id, "token", {"text": "".join(pieces[int(relay["sent"]) :])})
+            relay["sent"], relay["at"] = len(pieces), now
+
+    generation_started = time.perf_counter()
     try:
-        request = GenerationRequest(messages=messages, facts=draft_facts(context))
-        for piece in models_api.generate(request):
-            pieces.append(piece)
-            now = time.perf_counter()
-            if first_token is None:
-                first_token = now
-            # The first piece goes out at once; later ones are batched per RELAY_SECONDS, so a fast backend
-            # does not pay a Redis round trip per word while a slow one still streams token by token.
-            if now - last_relay >= RELAY_SECONDS:
-                streams.event_append(suggestion_id, "token", {"text": "".join(pieces[relayed:])})
-                relayed, last_relay = len(pieces), now
-        generated = time.perf_counter()
-        raw = "".join(pieces)
-        # Whatever the backend wrote, the customer-facing text is checked before anyone can send it.
-        screened = draft_screen(
-            raw,
-            passages=context.passages,
-            staff_notes=context.staff_notes,
-            customer_id=context.customer_id,
+        draft = draft_write(
+            context,
+            messages=messages,
             customer_email=_customer_email(context.customer_id),
+            on_piece=relay_piece,
         )
-        grounding = draft_ground(screened.text, customer_facing(context.passages))
     except GenerationError as exc:
         suggestion.save(update_fields=_PROMPT_FIELDS)
         suggestion_fail(
@@ -207,18 +199,19 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
         # The task records the failure; the prompt that led to it is kept for the audit.
         suggestion.save(update_fields=_PROMPT_FIELDS)
         raise
-    suggestion.raw_text = raw
-    suggestion.text = grounding.text
-    suggestion.citations = [asdict(c) for c in grounding.citations]
-    flags = (*passage_flags(context.passages), *screened.flags, *grounding.flags)
-    suggestion.flags = [asdict(f) for f in flags]
+    relayed = int(relay["sent"])
+    first_token = generation_started + draft.first_token_seconds
+    suggestion.raw_text = draft.raw
+    suggestion.text = draft.text
+    suggestion.citations = [asdict(c) for c in draft.citations]
+    suggestion.flags = [asdict(f) for f in draft.flags]
     suggestion.agent_note = agent_note(context)
     suggestion.timings = {
         "context": round(context.context_ms, 1),
         "retrieval": round(context.retrieval_ms, 1),
-        "generation": round((generated - generation_started) * 1000, 1),
-        "first_token": round(((first_token or generated) - started) * 1000, 1),
-        "grounding": round((time.perf_counter() - generated) * 1000, 1),
+        "generation": round(draft.generation_seconds * 1000, 1),
+        "first_token": round((first_token - started) * 1000, 1),
+        "grounding": round(draft.grounding_seconds * 1000, 1),
         "total": round((time.perf_counter() - started) * 1000, 1),
     }
     suggestion.status = Suggestion.Status.READY
@@ -242,7 +235,7 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     streams.events_append(suggestion_id, [*rest, ("done", done)])
     metrics.draft_finished(
         status=Suggestion.Status.READY,
-        first_token_seconds=(first_token or generated) - started,
+        first_token_seconds=first_token - started,
         seconds=time.perf_counter() - started,
     )
     events.event_publish(events.SUGGESTION_READY, lambda: suggestion_ready_data(suggestion))

@@ -289,12 +289,12 @@ def test_waiting_for_a_draft_ends_with_its_last_event(team, agent):
 
 
 def test_an_unexpected_error_fails_the_draft_and_keeps_its_prompt(team, agent, monkeypatch):
-    from assist import tasks
+    from assist import drafting, tasks
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(services, "draft_ground", broken)
+    monkeypatch.setattr(drafting, "draft_ground", broken)
     suggestion = services.suggestion_request(ticket=_ticket(team), user=agent)
     tasks.suggestion_generate(suggestion.pk)
     suggestion.refresh_from_db()

@@ -1,0 +1,83 @@
+"""One draft from one assembled context: the prompt, the backend's text, then the checks every draft gets.
+
+`draft_write` is what the console's pipeline (`services.suggestion_generate`) and the draft evaluation
+(`evaluation`) both run, so what is measured is what agents get. It stores nothing: the caller records the
+result, relays the pieces as they come (`on_piece`), or scores it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from models_ft import api as models_api
+from models_ft.contracts import BackendInfo, GenerationRequest, PromptMessage
+
+from .contracts import Citation, GroundingFlag, TicketContext
+from .grounding import draft_ground
+from .prompts import customer_facing, draft_facts, prompt_messages
+from .safety import draft_screen, passage_flags
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A finished draft: the backend's raw text, the checked text, its citations and flags, and timings
+    (seconds since generation started)."""
+
+    raw: str
+    text: str
+    citations: tuple[Citation, ...]
+    flags: tuple[GroundingFlag, ...]
+    first_token_seconds: float
+    generation_seconds: float
+    grounding_seconds: float
+
+
+def draft_write(
+    context: TicketContext,
+    *,
+    messages: tuple[PromptMessage, ...] | None = None,
+    customer_email: str = "",
+    on_piece: Callable[[str], None] | None = None,
+) -> Draft:
+    """Generate the reply for `context` with the configured backend and check it: screened for what a
+    customer may not get, then grounded against the passages it cites. Raises GenerationError when the
+    backend fails."""
+    messages = messages if messages is not None else prompt_messages(context)
+    started = time.perf_counter()
+    first_token: float | None = None
+    pieces: list[str] = []
+    request = GenerationRequest(messages=messages, facts=draft_facts(context))
+    for piece in models_api.generate(request):
+        pieces.append(piece)
+        if first_token is None:
+            first_token = time.perf_counter()
+        if on_piece is not None:
+            on_piece(piece)
+    generated = time.perf_counter()
+    raw = "".join(pieces)
+    # Whatever the backend wrote, the customer-facing text is checked before anyone can send it.
+    screened = draft_screen(
+        raw,
+        passages=context.passages,
+        staff_notes=context.staff_notes,
+        customer_id=context.customer_id,
+        customer_email=customer_email,
+    )
+    grounding = draft_ground(screened.text, customer_facing(context.passages))
+    return Draft(
+        raw=raw,
+        text=grounding.text,
+        citations=grounding.citations,
+        flags=(*passage_flags(context.passages), *screened.flags, *grounding.flags),
+        first_token_seconds=(first_token or generated) - started,
+        generation_seconds=generated - started,
+        grounding_seconds=time.perf_counter() - generated,
+    )
+
+
+def backend_info() -> BackendInfo:
+    """The backend, model and adapter drafts are written with now (raises GenerationError when the
+    configured backend cannot be used)."""
+    return models_api.backend_info()
