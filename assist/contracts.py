@@ -41,6 +41,18 @@ class CitedPassage:
 
 
 @dataclass(frozen=True)
+class PrecedentReply:
+    """A reply an agent sent on a similar solved ticket the requesting user may see, redacted: no other
+    customer's name, e-mail, phone, order or account number is left in `reply`."""
+
+    ticket_id: int
+    subject: str
+    similarity: float
+    question: str
+    reply: str
+
+
+@dataclass(frozen=True)
 class TicketContext:
     """Everything assembled for one draft of one ticket."""
 
@@ -61,6 +73,12 @@ class TicketContext:
     """Why vector search did not take part in ranking the passages, in words; empty when it did."""
     staff_notes: tuple[str, ...] = ()
     """The ticket's internal notes as written: a draft that repeats one is stopped before the customer."""
+    precedents: tuple[PrecedentReply, ...] = ()
+    """Similar solved tickets and what the agent sent on them, closest first (redacted)."""
+    reply_language: str = ""
+    """The language the reply is to be written in: the one the customer writes in, the profile's as a hint."""
+    agent_name: str = ""
+    """Who the draft is for: the reply is signed with this name."""
 
 
 @dataclass(frozen=True)

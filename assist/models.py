@@ -49,6 +49,17 @@ class Suggestion(models.Model):
         blank=True,
         help_text="For the agent only, never sent: what internal documents say about the question.",
     )
+    precedents = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The similar solved tickets the draft was given: ticket id, subject, similarity, "
+        "the redacted reply, and whether the draft was composed from it.",
+    )
+    language = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="The language the reply is written in (the customer's, detected).",
+    )
     retrieval_query = models.TextField(blank=True)
     vector_search = models.CharField(max_length=12, blank=True)
     backend = models.CharField(max_length=20, blank=True)
@@ -70,6 +81,14 @@ class Suggestion(models.Model):
     )
     sent_message = models.ForeignKey(
         "tickets.TicketMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_flags = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The claims checks on the text as sent: what was still flagged when the agent sent it.",
+    )
+    flags_confirmed = models.BooleanField(
+        default=False, help_text="The agent confirmed sending with the flags in sent_flags still open."
     )
     edit_distance = models.PositiveIntegerField(null=True, blank=True, help_text="In words.")
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
