@@ -8,7 +8,7 @@ result, relays the pieces as they come (`on_piece`), or scores it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from models_ft import api as models_api
@@ -75,6 +75,13 @@ def draft_write(
         generation_seconds=generated - started,
         grounding_seconds=time.perf_counter() - generated,
     )
+
+
+def draft_answered(text: str, citations: Sequence[Citation]) -> bool:
+    """Whether a draft gives the customer an answer rather than a nothing-found note: it cites at least one
+    retrieved passage, and does not hold the note the extractive backend writes when no passage answers
+    (`models_ft.api.NOTHING_FOUND_NOTE`). The draft evaluation and the benchmarks count answers with it."""
+    return bool(citations) and models_api.NOTHING_FOUND_NOTE not in text
 
 
 def backend_info() -> BackendInfo:

@@ -67,6 +67,7 @@ __all__ = [
     "evaluation_collection_embed",
     "evaluation_collection_load",
     "evaluation_queries_load",
+    "evaluation_rows",
     "evaluation_run",
     "indexing_pending",
     "instruction_scores",
@@ -362,6 +363,13 @@ def evaluation_queries_load(queries: Path, *, input_mode: str) -> list[evaluatio
     """The queries of a queries file (JSONL: id, query, scenario?, dialogue?, gold_doc_ids) that have gold
     documents; `input_mode` "query" searches for query + scenario, "conversation" for the dialogue."""
     return evaluation.queries_load(queries, input_mode=input_mode)
+
+
+def evaluation_rows(path: Path) -> list[dict[str, Any]]:
+    """Every record of a JSONL file in the format of shared/datasets (blank lines skipped), in order, for
+    evaluations that read more of a query than its gold documents (the draft evaluation reads its reply).
+    Raises ValueError naming the file and line of a record that is not a JSON object."""
+    return list(evaluation._read_jsonl(path))
 
 
 def evaluation_run(

@@ -34,11 +34,13 @@ from .contracts import (
     PromptMessage,
     SnapshotInfo,
 )
+from .serving.extractive import NOTHING_FOUND
 from .training.demo_model import DemoModelConfig
 
 __all__ = [
     "BACKENDS",
     "DEMO_MODEL_STEPS",
+    "NOTHING_FOUND_NOTE",
     "AdapterEvaluation",
     "BackendInfo",
     "CycleOutcome",
@@ -70,6 +72,9 @@ __all__ = [
 BACKENDS = ("extractive", "local", "openai")
 DEMO_MODEL_STEPS = DemoModelConfig.steps
 """How many steps `demo_model_make` pre-trains the demo model for unless told otherwise."""
+NOTHING_FOUND_NOTE = NOTHING_FOUND
+"""The note the extractive backend writes in place of an answer when no retrieved sentence answers the
+question: a draft holding it answers nothing (`assist.drafting.draft_answered`)."""
 
 
 def _backend() -> str:
