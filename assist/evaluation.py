@@ -429,3 +429,50 @@ def recent_replies_cut(*, share: float = 0.2) -> datetime | None:
         .values_list("created_at", flat=True)
         .first()
     )
+
+
+OPEN_STATUSES = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING)
+# A citation marker as drafts write them: `[3]` or `[1, 2]`.
+_MARKER = re.compile(r"\[(\d{1,4}(?:\s*,\s*\d{1,4})*)\]")
+
+
+def open_tickets_evaluate(
+    *, statuses: Sequence[str] = OPEN_STATUSES, source: str | None = None, progress: Progress | None = None
+) -> dict[str, Any]:
+    """The draft the console makes now for every ticket in `statuses` (of `source` when given), for its
+    assignee, else the first active administrator: `n` drafts, the share that answer (`answered`), the share
+    of the citation markers in their text that name a passage retrieved for that draft
+    (`markers_resolved`, None when no draft cites), and `skipped` (tickets with no customer message yet, or
+    that the user may not see). Stores nothing."""
+    tickets = Ticket.objects.filter(status__in=list(statuses)).select_related("assignee", "customer")
+    if source is not None:
+        tickets = tickets.filter(source=source)
+    chosen = list(tickets.order_by("pk"))
+    fallback = _first_administrator()
+    answered = drafted = skipped = markers = resolved = 0
+    with knowledge.local_query_embedding():
+        for index, ticket in enumerate(chosen, start=1):
+            assignee = ticket.assignee
+            user = assignee if assignee is not None and assignee.is_active else fallback
+            try:
+                if user is None:
+                    raise DomainError("No assignee and no administrator to act as.")
+                context = ticket_context_assemble(ticket=Ticket(pk=ticket.pk), user=user)
+            except DomainError:
+                skipped += 1
+            else:
+                draft = draft_write(context, customer_email=ticket.customer.email)
+                drafted += 1
+                answered += draft_answered(draft.text, draft.citations)
+                retrieved = {p.marker for p in context.passages}
+                found = [int(n) for group in _MARKER.findall(draft.text) for n in group.split(",")]
+                markers += len(found)
+                resolved += sum(marker in retrieved for marker in found)
+            if progress:
+                progress(index, len(chosen))
+    return {
+        "n": drafted,
+        "answered": round(answered / drafted, 4) if drafted else 0.0,
+        "markers_resolved": round(resolved / markers, 4) if markers else None,
+        "skipped": skipped,
+    }

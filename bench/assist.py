@@ -59,9 +59,15 @@ def run(*, workers: int = 2) -> list[Row]:
     return rows_from_child("assist", env={"BENCH_ASSIST_WORKERS": str(workers)})
 
 
-def measure(*, agents: int = AGENTS, drafts: int = DRAFTS_PER_AGENT) -> list[Row]:
+def demo_prepare() -> None:
+    """The demo company in this database (`seed_demo`, idempotent) with its library embedded: what the
+    benchmarks measured on the assist database (`child`) start from."""
     call_command("seed_demo", no_progress=True, verbosity=0, stdout=io.StringIO())
     _library_embed()
+
+
+def measure(*, agents: int = AGENTS, drafts: int = DRAFTS_PER_AGENT) -> list[Row]:
+    demo_prepare()
     workers = int(os.environ.get("BENCH_ASSIST_WORKERS", "2"))  # set by `run` in the parent
     with celery_worker(queues=("embeddings", "inference"), concurrency=workers):
         tickets = _demo_tickets()

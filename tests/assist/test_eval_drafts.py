@@ -274,3 +274,14 @@ def test_the_recent_cut_is_the_first_reply_of_the_newest_solved_tickets(solved, 
     assert evaluation.recent_replies_cut(share=0.67) == reply.created_at
     Ticket.objects.update(status=Ticket.Status.OPEN)
     assert evaluation.recent_replies_cut() is None
+
+
+def test_open_tickets_get_the_draft_the_console_makes_now(solved, team, agent):
+    waiting = factories.ticket(team=team, customer_=factories.customer(), subject="Nothing yet")
+    _say(waiting, "agent", "We will be in touch.", 1, author_user=agent)  # no customer message: skipped
+    Ticket.objects.filter(pk=waiting.pk).update(status=Ticket.Status.PENDING)
+    result = evaluation.open_tickets_evaluate()
+    # The open ticket, drafted for the first administrator (it has no assignee).
+    assert result == {"n": 1, "answered": 1.0, "markers_resolved": 1.0, "skipped": 1}
+    assert evaluation.open_tickets_evaluate(statuses=[Ticket.Status.PENDING])["n"] == 0
+    assert not Suggestion.objects.exists()
