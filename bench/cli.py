@@ -1,4 +1,4 @@
-"""`python -m bench [--only quality,throughput,latency,edit,assist,training] [--json] ...`
+"""`python -m bench [--only quality,throughput,latency,edit,assist,drafts,training] [--json] ...`
 
 Prepares the benchmark database (created and migrated when missing), runs the chosen benchmarks in order,
 and prints one table: benchmark | measured | target | result. A missed target is a FAIL row, not an error:
@@ -19,7 +19,17 @@ from .database import database_prepare
 from .report import Row, as_json, failed, say, table
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("quality", "throughput", "latency", "edit", "assist", "training", "integrations", "security")
+BENCHMARKS = (
+    "quality",
+    "throughput",
+    "latency",
+    "edit",
+    "assist",
+    "drafts",
+    "training",
+    "integrations",
+    "security",
+)
 
 
 def _only(value: str) -> list[str]:
@@ -95,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "latency": lambda: _latency(options),
         "edit": lambda: _edit(options),
         "assist": lambda: _assist(options),
+        "drafts": lambda: _drafts(options),
         "training": _training,
         "integrations": _integrations,
         "security": lambda: _security(options),
@@ -130,7 +141,7 @@ def run_all(
 
 
 def _row_names(name: str) -> list[str]:
-    from . import assist, edit, integrations, latency, quality, security, throughput, training
+    from . import assist, drafts, edit, integrations, latency, quality, security, throughput, training
 
     if name == "security":
         return list(security.ROWS)
@@ -138,6 +149,8 @@ def _row_names(name: str) -> list[str]:
         return list(integrations.ROWS)
     if name == "assist":
         return list(assist.ROWS)
+    if name == "drafts":
+        return list(drafts.ROWS)
     if name == "training":
         return list(training.ROWS)
     if name == "quality":
@@ -177,6 +190,12 @@ def _assist(options: argparse.Namespace) -> list[Row]:
     from . import assist
 
     return assist.run(workers=options.assist_workers)
+
+
+def _drafts(options: argparse.Namespace) -> list[Row]:
+    from . import drafts
+
+    return drafts.run(options.datasets)
 
 
 def _training() -> list[Row]:
