@@ -38,7 +38,10 @@ class FakeServer:
     url: str = ""
 
 
-def stream(*pieces: str, done: bool = True) -> Reply:
+def stream(*pieces: str, finish: str | None = "stop", done: bool = True) -> Reply:
+    """A streamed answer as OpenAI sends it: the pieces, a last chunk with the `finish_reason`, then
+    `data: [DONE]`. `finish=None, done=False` is a stream cut off after the pieces."""
+
     def reply(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
         handler.send_header("Content-Type", "text/event-stream")
@@ -48,6 +51,9 @@ def stream(*pieces: str, done: bool = True) -> Reply:
             event = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
             handler.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
             handler.wfile.flush()
+        if finish is not None:
+            event = {"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
+            handler.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
         if done:
             handler.wfile.write(b"data: [DONE]\n\n")
 
@@ -74,7 +80,12 @@ def server() -> Iterator[FakeServer]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.requests.append(
-                {"path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
+                # Header names in lower case: HTTP does not care, and clients differ.
+                {
+                    "path": self.path,
+                    "headers": {name.lower(): value for name, value in self.headers.items()},
+                    "json": json.loads(body),
+                }
             )
             reply = state.replies[min(len(state.requests), len(state.replies)) - 1]
             reply(self)
@@ -94,7 +105,7 @@ def server() -> Iterator[FakeServer]:
 
 
 @pytest.fixture
-def openai_backend(settings, server: FakeServer, monkeypatch):
+def openai_backend(settings, server: FakeServer):
     settings.GENERATION_BACKEND = "openai"
     settings.GENERATION_OPENAI_BASE_URL = server.url
     settings.GENERATION_OPENAI_API_KEY = "sk-test"
@@ -104,8 +115,6 @@ def openai_backend(settings, server: FakeServer, monkeypatch):
     settings.GENERATION_MAX_NEW_TOKENS = 400
     settings.GENERATION_TIMEOUT_SECONDS = 5.0
     settings.GENERATION_RETRIES = 2
-    # Backoff is for real servers; the tests keep the retries and drop the waiting.
-    monkeypatch.setattr(openai_compat, "BACKOFF_SECONDS", 0.01)
     return settings
 
 
@@ -124,7 +133,7 @@ def test_streams_the_pieces_the_server_sends(openai_backend, server):
     assert list(generate(ask(max_new_tokens=120))) == ["Hi ", "Dana, ", "yes [1]."]
     (sent,) = server.requests
     assert sent["path"] == "/v1/chat/completions"
-    assert sent["headers"]["Authorization"] == "Bearer sk-test"
+    assert sent["headers"]["authorization"] == "Bearer sk-test"
     assert sent["json"] == {
         "model": "base-model",
         "messages": [
@@ -143,6 +152,16 @@ def test_the_active_adapter_is_sent_as_the_model(openai_backend, server):
     assert "".join(generate(ask())) == "Hello"
     assert server.requests[0]["json"]["model"] == "support-style-v3"
     assert backend_info() == BackendInfo(backend="openai", model="base-model", adapter="support-style-v3")
+
+
+@pytest.mark.parametrize("done", [True, False], ids=["then-DONE", "no-DONE"])
+def test_a_stream_that_ends_with_its_finish_reason_is_complete(openai_backend, server, done):
+    # vLLM and OpenAI send `data: [DONE]` after the `finish_reason` chunk; `transformers serve` closes the
+    # stream there.
+    server.replies = [stream("Hi ", "Dana", finish="stop", done=done), stream("never sent")]
+
+    assert list(generate(ask())) == ["Hi ", "Dana"]
+    assert len(server.requests) == 1
 
 
 def test_a_server_error_before_the_first_token_is_retried(openai_backend, server):
@@ -182,7 +201,7 @@ def test_a_server_that_never_answers_times_out_as_retryable(openai_backend, serv
 
 
 def test_a_stream_cut_off_after_text_is_not_retried(openai_backend, server):
-    server.replies = [stream("Hi ", "Da", done=False), stream("never sent")]
+    server.replies = [stream("Hi ", "Da", finish=None, done=False), stream("never sent")]
     pieces = generate(ask())
     assert [next(pieces), next(pieces)] == ["Hi ", "Da"]
 
@@ -215,3 +234,67 @@ def test_missing_settings_are_configuration_errors(openai_backend, server, setti
         list(generate(ask()))
     assert caught.value.retryable is False
     assert server.requests == []
+
+
+def events(*lines: str) -> Reply:
+    """A 200 answer whose body is `lines`, each sent as one server-sent event's `data:`."""
+
+    def reply(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.end_headers()
+        for line in lines:
+            handler.wfile.write(f"data: {line}\n\n".encode())
+
+    return reply
+
+
+def piece(content: str) -> str:
+    return json.dumps({"choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}]})
+
+
+def test_an_error_event_in_the_stream_is_raised_as_retryable(openai_backend, server):
+    server.replies = [events(piece("Hi "), json.dumps({"error": {"message": "CUDA out of memory"}}))]
+    pieces = generate(ask())
+    assert next(pieces) == "Hi "
+
+    with pytest.raises(GenerationError, match="stopped with an error: CUDA out of memory") as caught:
+        next(pieces)
+    assert caught.value.retryable is True
+    assert len(server.requests) == 1
+
+
+def test_an_answer_not_in_the_streaming_format_is_not_retried(openai_backend, server):
+    server.replies = [events("<html>Bad gateway</html>")]
+
+    with pytest.raises(GenerationError, match="not answer in the OpenAI streaming format") as caught:
+        list(generate(ask()))
+    assert "<html>Bad gateway</html>" in caught.value.message
+    assert caught.value.retryable is False
+
+
+def test_a_stream_that_ends_before_any_text_or_finish_reason_is_retryable(openai_backend, server):
+    server.replies = [stream(finish=None, done=False)]
+
+    with pytest.raises(GenerationError, match="stream ended before a `finish_reason`") as caught:
+        list(generate(ask()))
+    assert "middle of the draft" not in caught.value.message
+    assert caught.value.retryable is True
+
+
+def test_a_refusal_in_fastapis_shape_carries_the_servers_message(openai_backend, server):
+    # transformers serve answers a model it cannot load with `{"detail": ...}`, not OpenAI's `{"error": ...}`.
+    server.replies = [status(400, {"detail": "Unrecognized model in support-style-v3."})]
+
+    with pytest.raises(GenerationError, match=r"refused the request \(400\): Unrecognized model") as caught:
+        list(generate(ask()))
+    assert caught.value.retryable is False
+    assert len(server.requests) == 1
+
+
+def test_without_an_api_key_the_request_carries_no_real_one(openai_backend, server):
+    openai_backend.GENERATION_OPENAI_API_KEY = ""
+    server.replies = [stream("Hello")]
+
+    assert "".join(generate(ask())) == "Hello"
+    assert server.requests[0]["headers"]["authorization"] == f"Bearer {openai_compat.NO_API_KEY}"
