@@ -131,12 +131,13 @@ def generate(request: GenerationRequest, *, max_new_tokens: int, adapter: str | 
             try:
                 for chunk in stream:
                     finished = False
-                    for choice in chunk.choices or ():
-                        content = choice.delta.content if choice.delta is not None else None
+                    # The SDK builds chunks without validating them: a server may leave any field out.
+                    for choice in getattr(chunk, "choices", None) or ():
+                        content = getattr(getattr(choice, "delta", None), "content", None)
                         if content:
                             streamed = True
-                            yield content
-                        finished = finished or bool(choice.finish_reason)
+                            yield str(content)
+                        finished = finished or bool(getattr(choice, "finish_reason", None))
                     if finished:
                         return
             except openai.APIConnectionError as exc:

@@ -253,3 +253,13 @@ def test_a_stream_that_ends_before_any_text_or_finish_reason_is_retryable(openai
         list(generate(ask()))
     assert "middle of the draft" not in caught.value.message
     assert caught.value.retryable is True
+
+
+def test_chunks_without_choices_or_text_are_passed_over(openai_backend, server):
+    # A role-only first chunk (transformers serve, vLLM), a usage chunk with no choices, a bare id.
+    role = json.dumps({"choices": [{"index": 0, "delta": {"role": "assistant"}}]})
+    end = json.dumps({"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]})
+    usage = json.dumps({"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 1}})
+    server.replies = [events(role, json.dumps({"id": "x"}), piece("Hi"), usage, end)]
+
+    assert list(generate(ask())) == ["Hi"]
