@@ -31,6 +31,7 @@ from .contracts import (
     GenerationRequest,
     LoraTraining,
     Passage,
+    PrecedentText,
     PromptMessage,
     SnapshotInfo,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "GenerationRequest",
     "LoraTraining",
     "Passage",
+    "PrecedentText",
     "PromptMessage",
     "SnapshotInfo",
     "adapter_evaluate",
