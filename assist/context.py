@@ -488,6 +488,10 @@ def retrieval_query_prepare(*, ticket_id: int, keep_seconds: int) -> bool:
     if not any(m.author_kind == TicketMessage.AuthorKind.CUSTOMER for m in public):
         return False
     text = knowledge.conversation_text(_turns(public), scenario=ticket.subject)
+    # The customer's latest question too: the composer weighs passage sentences against it.
+    latest = [m for m in public if m.author_kind == TicketMessage.AuthorKind.CUSTOMER][-1]
+    question = _question_text(_clip(latest.body.strip(), MAX_MESSAGE_CHARS)[0], ticket.subject)
+    knowledge.query_vector_prepare(question, keep_seconds=keep_seconds)
     return knowledge.query_vector_prepare(text, keep_seconds=keep_seconds)
 
 
