@@ -18,13 +18,17 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from knowledge import api as knowledge
+from models_ft import api as models_api
 from support.core import roles
 from support.core.errors import DomainError
+from support.core.text import contradicts, stems
 from support.customers.models import Customer, Incident, IncidentUpdate, Organization, Plan, Product
 from support.tickets.models import Ticket, TicketMessage
 from support.tickets.selectors import ticket_visible_sql
 
 from .contracts import CitedPassage, Section, TicketContext
+from .language import reply_language
+from .precedents import precedent_replies
 from .safety import passages_screen
 from .scope import retrieval_scope
 
@@ -48,8 +52,14 @@ ASSIST_PASSAGES = 6
 """Passages retrieved for a draft."""
 PASSAGES_PER_DOCUMENT = 2
 """So one long document cannot fill every passage slot."""
-FALLBACK_LANGUAGE = "en"
-"""Where the library is thin in the customer's language, passages in this language fill the free slots."""
+CANDIDATE_PASSAGES = 2 * ASSIST_PASSAGES
+"""Passages ranked before the reply's language breaks ties among them."""
+SAME_LANGUAGE_TIE = 0.1
+"""Passages whose relevance differs by less than this share of the candidates' score range answer equally
+well: between those, one in the reply's language goes first. A more relevant passage in another language
+stays ahead of a less relevant one in the reply's language."""
+PRECEDENTS = 3
+"""Similar solved tickets, with what the agent sent, given to a draft."""
 
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -105,10 +115,23 @@ def ticket_context_assemble(
         ),
     )
 
+    language = reply_language([m.body for m in from_customer], profile=customer.language)
     retrieval_started = time.perf_counter()
-    passages, query, vector_search, notice = _passages(
-        ticket=ticket, user=user, messages=public, products=products
+    passages, query, vector_search, notice, vector = _passages(
+        ticket=ticket, user=user, messages=public, products=products, language=language
     )
+    public_passages = [p for p in passages if not p.internal]
+    precedents = tuple(
+        precedent_replies(
+            ticket_id=ticket.pk,
+            user=user,
+            vector=vector,
+            before=moment,
+            keep=models_api.public_contact_details([p.chunk.text for p in public_passages]),
+            limit=PRECEDENTS,
+        )
+    )
+    relevance = _relevance(public_passages, _question_text(question, ticket.subject))
     retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
 
     return TicketContext(
@@ -126,7 +149,41 @@ def ticket_context_assemble(
         situation=situation,
         retrieval_notice=notice,
         staff_notes=tuple(m.body for m in messages if not m.public),
+        precedents=precedents,
+        reply_language=language,
+        agent_name=_agent_name(user),
+        agent_turns=tuple(m.body for m in public if m.author_kind == TicketMessage.AuthorKind.AGENT)[-3:],
+        relevance=relevance,
+        subject=ticket.subject,
     )
+
+
+def _agent_name(user: Any) -> str:
+    """How the requesting agent signs a reply: their first name, else their full name, else nothing (the
+    team signs)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    return (user.first_name or user.get_full_name() or "").strip()
+
+
+def _question_text(question: str, subject: str) -> str:
+    # "Still looping, any idea?" says little without the subject that says what the ticket is about.
+    return question if len(question.split()) >= 12 else f"{subject}\n{question}"
+
+
+def _relevance(passages: Sequence[CitedPassage], question: str) -> dict[str, float]:
+    """How close in meaning each quotable sentence of the passages is to the customer's question, for the
+    extractive composer; empty when the question cannot be embedded here."""
+    if not passages:
+        return {}
+    try:
+        vector = knowledge.query_vector(question)
+    except knowledge.QueryEmbeddingUnavailable:
+        return {}
+    if vector is None:
+        return {}
+    sentences = [s for p in passages for s in models_api.passage_sentences(p.chunk.text)]
+    return knowledge.sentence_similarities(sentences, vector) or {}
 
 
 # A draft reads its ticket, customer and messages on every run, so these are plain statements: building
@@ -431,47 +488,37 @@ def retrieval_query_prepare(*, ticket_id: int, keep_seconds: int) -> bool:
     if not any(m.author_kind == TicketMessage.AuthorKind.CUSTOMER for m in public):
         return False
     text = knowledge.conversation_text(_turns(public), scenario=ticket.subject)
+    # The customer's latest question too: the composer weighs passage sentences against it.
+    latest = [m for m in public if m.author_kind == TicketMessage.AuthorKind.CUSTOMER][-1]
+    question = _question_text(_clip(latest.body.strip(), MAX_MESSAGE_CHARS)[0], ticket.subject)
+    knowledge.query_vector_prepare(question, keep_seconds=keep_seconds)
     return knowledge.query_vector_prepare(text, keep_seconds=keep_seconds)
 
 
 def _passages(
-    *, ticket: Ticket, user: Any, messages: Sequence[TicketMessage], products: Sequence[_Product]
-) -> tuple[tuple[CitedPassage, ...], str, str, str]:
+    *,
+    ticket: Ticket,
+    user: Any,
+    messages: Sequence[TicketMessage],
+    products: Sequence[_Product],
+    language: str,
+) -> tuple[tuple[CitedPassage, ...], str, str, str, tuple[float, ...] | None]:
     customer = ticket.customer
     turns = _turns(messages)
     codes = sorted({p.code for p in products})
-    staff_roles = roles.user_roles(user)
-
-    def scope(language: str | None) -> knowledge.RetrievalScope:
-        return retrieval_scope(staff_roles=staff_roles, customer=customer, products=codes, language=language)
-
-    # The query depends on the conversation and the collection's titles only: one for both languages.
-    query = knowledge.conversation_query(turns, scope=scope(None), scenario=ticket.subject)
-
-    def search(
-        language: str | None, vector: Sequence[float] | None = None, use_vectors: bool = True
-    ) -> knowledge.Retrieval:
-        return knowledge.retrieve_with_status(
-            query.text,
-            scope=scope(language),
-            k=ASSIST_PASSAGES,
-            max_per_document=PASSAGES_PER_DOCUMENT,
-            focus_titles=query.focus_titles,
-            vector=vector,
-            use_vectors=use_vectors,
-        )
-
-    found = search(customer.language or None)
-    chunks = list(found.chunks)
-    vector_search: str = found.vector_search
-    notice = found.notice
-    if len(chunks) < ASSIST_PASSAGES and customer.language and customer.language != FALLBACK_LANGUAGE:
-        # The same query text: its vector is reused rather than embedded again.
-        more = search(FALLBACK_LANGUAGE, vector=found.vector, use_vectors=found.vector is not None)
-        seen = {c.chunk_id for c in chunks}
-        chunks += [c for c in more.chunks if c.chunk_id not in seen][: ASSIST_PASSAGES - len(chunks)]
-        if more.vector_search == "unavailable":
-            vector_search, notice = more.vector_search, more.notice or notice
+    scope = retrieval_scope(staff_roles=roles.user_roles(user), customer=customer, products=codes)
+    query = knowledge.conversation_query(turns, scope=scope, scenario=ticket.subject)
+    # Relevance first, over the documents in every language the customer may read; the reply's language
+    # only breaks ties (see SAME_LANGUAGE_TIE).
+    found = knowledge.retrieve_with_status(
+        query.text,
+        scope=scope,
+        k=CANDIDATE_PASSAGES,
+        max_per_document=PASSAGES_PER_DOCUMENT,
+        focus_titles=query.focus_titles,
+    )
+    asked = stems(f"{ticket.subject}\n{messages[-1].body if messages else ''}")
+    chunks = _language_preferred(_on_topic(list(found.chunks), asked), language)[:ASSIST_PASSAGES]
     # Sentences written to a model are taken out here, before any backend is shown a passage.
     passages = passages_screen(
         CitedPassage(
@@ -479,4 +526,26 @@ def _passages(
         )
         for index, chunk in enumerate(chunks, start=1)
     )
-    return passages, query.text, vector_search, notice
+    return passages, query.text, found.vector_search, found.notice, found.vector
+
+
+def _on_topic(chunks: list[knowledge.RetrievedChunk], asked: set[str]) -> list[knowledge.RetrievedChunk]:
+    """`chunks` with those about the opposite of what was asked (a section on downgrading, for a question
+    about upgrading) moved behind the others."""
+    return sorted(chunks, key=lambda c: contradicts(asked, stems(" ".join(c.heading_path[-1:]))))
+
+
+def _language_preferred(
+    chunks: list[knowledge.RetrievedChunk], language: str
+) -> list[knowledge.RetrievedChunk]:
+    """`chunks` (best first) with those in `language` moved ahead of others that are no more relevant than
+    they are by more than SAME_LANGUAGE_TIE of the score range."""
+    if not chunks or not language:
+        return chunks
+    scores = [c.fused_score for c in chunks]
+    tie = SAME_LANGUAGE_TIE * ((max(scores) - min(scores)) or 1.0)
+
+    def same(chunk: knowledge.RetrievedChunk) -> bool:
+        return chunk.language.split("-")[0].lower() == language
+
+    return sorted(chunks, key=lambda c: -(c.fused_score + (tie if same(c) else 0.0)))

@@ -3,7 +3,8 @@ pipeline. Frozen, so what was assembled for a draft is exactly what gets recorde
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from knowledge.api import InstructionFinding
 from knowledge.contracts import RetrievedChunk
@@ -79,6 +80,11 @@ class TicketContext:
     """The language the reply is to be written in: the one the customer writes in, the profile's as a hint."""
     agent_name: str = ""
     """Who the draft is for: the reply is signed with this name."""
+    agent_turns: tuple[str, ...] = ()
+    """The conversation's earlier public agent replies (the last few, oldest first)."""
+    relevance: Mapping[str, float] = field(default_factory=dict)
+    """Passage sentence -> similarity in meaning with the search query (see `context._relevance`)."""
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ FLAG_KINDS = (
     "internal_text",
     "planted_instruction",
     "internal_source",
+    "other_language",
 )
 
 
@@ -119,7 +126,8 @@ class GroundingFlag:
       the company's domains nor in the documents, or another customer's, taken out;
     - "internal_text": a sentence repeating an internal document or a staff note, taken out;
     - "planted_instruction": a passage held text written to a model, left out of what the model saw;
-    - "internal_source": an internal document informed the draft (see the agent's note).
+    - "internal_source": an internal document informed the draft (see the agent's note);
+    - "other_language": the answer comes from documents in another language than the customer writes.
     `reason` says it in words for the agent."""
 
     kind: str

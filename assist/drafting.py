@@ -64,24 +64,57 @@ def draft_write(
         staff_notes=context.staff_notes,
         customer_id=context.customer_id,
         customer_email=customer_email,
+        precedents=[p.reply for p in context.precedents],
     )
     grounding = draft_ground(screened.text, customer_facing(context.passages))
     return Draft(
         raw=raw,
         text=grounding.text,
         citations=grounding.citations,
-        flags=(*passage_flags(context.passages), *screened.flags, *grounding.flags),
+        flags=(
+            *passage_flags(context.passages),
+            *screened.flags,
+            *grounding.flags,
+            *language_flags(context, grounding.citations),
+        ),
         first_token_seconds=(first_token or generated) - started,
         generation_seconds=generated - started,
         grounding_seconds=time.perf_counter() - generated,
     )
 
 
+def language_flags(context: TicketContext, citations: Sequence[Citation]) -> tuple[GroundingFlag, ...]:
+    """A flag when the answer comes from documents in another language than the customer writes: the
+    draft answers from them (better than nothing), and the agent is told to translate."""
+    language = context.reply_language
+    if not language or not citations:
+        return ()
+    by_marker = {p.marker: p for p in context.passages}
+    others = sorted(
+        {
+            by_marker[c.marker].chunk.language
+            for c in citations
+            if c.marker in by_marker
+            and by_marker[c.marker].chunk.language
+            and by_marker[c.marker].chunk.language.split("-")[0].lower() != language
+        }
+    )
+    if not others:
+        return ()
+    return (
+        GroundingFlag(
+            kind="other_language",
+            text=", ".join(others),
+            reason=f"The customer writes in {language}, and the answer comes from documents in "
+            f"{', '.join(others)}: the library has nothing better in {language}. Translate before sending.",
+        ),
+    )
+
+
 def draft_answered(text: str, citations: Sequence[Citation]) -> bool:
-    """Whether a draft gives the customer an answer rather than a nothing-found note: it cites at least one
-    retrieved passage, and does not hold the note the extractive backend writes when no passage answers
-    (`models_ft.api.NOTHING_FOUND_NOTE`). The draft evaluation and the benchmarks count answers with it."""
-    return bool(citations) and models_api.NOTHING_FOUND_NOTE not in text
+    """Whether a draft gives an answer rather than a nothing-found note: it cites at least one passage, or
+    it was composed from a reply the team sent, and it does not carry the note."""
+    return bool(citations) and models_api.nothing_found_note() not in text
 
 
 def backend_info() -> BackendInfo:

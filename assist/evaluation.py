@@ -38,15 +38,18 @@ from django.db.models.functions import Coalesce
 from knowledge import api as knowledge
 from support.core import roles
 from support.core.errors import DomainError
+from support.core.text import stems
 from support.customers.models import Customer
 from support.tickets.models import Ticket, TicketMessage
 
-# The console's own section builders and limits: a dataset row's context is laid out exactly as the
-# console lays out a ticket's (these helpers are private to context.py, which assembles tickets from the
-# database; a dataset row is a ticket that exists only in memory).
+# The console's own section builders, limits and passage ordering: a dataset row's context is assembled step
+# by step as `context.ticket_context_assemble` assembles a ticket's (these helpers are private to context.py,
+# which reads tickets from the database; a dataset row is a ticket that exists only in memory, and its
+# passages come from an evaluation collection). tests/assist/test_eval_drafts.py checks that both give the
+# same context for the same conversation: a change to the console's assembly not mirrored here fails it.
 from .context import (
     ASSIST_PASSAGES,
-    FALLBACK_LANGUAGE,
+    CANDIDATE_PASSAGES,
     MAX_HISTORY_CHARS,
     MAX_INCIDENTS_CHARS,
     MAX_MESSAGE_CHARS,
@@ -55,7 +58,11 @@ from .context import (
     _clip,
     _conversation_section,
     _customer_section,
+    _language_preferred,
     _list_section,
+    _on_topic,
+    _question_text,
+    _relevance,
     _staff_notes_section,
     _turns,
     ticket_context_assemble,
@@ -63,6 +70,7 @@ from .context import (
 from .contracts import CitedPassage, TicketContext
 from .drafting import Draft, draft_answered, draft_write
 from .grounding import customer_copy
+from .language import reply_language
 from .learning import SOLVED_STATUSES, _first_administrator
 from .safety import passages_screen
 
@@ -150,26 +158,22 @@ def cases_load(path: Path, *, input_mode: str, limit: int | None = None) -> list
 
 
 def case_context(case: DraftCase, *, collection: str) -> TicketContext:
-    """The context the console would assemble for a ticket holding `case`'s conversation, from a customer
-    with an empty profile, with passages from the evaluation `collection` (searched with administrator
-    rights, as the staff who loaded it)."""
+    """The context the console would assemble for a ticket holding `case`'s conversation, from a new
+    customer with an empty profile (no name, the default language, no plan, products or history), with
+    passages from the evaluation `collection`, searched with administrator rights (as the staff who loaded
+    it). No agent asks, so no name signs the draft; a new company has no solved tickets, so no precedents."""
     started = time.perf_counter()
-    customer = Customer(name="", language=FALLBACK_LANGUAGE)
+    customer = Customer(name="")
     ticket = Ticket(subject=case.subject, customer=customer)
+    kinds = {"customer": TicketMessage.AuthorKind.CUSTOMER, "agent": TicketMessage.AuthorKind.AGENT}
     messages = [
         TicketMessage(
-            author_kind=TicketMessage.AuthorKind.CUSTOMER
-            if role == "customer"
-            else TicketMessage.AuthorKind.AGENT,
-            body=text,
-            public=True,
-            created_at=_EPOCH + timedelta(minutes=index),
+            author_kind=kinds[role], body=text, public=True, created_at=_EPOCH + timedelta(minutes=index)
         )
         for index, (role, text) in enumerate(case.messages)
     ]
     from_customer = [m for m in messages if m.author_kind == TicketMessage.AuthorKind.CUSTOMER]
     question, _ = _clip(from_customer[-1].body.strip(), MAX_MESSAGE_CHARS)
-    # A new customer: no internal notes, no other tickets, no products and so no incidents.
     sections = (
         _conversation_section(ticket=ticket, customer=customer, messages=messages),
         _staff_notes_section(customer=customer, messages=[]),
@@ -179,23 +183,30 @@ def case_context(case: DraftCase, *, collection: str) -> TicketContext:
             "incidents", MAX_INCIDENTS_CHARS, [], total=0, empty="No active incidents.", noun="incident"
         ),
     )
+    language = reply_language([m.body for m in from_customer], profile=customer.language)
+
+    # As `context._passages`: relevance first over every language, then what is on topic, then the reply's
+    # language breaking ties.
     retrieval_started = time.perf_counter()
     scope = knowledge.RetrievalScope(collection=collection, staff_roles=frozenset({roles.ADMINISTRATOR}))
     query = knowledge.conversation_query(_turns(messages), scope=scope, scenario=ticket.subject)
     found = knowledge.retrieve_with_status(
         query.text,
         scope=scope,
-        k=ASSIST_PASSAGES,
+        k=CANDIDATE_PASSAGES,
         max_per_document=PASSAGES_PER_DOCUMENT,
         focus_titles=query.focus_titles,
     )
+    asked = stems(f"{ticket.subject}\n{messages[-1].body if messages else ''}")
+    chunks = _language_preferred(_on_topic(list(found.chunks), asked), language)[:ASSIST_PASSAGES]
     passages = passages_screen(
         CitedPassage(
             marker=index,
             chunk=dataclasses.replace(chunk, text=_clip(chunk.text, MAX_PASSAGE_CHARS)[0]),
         )
-        for index, chunk in enumerate(found.chunks, start=1)
+        for index, chunk in enumerate(chunks, start=1)
     )
+    relevance = _relevance([p for p in passages if not p.internal], _question_text(question, ticket.subject))
     retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
     return TicketContext(
         ticket_id=0,
@@ -210,6 +221,10 @@ def case_context(case: DraftCase, *, collection: str) -> TicketContext:
         retrieval_ms=retrieval_ms,
         context_ms=(time.perf_counter() - started) * 1000,
         retrieval_notice=found.notice,
+        reply_language=language,
+        agent_turns=tuple(m.body for m in messages if m.author_kind == TicketMessage.AuthorKind.AGENT)[-3:],
+        relevance=relevance,
+        subject=ticket.subject,
     )
 
 

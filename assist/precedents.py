@@ -7,16 +7,20 @@ the agent may see."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import F, OuterRef, Q, Subquery
 from pgvector.django import CosineDistance
 
 from knowledge import api as knowledge_api
+from models_ft import api as models_api
 from support.tickets.models import Ticket, TicketMessage
 from support.tickets.selectors import ticket_scope_for_user
 
+from .contracts import PrecedentReply
 from .models import TicketVector
 
 MAX_CONVERSATION_CHARS = 2000  # the opening of a conversation says what it is about
@@ -94,3 +98,69 @@ def precedents_for(*, ticket: Ticket, user: Any, limit: int = 5) -> tuple[list[P
         Precedent(ticket=row.ticket, similarity=1.0 - float(row.distance), reply=(row.reply or "")[:500])
         for row in rows
     ], ""
+
+
+MAX_PRECEDENT_REPLY_CHARS = 2000
+
+
+def precedent_replies(
+    *,
+    ticket_id: int,
+    user: Any,
+    vector: Sequence[float] | None,
+    before: datetime | None = None,
+    keep: Iterable[str] = (),
+    limit: int = 3,
+) -> list[PrecedentReply]:
+    """The first replies agents sent on the solved tickets closest to `vector` (the draft's search query) that
+    `user` may see, closest first, each redacted so no other customer's name, contact, order or account
+    number reaches a draft. With `before`, only tickets solved before that moment and replies sent before
+    it count: a draft rebuilt for an old reply learns nothing from the future. `keep` names public contact
+    details (the company's, from its documents) left in."""
+    if vector is None:
+        return []
+    solved = ticket_scope_for_user(user=user).filter(status__in=SOLVED).exclude(pk=ticket_id)
+    replies = TicketMessage.objects.filter(
+        ticket_id=OuterRef("ticket_id"), public=True, author_kind=TicketMessage.AuthorKind.AGENT
+    )
+    asked = TicketMessage.objects.filter(
+        ticket_id=OuterRef("ticket_id"), public=True, author_kind=TicketMessage.AuthorKind.CUSTOMER
+    ).order_by("created_at", "id")
+    if before is not None:
+        solved = solved.filter(solved_at__lt=before)
+        replies = replies.filter(created_at__lt=before)
+    rows = (
+        TicketVector.objects.filter(model=knowledge_api.embedding_model())
+        .filter(ticket__in=solved.values("pk"))
+        .annotate(
+            distance=CosineDistance("embedding", list(vector)),
+            # The first reply answers the question the ticket opened with; later ones answer follow-ups.
+            reply=Subquery(replies.order_by("created_at", "id").values("body")[:1]),
+            question=Subquery(asked.values("body")[:1]),
+        )
+        .order_by("distance")
+        .select_related("ticket__customer")[: limit * 2]
+    )
+    found = []
+    for row in rows:
+        if not row.reply or knowledge_api.planted_instructions(row.reply):
+            # A reply that quotes text written to a model (a customer's, pasted back) is no example.
+            continue
+        customer = row.ticket.customer
+        person = {"name": customer.name, "email": customer.email, "phone": customer.phone}
+        found.append(
+            PrecedentReply(
+                ticket_id=row.ticket_id,
+                subject=row.ticket.subject,
+                similarity=round(1.0 - float(row.distance), 4),
+                question=models_api.reply_redact(
+                    (row.question or "")[:MAX_PRECEDENT_REPLY_CHARS], person=person, keep=keep
+                ),
+                reply=models_api.reply_redact(
+                    row.reply[:MAX_PRECEDENT_REPLY_CHARS], person=person, keep=keep
+                ),
+            )
+        )
+        if len(found) == limit:
+            break
+    return found

@@ -153,8 +153,10 @@ class _Checker:
         staff_notes: Sequence[str],
         customer_id: int | None,
         customer_email: str,
+        sources: Sequence[str] = (),
     ) -> None:
         public = [p for p in passages if not p.internal]
+        self.sources = [_flat(p.chunk.text) for p in public] + [_flat(text) for text in sources]
         self.visible = "\n".join(p.chunk.text for p in public).lower()
         self.visible_digits = {_digits(m.group(0)) for m in _PHONE.finditer(self.visible)}
         self.internal_markers = {p.marker for p in passages if p.internal}
@@ -199,7 +201,7 @@ class _Checker:
         """Why a sentence may not reach the customer (flag kind and reason), or None."""
         words = _shingles(sentence)
         if (
-            score >= knowledge.INSTRUCTION_THRESHOLD
+            (score >= knowledge.INSTRUCTION_THRESHOLD and not self._quoted(sentence))
             or words & self.planted_shingles
             or self._repeats_planted(sentence)
         ):
@@ -213,6 +215,13 @@ class _Checker:
         if len(flat.split()) >= 3 and any(flat in text for text in self.internal_texts):
             return "internal_text", "It repeats internal text (a staff note or an internal document)."
         return None
+
+    def _quoted(self, sentence: str) -> bool:
+        """Found word for word in a screened source (a customer-facing passage with its planted text taken
+        out, or a reply the team sent): a step such as "Confirm the upgrade." reads like an order, and is
+        one the company gives its customers."""
+        flat = _flat(_MARKER.sub("", sentence))
+        return len(flat.split()) >= 3 and any(flat in source for source in self.sources)
 
     def _repeats_planted(self, sentence: str) -> bool:
         mine = stems(sentence)
@@ -245,29 +254,53 @@ class _Checker:
         return any(digits and digits in seen for seen in self.visible_digits)
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+")
+
+
+def _units(paragraph: str) -> list[tuple[str, str]]:
+    """A paragraph as (prefix, body) units: each line of a list on its own with its bullet or number as
+    the prefix, or the whole paragraph with none. "1." starts an item; it does not end a sentence."""
+    lines = paragraph.split("\n")
+    if not any(_LIST_ITEM.match(line) for line in lines):
+        return [("", paragraph)]
+    units = []
+    for line in lines:
+        item = _LIST_ITEM.match(line)
+        prefix = item.group(0) if item else ""
+        units.append((prefix, line[len(prefix) :]))
+    return units
+
+
 def _without_sentences(text: str, checker: _Checker, flags: list[GroundingFlag]) -> str:
-    """`text` with every sentence removed that may not reach a customer, paragraph structure kept."""
-    paragraphs = text.split("\n\n")
+    """`text` with every sentence removed that may not reach a customer, paragraph and list structure
+    kept."""
+    paragraphs = [_units(paragraph) for paragraph in text.split("\n\n")]
+    parts = [sentences(body) for units in paragraphs for _, body in units]
+    # One call for the whole draft: the detector is a model, cheaper in one batch.
+    scores = iter(knowledge.instruction_scores([_MARKER.sub("", s) for found in parts for s in found]))
+    found_parts = iter(parts)
     kept_paragraphs = []
-    for paragraph in paragraphs:
-        parts = sentences(paragraph)
-        if not parts:
-            kept_paragraphs.append(paragraph)
-            continue
-        scores = knowledge.instruction_scores([_MARKER.sub("", part) for part in parts])
-        kept = []
-        for part, score in zip(parts, scores, strict=True):
-            problem = checker.sentence_problem(part, score)
-            if problem is None:
-                kept.append(part)
-            else:
-                kind, reason = problem
-                flags.append(GroundingFlag(kind=kind, text=part, reason=reason))
-        if len(kept) == len(parts):
-            kept_paragraphs.append(paragraph)
-        elif kept:
-            joiner = "\n" if "\n" in paragraph else " "
-            kept_paragraphs.append(joiner.join(kept))
+    for units in paragraphs:
+        kept_units = []
+        for prefix, body in units:
+            found = next(found_parts)
+            if not found:
+                kept_units.append(prefix + body)
+                continue
+            kept = []
+            for part in found:
+                problem = checker.sentence_problem(part, next(scores))
+                if problem is None:
+                    kept.append(part)
+                else:
+                    kind, reason = problem
+                    flags.append(GroundingFlag(kind=kind, text=part, reason=reason))
+            if len(kept) == len(found):
+                kept_units.append(prefix + body)
+            elif kept:
+                kept_units.append(prefix + ("\n" if "\n" in body else " ").join(kept))
+        if kept_units:
+            kept_paragraphs.append("\n".join(kept_units))
     return "\n\n".join(kept_paragraphs)
 
 
@@ -366,10 +399,16 @@ def draft_screen(
     staff_notes: Sequence[str] = (),
     customer_id: int | None = None,
     customer_email: str = "",
+    precedents: Sequence[str] = (),
 ) -> Screened:
-    """The draft as the customer may get it, and what was taken out (see the module's description)."""
+    """The draft as the customer may get it, and what was taken out (see the module's description).
+    `precedents`: replies the team sent on similar tickets (screened), which the draft may repeat."""
     checker = _Checker(
-        passages=passages, staff_notes=staff_notes, customer_id=customer_id, customer_email=customer_email
+        passages=passages,
+        staff_notes=staff_notes,
+        customer_id=customer_id,
+        customer_email=customer_email,
+        sources=precedents,
     )
     flags: list[GroundingFlag] = []
     screened = _without_images(text, flags)

@@ -6,6 +6,7 @@ in a `failed` suggestion with a message the agent can read, never in one left pe
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -122,6 +123,7 @@ def _passages_record(context: TicketContext) -> list[dict[str, Any]]:
             "title": p.chunk.document_title,
             "heading": p.heading,
             "text": p.chunk.text,
+            "language": p.chunk.language,
             "internal": p.internal,
             "planted": [f.text for f in p.planted],
         }
@@ -132,6 +134,8 @@ def _passages_record(context: TicketContext) -> list[dict[str, Any]]:
 _PROMPT_FIELDS = (
     "prompt_messages",
     "passages",
+    "precedents",
+    "language",
     "retrieval_query",
     "vector_search",
     "backend",
@@ -158,6 +162,8 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     # What the model is given is recorded with the draft, or with the failure when there is none.
     suggestion.prompt_messages = [asdict(m) for m in messages]
     suggestion.passages = _passages_record(context)
+    suggestion.precedents = [dataclasses.asdict(p) for p in context.precedents]
+    suggestion.language = context.reply_language[:12]
     suggestion.retrieval_query = context.retrieval_query
     suggestion.vector_search = context.vector_search
     try:
@@ -201,6 +207,7 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
         raise
     relayed = int(relay["sent"])
     first_token = generation_started + draft.first_token_seconds
+    suggestion.precedents = precedents_record(context, draft.text)
     suggestion.raw_text = draft.raw
     suggestion.text = draft.text
     suggestion.citations = [asdict(c) for c in draft.citations]
@@ -240,6 +247,21 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     )
     events.event_publish(events.SUGGESTION_READY, lambda: suggestion_ready_data(suggestion))
     return suggestion
+
+
+def precedents_record(context: TicketContext, text: str) -> list[dict[str, Any]]:
+    """The precedents a draft was given, each marked `used` when the draft repeats its reply (a sentence of
+    five words or more of it, word for word)."""
+    flat = " ".join(re.findall(r"\w+", text.lower()))
+    recorded = []
+    for precedent in context.precedents:
+        sentences = re.split(r"(?<=[.!?])\s+|\n+", precedent.reply)
+        used = any(
+            len(words) >= 5 and " ".join(words) in flat
+            for words in (re.findall(r"\w+", s.lower()) for s in sentences)
+        )
+        recorded.append({**dataclasses.asdict(precedent), "used": used})
+    return recorded
 
 
 def _customer_email(customer_id: int) -> str:

@@ -6,18 +6,27 @@ back but what queues these tasks (`backfill`, `receivers`); the drafts are queue
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from typing import Any
 
-from celery import shared_task
+from celery import shared_task, signals
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from knowledge import api as knowledge
 
-from . import context, learning, precedents, services
+from . import context, language, learning, precedents, services
 
 log = logging.getLogger(__name__)
+
+
+def _warm_up_language(**_: Any) -> None:
+    # The language detector loads its models on first use (about 0.1 s): at start, not on the first draft.
+    threading.Thread(target=language.warm_up, name="language-warm-up", daemon=True).start()
+
+
+signals.worker_process_init.connect(_warm_up_language, weak=False)
 
 
 @shared_task(name="console.generate_suggestion", acks_late=True)

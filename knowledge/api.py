@@ -415,6 +415,26 @@ def vector_index_ensure() -> bool:
     return bulk.vector_index_ensure()
 
 
+def sentence_similarities(texts: Sequence[str], vector: Sequence[float]) -> dict[str, float] | None:
+    """Cosine similarity of each of `texts` (short: sentences) with a query `vector`, the texts' vectors
+    from the embedding cache or embedded here and cached (a library's sentences recur from draft to draft).
+    None where this process may not load the model (the web process), or when `vector` is of another
+    model's size."""
+    from .query_embedding import embeds_locally
+
+    if not texts or not embeds_locally():
+        return None
+    import numpy as np
+
+    unique = list(dict.fromkeys(texts))
+    matrix = np.asarray(bulk.text_vectors_cached(unique), dtype=np.float32)
+    query = np.asarray(vector, dtype=np.float32)
+    if matrix.shape[1] != query.shape[0]:
+        return None
+    # Unit vectors: the dot product is the cosine.
+    return dict(zip(unique, (float(x) for x in matrix @ query), strict=True))
+
+
 def text_vectors_cached(texts: Sequence[str], *, progress: StageProgress | None = None) -> list[list[float]]:
     """Vectors of the active model for chunk texts as embedded (`embedding_text`), through the embedding
     cache: only the texts it lacks are embedded, in this process, and cached."""

@@ -48,6 +48,8 @@ class RetrievedChunk:
     audience: str = "public"
     """The document's audience: "public", "plans", "organizations", or "internal" (staff only: never quoted
     to a customer)."""
+    language: str = ""
+    """The document's language tag ("en", "de")."""
 
 
 @dataclass(frozen=True)

@@ -211,8 +211,8 @@ class CandidateScores:
 
 # What a RetrievedChunk needs of a chunk and its document, read with the scores (one statement for both).
 _CHUNK_COLUMNS = (
-    "c.document_id, c.title, c.heading_path, c.text, d.slug, d.kind, d.external_id, d.audience",
-    ("document_id", "title", "heading_path", "text", "slug", "kind", "external_id", "audience"),
+    "c.document_id, c.title, c.heading_path, c.text, d.slug, d.kind, d.external_id, d.audience, d.language",
+    ("document_id", "title", "heading_path", "text", "slug", "kind", "external_id", "audience", "language"),
 )
 
 
@@ -370,6 +370,7 @@ def chunks_search(
                     keyword_rank=keyword_rank.get(chunk_id),
                     external_id=chunk["external_id"],
                     audience=chunk["audience"],
+                    language=chunk["language"],
                 )
             )
             if len(results) >= k:

@@ -31,16 +31,15 @@ from .contracts import (
     GenerationRequest,
     LoraTraining,
     Passage,
+    PrecedentText,
     PromptMessage,
     SnapshotInfo,
 )
-from .serving.extractive import NOTHING_FOUND
 from .training.demo_model import DemoModelConfig
 
 __all__ = [
     "BACKENDS",
     "DEMO_MODEL_STEPS",
-    "NOTHING_FOUND_NOTE",
     "AdapterEvaluation",
     "BackendInfo",
     "CycleOutcome",
@@ -52,6 +51,7 @@ __all__ = [
     "GenerationRequest",
     "LoraTraining",
     "Passage",
+    "PrecedentText",
     "PromptMessage",
     "SnapshotInfo",
     "adapter_evaluate",
@@ -72,9 +72,6 @@ __all__ = [
 BACKENDS = ("extractive", "local", "openai")
 DEMO_MODEL_STEPS = DemoModelConfig.steps
 """How many steps `demo_model_make` pre-trains the demo model for unless told otherwise."""
-NOTHING_FOUND_NOTE = NOTHING_FOUND
-"""The note the extractive backend writes in place of an answer when no retrieved sentence answers the
-question: a draft holding it answers nothing (`assist.drafting.draft_answered`)."""
 
 
 def _backend() -> str:
@@ -126,6 +123,48 @@ def generate(request: GenerationRequest) -> Iterator[str]:
     from .serving import openai_compat
 
     yield from openai_compat.generate(request, max_new_tokens=max_new_tokens, adapter=active_adapter())
+
+
+def passage_sentences(text: str) -> list[str]:
+    """The sentences the extractive composer may quote from a passage, as it splits them: a caller that
+    scores them by meaning (`DraftFacts.relevance`) keys its scores by these strings."""
+    from .serving import extractive
+
+    return extractive.quotable_sentences(text)
+
+
+def nothing_found_note() -> str:
+    """The note the extractive composer writes in place of an answer when nothing in the passages or the
+    precedents answers the question."""
+    from .serving import extractive
+
+    return extractive.NOTHING_FOUND
+
+
+def reply_redact(text: str, *, person: Mapping[str, str], keep: Iterable[str] = ()) -> str:
+    """A reply sent to another customer, made safe to show as a precedent: that customer's name, e-mail
+    and phone, any other contact detail, card, IBAN and address, and order, invoice or account references
+    replaced by placeholders. `keep` names public contact details (the company's own) left as they are."""
+    from .redaction import Person, Redactor
+
+    redactor = Redactor(
+        person=Person(
+            name=str(person.get("name", "")),
+            email=str(person.get("email", "")),
+            phone=str(person.get("phone", "")),
+        ),
+        keep=frozenset(keep),
+        references=True,
+    )
+    return redactor(text)
+
+
+def public_contact_details(texts: Iterable[str]) -> frozenset[str]:
+    """The e-mail addresses and phone numbers in `texts` (a company's documents): what `reply_redact` may
+    leave in as public."""
+    from .redaction import public_contacts
+
+    return public_contacts(texts)
 
 
 def backend_info() -> BackendInfo:

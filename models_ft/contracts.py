@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,18 +41,40 @@ class Passage:
     title: str
     heading: str
     text: str
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class PrecedentText:
+    """A reply an agent sent on a similar solved ticket (redacted), and what that customer asked."""
+
+    ticket_id: int
+    similarity: float
+    question: str
+    reply: str
+    language: str = ""
 
 
 @dataclass(frozen=True)
 class DraftFacts:
     """The structured context behind a prompt, for backends that compose rather than generate (the
-    extractive one): who the customer is, what they asked, what is going on for them, and the passages."""
+    extractive one): who the customer is, what they asked, what is going on for them, the passages, the
+    replies the team sent to similar questions, and how this conversation's agent turns read so far."""
 
     customer_name: str
     language: str
     question: str
     situation: tuple[str, ...]
     passages: tuple[Passage, ...]
+    precedents: tuple[PrecedentText, ...] = ()
+    agent_name: str = ""
+    agent_turns: tuple[str, ...] = ()
+    """This conversation's earlier public agent replies, oldest first: a chat that never greets is not
+    answered with a letter."""
+    relevance: Mapping[str, float] = field(default_factory=dict)
+    """Passage sentence (as `api.passage_sentences` splits it) -> cosine similarity with the question, from
+    the embedding model the caller has loaded; empty when vectors were not available."""
+    subject: str = ""
 
 
 @dataclass(frozen=True)

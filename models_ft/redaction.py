@@ -38,7 +38,7 @@ _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]\d|\d)")
 _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 _PHONE = re.compile(
     # Not after a letter, digit, "-", "/" or "#": INV-2026-00123 and #2026 1234 are references.
-    r"(?<![\w+#/-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{1,6}(?:[\s.-]\d{1,6}){1,5}(?![\w:/-])"
+    r"(?<![\w+#/-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d{1,6}(?:[\s.-]\d{1,8}){1,5}(?![\w:/-])"
     r"|(?<![\w+#/-])\+\d{8,15}(?!\w)|(?<![\w+#/-])0\d{9,11}(?![\w/-])"
 )
 # For the customer's own number only: any run of digits and separators, compared digit by digit.
@@ -56,6 +56,13 @@ _ADDRESS = re.compile(
     r"|(?<!\w)[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d{1,5}[a-z]?(?!\w)"
     r"|(?<!\w)(?:Rue|Avenue|Boulevard|Via|Calle|Avenida|Rua|Plaza)\s+(?:[\w'’-]+\s+){0,4}\d{1,5}(?!\w)"
     r"|(?<!\w)\d{1,5},?\s+(?:Rue|Avenue|Boulevard|Via|Calle|Avenida|Rua|Plaza)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+"
+)
+# Order, invoice, account and similar references: a prefix of capitals and a number ("INV-2026-7289",
+# "ORD-55812", "AC-3301"), or a number after the word that names it ("order #55812", "account no. 4471-22").
+_REFERENCE = re.compile(
+    r"(?<![\w-])[A-Z]{2,6}-\d[\d-]{2,}(?![\w-])"
+    r"|(?i:\b(?:order|invoice|account|contract|subscription|customer|bestell|rechnung|kunden|commande|facture"
+    r"|pedido|factura|bestelling|factuur)\w*\s*(?:no\.?|nr\.?|number|n°|#)?\s*:?\s*)#?\d[\d-]{3,}(?![\w-])"
 )
 # A UK postcode (SW1A 1AA, M1 1AE, B33 8TH): the outward code and the inward code.
 _POSTCODE = re.compile(r"(?<![\w-])[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}(?![\w-])")
@@ -102,6 +109,9 @@ class Redactor:
     person: Person = field(default_factory=Person)
     keep: frozenset[str] = frozenset()
     """Public contact details left as they are: e-mail addresses (lower case) and phone numbers (digits)."""
+    references: bool = False
+    """Also replace order, invoice and account references (for replies shown to another customer's agent;
+    training keeps them, a model learning that references exist)."""
     _seen: dict[tuple[str, str], str] = field(default_factory=dict)
     _counts: dict[str, int] = field(default_factory=dict)
 
@@ -122,6 +132,8 @@ class Redactor:
         text = _CARD.sub(self._card, text)
         text = _IPV4.sub(self._ipv4, text)
         text = _IPV6.sub(self._ipv6, text)
+        if self.references:
+            text = _REFERENCE.sub(lambda m: self.placeholder("REFERENCE", m.group()), text)
         text = _PHONE.sub(self._phone, text)
         text = _ADDRESS.sub(lambda m: self.placeholder("ADDRESS", " ".join(m.group().lower().split())), text)
         return _POSTCODE.sub(lambda m: self.placeholder("POSTCODE", m.group()), text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Set
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -59,3 +60,30 @@ def stems(text: str, *, ignore: frozenset[str] = FUNCTION_WORDS, min_length: int
     return {
         stem(word) for word in WORD.findall(text.lower()) if len(word) >= min_length and word not in ignore
     }
+
+
+# Words of asking that mean opposite things, as stems: a question about one is not answered by text about the
+# other, however close the two are in meaning ("upgrading" and "downgrading" embed almost alike).
+CONTRASTS = (
+    ("upgrad", "downgrad"),
+    ("add", "remov"),
+    ("enabl", "disabl"),
+    ("increas", "decreas"),
+    ("annual", "month"),
+    ("year", "month"),
+    ("import", "export"),
+    ("lock", "unlock"),
+    ("activat", "deactivat"),
+    ("subscrib", "unsubscrib"),
+    ("buy", "sell"),
+)
+
+
+def contradicts(question: Set[str], text: Set[str]) -> bool:
+    """True when `text` (stems) is about the opposite of what `question` (stems) asks: it holds the
+    counterpart of a question word and not the word itself."""
+    for a, b in CONTRASTS:
+        for asked, other in ((a, b), (b, a)):
+            if asked in question and other not in question and other in text and asked not in text:
+                return True
+    return False

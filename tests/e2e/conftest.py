@@ -73,6 +73,9 @@ def model_server() -> Iterator[str]:
                 self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 self.wfile.flush()
                 time.sleep(WORD_DELAY_SECONDS)
+            # The end, as vLLM and OpenAI send it: a last chunk with the finish_reason, then [DONE].
+            finish = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            self.wfile.write(f"data: {json.dumps(finish)}\n\n".encode())
             self.wfile.write(b"data: [DONE]\n\n")
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

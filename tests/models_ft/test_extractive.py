@@ -66,7 +66,6 @@ def test_reply_follows_the_house_template():
 
     assert text == (
         "Hi Dana,\n\n"
-        f"{extractive.ACKNOWLEDGEMENT}\n\n"
         "Annual plans can be refunded in full within 30 days of purchase [1]. "
         "After 30 days, refunds are prorated for the unused months [1]. "
         "Refunds go back to the original payment method within 5 business days [1].\n\n"
@@ -175,7 +174,7 @@ def test_instructions_in_passages_are_not_quoted_or_followed():
     assert "Annual plans can be refunded in full within 30 days of purchase [1]." in text
     assert "ignore" not in text.lower()
     assert "password" not in text.lower()
-    assert text.startswith("Hi Dana,\n\n" + extractive.ACKNOWLEDGEMENT)
+    assert text.startswith("Hi Dana,\n\nAnnual plans")
     assert text.endswith(extractive.CLOSING + "\n\n" + extractive.SIGN_OFF)
 
 
@@ -190,7 +189,7 @@ def test_instructions_in_the_question_do_not_change_the_reply():
     assert "pirate" not in text.lower()
     assert "system prompt" not in text.lower()
     assert set(markers(text)) == {1}
-    assert text.startswith("Hi Dana,\n\n" + extractive.ACKNOWLEDGEMENT)
+    assert text.startswith("Hi Dana,\n\nAnnual plans")
 
 
 def test_questions_in_passages_are_not_quoted_as_facts():

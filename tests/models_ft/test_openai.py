@@ -1,4 +1,7 @@
-"""The openai backend against a real HTTP server in a thread that speaks OpenAI's streaming format."""
+"""The openai backend's failures, against a small HTTP server in a thread that answers what a real server
+does not on demand: 429, 500, a stream cut off, an error event, garbage, silence. What works (streaming, the
+request, the adapter as the model, a refusal) is checked against `transformers serve` in
+test_openai_server.py; here too, a stream that ends with its `finish_reason` and no `data: [DONE]` line."""
 
 from __future__ import annotations
 
@@ -12,15 +15,12 @@ from typing import Any
 import pytest
 
 from models_ft.api import (
-    BackendInfo,
     DraftFacts,
     GenerationError,
     GenerationRequest,
     PromptMessage,
-    backend_info,
     generate,
 )
-from models_ft.serving import openai_compat
 
 # The active adapter is read from the registry (the database).
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,10 @@ class FakeServer:
     url: str = ""
 
 
-def stream(*pieces: str, done: bool = True) -> Reply:
+def stream(*pieces: str, finish: str | None = "stop", done: bool = True) -> Reply:
+    """A streamed answer as OpenAI sends it: the pieces, a last chunk with the `finish_reason`, then
+    `data: [DONE]`. `finish=None, done=False` is a stream cut off after the pieces."""
+
     def reply(handler: BaseHTTPRequestHandler) -> None:
         handler.send_response(200)
         handler.send_header("Content-Type", "text/event-stream")
@@ -48,6 +51,9 @@ def stream(*pieces: str, done: bool = True) -> Reply:
             event = {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
             handler.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
             handler.wfile.flush()
+        if finish is not None:
+            event = {"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
+            handler.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
         if done:
             handler.wfile.write(b"data: [DONE]\n\n")
 
@@ -74,7 +80,12 @@ def server() -> Iterator[FakeServer]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.requests.append(
-                {"path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
+                # Header names in lower case: HTTP does not care, and clients differ.
+                {
+                    "path": self.path,
+                    "headers": {name.lower(): value for name, value in self.headers.items()},
+                    "json": json.loads(body),
+                }
             )
             reply = state.replies[min(len(state.requests), len(state.replies)) - 1]
             reply(self)
@@ -94,7 +105,7 @@ def server() -> Iterator[FakeServer]:
 
 
 @pytest.fixture
-def openai_backend(settings, server: FakeServer, monkeypatch):
+def openai_backend(settings, server: FakeServer):
     settings.GENERATION_BACKEND = "openai"
     settings.GENERATION_OPENAI_BASE_URL = server.url
     settings.GENERATION_OPENAI_API_KEY = "sk-test"
@@ -104,8 +115,6 @@ def openai_backend(settings, server: FakeServer, monkeypatch):
     settings.GENERATION_MAX_NEW_TOKENS = 400
     settings.GENERATION_TIMEOUT_SECONDS = 5.0
     settings.GENERATION_RETRIES = 2
-    # Backoff is for real servers; the tests keep the retries and drop the waiting.
-    monkeypatch.setattr(openai_compat, "BACKOFF_SECONDS", 0.01)
     return settings
 
 
@@ -118,31 +127,14 @@ def ask(content: str = "Can I get a refund?", *, max_new_tokens: int = 100) -> G
     return GenerationRequest(messages=messages, facts=facts, max_new_tokens=max_new_tokens)
 
 
-def test_streams_the_pieces_the_server_sends(openai_backend, server):
-    server.replies = [stream("Hi ", "Dana, ", "yes [1].")]
+@pytest.mark.parametrize("done", [True, False], ids=["then-DONE", "no-DONE"])
+def test_a_stream_that_ends_with_its_finish_reason_is_complete(openai_backend, server, done):
+    # vLLM and OpenAI send `data: [DONE]` after the `finish_reason` chunk; `transformers serve` closes the
+    # stream there.
+    server.replies = [stream("Hi ", "Dana", finish="stop", done=done), stream("never sent")]
 
-    assert list(generate(ask(max_new_tokens=120))) == ["Hi ", "Dana, ", "yes [1]."]
-    (sent,) = server.requests
-    assert sent["path"] == "/v1/chat/completions"
-    assert sent["headers"]["Authorization"] == "Bearer sk-test"
-    assert sent["json"] == {
-        "model": "base-model",
-        "messages": [
-            {"role": "system", "content": "You draft replies for support agents."},
-            {"role": "user", "content": "Can I get a refund?"},
-        ],
-        "max_tokens": 120,
-        "stream": True,
-    }
-
-
-def test_the_active_adapter_is_sent_as_the_model(openai_backend, server):
-    openai_backend.GENERATION_ADAPTER = "support-style-v3"
-    server.replies = [stream("Hello")]
-
-    assert "".join(generate(ask())) == "Hello"
-    assert server.requests[0]["json"]["model"] == "support-style-v3"
-    assert backend_info() == BackendInfo(backend="openai", model="base-model", adapter="support-style-v3")
+    assert list(generate(ask())) == ["Hi ", "Dana"]
+    assert len(server.requests) == 1
 
 
 def test_a_server_error_before_the_first_token_is_retried(openai_backend, server):
@@ -182,7 +174,7 @@ def test_a_server_that_never_answers_times_out_as_retryable(openai_backend, serv
 
 
 def test_a_stream_cut_off_after_text_is_not_retried(openai_backend, server):
-    server.replies = [stream("Hi ", "Da", done=False), stream("never sent")]
+    server.replies = [stream("Hi ", "Da", finish=None, done=False), stream("never sent")]
     pieces = generate(ask())
     assert [next(pieces), next(pieces)] == ["Hi ", "Da"]
 
@@ -215,3 +207,59 @@ def test_missing_settings_are_configuration_errors(openai_backend, server, setti
         list(generate(ask()))
     assert caught.value.retryable is False
     assert server.requests == []
+
+
+def events(*lines: str) -> Reply:
+    """A 200 answer whose body is `lines`, each sent as one server-sent event's `data:`."""
+
+    def reply(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.end_headers()
+        for line in lines:
+            handler.wfile.write(f"data: {line}\n\n".encode())
+
+    return reply
+
+
+def piece(content: str) -> str:
+    return json.dumps({"choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}]})
+
+
+def test_an_error_event_in_the_stream_is_raised_as_retryable(openai_backend, server):
+    server.replies = [events(piece("Hi "), json.dumps({"error": {"message": "CUDA out of memory"}}))]
+    pieces = generate(ask())
+    assert next(pieces) == "Hi "
+
+    with pytest.raises(GenerationError, match="stopped with an error: CUDA out of memory") as caught:
+        next(pieces)
+    assert caught.value.retryable is True
+    assert len(server.requests) == 1
+
+
+def test_an_answer_not_in_the_streaming_format_is_not_retried(openai_backend, server):
+    server.replies = [events("<html>Bad gateway</html>")]
+
+    with pytest.raises(GenerationError, match="not answer in the OpenAI streaming format") as caught:
+        list(generate(ask()))
+    assert "<html>Bad gateway</html>" in caught.value.message
+    assert caught.value.retryable is False
+
+
+def test_a_stream_that_ends_before_any_text_or_finish_reason_is_retryable(openai_backend, server):
+    server.replies = [stream(finish=None, done=False)]
+
+    with pytest.raises(GenerationError, match="stream ended before a `finish_reason`") as caught:
+        list(generate(ask()))
+    assert "middle of the draft" not in caught.value.message
+    assert caught.value.retryable is True
+
+
+def test_chunks_without_choices_or_text_are_passed_over(openai_backend, server):
+    # A role-only first chunk (transformers serve, vLLM), a usage chunk with no choices, a bare id.
+    role = json.dumps({"choices": [{"index": 0, "delta": {"role": "assistant"}}]})
+    end = json.dumps({"choices": [{"index": 0, "delta": {}, "finish_reason": "length"}]})
+    usage = json.dumps({"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 1}})
+    server.replies = [events(role, json.dumps({"id": "x"}), piece("Hi"), usage, end)]
+
+    assert list(generate(ask())) == ["Hi"]

@@ -62,6 +62,9 @@ class _Handler(BaseHTTPRequestHandler):
         for start in range(0, len(reply), PIECE_CHARS):
             delta = {"choices": [{"index": 0, "delta": {"content": reply[start : start + PIECE_CHARS]}}]}
             self.wfile.write(f"data: {json.dumps(delta)}\n\n".encode())
+        # The end, as vLLM and OpenAI send it: a last chunk with the finish_reason, then [DONE].
+        finish = {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        self.wfile.write(f"data: {json.dumps(finish)}\n\n".encode())
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
 
