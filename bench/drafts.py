@@ -1,10 +1,11 @@
 """Draft quality (issue 19): drafts made as the console makes them (`assist.drafting.draft_write`), scored
 with `assist.evaluation`, the code of `manage.py eval_drafts`.
 
-- On the demo company (the assist database, prepared as the `assist` benchmark prepares it, in a child
-  process): the draft of every open, new or pending ticket now, how many answer and whether their citation
-  markers all name retrieved passages; and `eval_drafts --tickets --since CUT`, the replies of the newest
-  fifth of solved tickets against the drafts the console would have made just before them.
+- On the demo company (the assist database, prepared as the `assist` benchmark prepares it, its solved
+  tickets embedded for precedents as the workers' sweep keeps them, in a child process): the draft of every
+  open, new or pending ticket now, how many answer and whether their citation markers all name retrieved
+  passages; and `eval_drafts --tickets --since CUT`, the replies of the newest fifth of solved tickets
+  against the drafts the console would have made just before them.
 - On dstc11-track5 dev (`--input conversation`), in the benchmark database, in the evaluation collection the
   `quality` benchmark loads too: answered, token F1 and ROUGE-L against the human replies.
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assist import evaluation
+from assist.precedents import precedents_embed
 from knowledge import api as knowledge
 
 from .child import rows_from_child
@@ -85,6 +87,7 @@ def measure() -> list[Row]:
     from .assist import demo_prepare
 
     demo_prepare()
+    _precedents_embed()
     with progress_bar("drafting open tickets", unit="ticket") as progress:
         current = evaluation.open_tickets_evaluate(source="demo", progress=progress)
     say(f"drafts, open demo tickets: {current}")
@@ -101,6 +104,15 @@ def measure() -> list[Row]:
         RECENT_F1: recent["token_f1"],
     }
     return [_row(name, figures[name]) for name in _DEMO]
+
+
+def _precedents_embed() -> None:
+    """Embed the solved tickets that precedents are searched among, as the workers' sweep
+    (`console.precedents_sweep`, every minute) keeps them in production; no beat runs here."""
+    embedded = 0
+    while done := precedents_embed(limit=500):
+        embedded += done
+    say(f"drafts: {embedded} solved tickets embedded for precedents")
 
 
 def _dataset(documents: Path, queries: Path) -> list[Row]:
