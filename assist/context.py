@@ -121,6 +121,8 @@ def ticket_context_assemble(
         ticket=ticket, user=user, messages=public, products=products, language=language
     )
     public_passages = [p for p in passages if not p.internal]
+    relevance, question_vector = question_relevance(passages, question=question, subject=ticket.subject)
+    follow_up = any(m.author_kind == TicketMessage.AuthorKind.AGENT for m in public)
     precedents = tuple(
         precedent_replies(
             ticket_id=ticket.pk,
@@ -129,9 +131,9 @@ def ticket_context_assemble(
             before=moment,
             keep=models_api.public_contact_details([p.chunk.text for p in public_passages]),
             limit=PRECEDENTS,
+            follow_up_of=question_vector if follow_up else None,
         )
     )
-    relevance = _relevance(public_passages, _question_text(question, ticket.subject))
     retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
 
     return TicketContext(
@@ -171,16 +173,19 @@ def _question_text(question: str, subject: str) -> str:
     return question if len(question.split()) >= 12 else f"{subject}\n{question}"
 
 
-def _relevance(passages: Sequence[CitedPassage], question: str) -> dict[str, float]:
-    """How close in meaning each quotable sentence of the passages is to the customer's question, for the
-    extractive composer; empty when the question cannot be embedded here."""
-    if not passages:
-        return {}
+def _question_vector(question: str) -> list[float] | None:
+    """The customer's question as a vector (prepared ahead when they wrote), or None when it cannot be
+    embedded now."""
     try:
-        vector = knowledge.query_vector(question)
+        return knowledge.query_vector(question)
     except knowledge.QueryEmbeddingUnavailable:
-        return {}
-    if vector is None:
+        return None
+
+
+def _relevance(passages: Sequence[CitedPassage], vector: Sequence[float] | None) -> dict[str, float]:
+    """How close in meaning each quotable sentence of the passages is to the customer's question, for the
+    extractive composer; empty when the question could not be embedded."""
+    if not passages or vector is None:
         return {}
     sentences = [s for p in passages for s in models_api.passage_sentences(p.chunk.text)]
     return knowledge.sentence_similarities(sentences, vector) or {}
@@ -503,11 +508,18 @@ def _passages(
     products: Sequence[_Product],
     language: str,
 ) -> tuple[tuple[CitedPassage, ...], str, str, str, tuple[float, ...] | None]:
-    customer = ticket.customer
-    turns = _turns(messages)
     codes = sorted({p.code for p in products})
-    scope = retrieval_scope(staff_roles=roles.user_roles(user), customer=customer, products=codes)
-    query = knowledge.conversation_query(turns, scope=scope, scenario=ticket.subject)
+    scope = retrieval_scope(staff_roles=roles.user_roles(user), customer=ticket.customer, products=codes)
+    return passages_find(scope=scope, messages=messages, subject=ticket.subject, language=language)
+
+
+def passages_find(
+    *, scope: knowledge.RetrievalScope, messages: Sequence[TicketMessage], subject: str, language: str
+) -> tuple[tuple[CitedPassage, ...], str, str, str, tuple[float, ...] | None]:
+    """The passages a draft of the conversation `messages` (public, oldest first) may cite, searched within
+    `scope`: the passages, the search query, how vector search went (and why not, in words), and the query's
+    vector. The draft evaluation calls this too, with an evaluation collection's scope."""
+    query = knowledge.conversation_query(_turns(messages), scope=scope, scenario=subject)
     # Relevance first, over the documents in every language the customer may read; the reply's language
     # only breaks ties (see SAME_LANGUAGE_TIE).
     found = knowledge.retrieve_with_status(
@@ -517,7 +529,7 @@ def _passages(
         max_per_document=PASSAGES_PER_DOCUMENT,
         focus_titles=query.focus_titles,
     )
-    asked = stems(f"{ticket.subject}\n{messages[-1].body if messages else ''}")
+    asked = stems(f"{subject}\n{messages[-1].body if messages else ''}")
     chunks = _language_preferred(_on_topic(list(found.chunks), asked), language)[:ASSIST_PASSAGES]
     # Sentences written to a model are taken out here, before any backend is shown a passage.
     passages = passages_screen(
@@ -527,6 +539,15 @@ def _passages(
         for index, chunk in enumerate(chunks, start=1)
     )
     return passages, query.text, found.vector_search, found.notice, found.vector
+
+
+def question_relevance(
+    passages: Sequence[CitedPassage], *, question: str, subject: str
+) -> tuple[dict[str, float], list[float] | None]:
+    """How close in meaning each quotable sentence of the customer-facing `passages` is to the customer's
+    question, and the question's vector (None when it could not be embedded)."""
+    vector = _question_vector(_question_text(question, subject))
+    return _relevance([p for p in passages if not p.internal], vector), vector
 
 
 def _on_topic(chunks: list[knowledge.RetrievedChunk], asked: set[str]) -> list[knowledge.RetrievedChunk]:

@@ -51,6 +51,10 @@ class PrecedentReply:
     similarity: float
     question: str
     reply: str
+    turn: int = 0
+    """Which of the ticket's replies this is: 0 the first answer, 1 the answer to the first follow-up..."""
+    question_similarity: float | None = None
+    """How close `question` (the message this reply answered) is to the customer's latest question."""
 
 
 @dataclass(frozen=True)

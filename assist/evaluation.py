@@ -38,41 +38,31 @@ from django.db.models.functions import Coalesce
 from knowledge import api as knowledge
 from support.core import roles
 from support.core.errors import DomainError
-from support.core.text import stems
 from support.customers.models import Customer
 from support.tickets.models import Ticket, TicketMessage
 
-# The console's own section builders, limits and passage ordering: a dataset row's context is assembled step
-# by step as `context.ticket_context_assemble` assembles a ticket's (these helpers are private to context.py,
-# which reads tickets from the database; a dataset row is a ticket that exists only in memory, and its
-# passages come from an evaluation collection). tests/assist/test_eval_drafts.py checks that both give the
-# same context for the same conversation: a change to the console's assembly not mirrored here fails it.
+# The console's own section builders and limits, and its passage search (`passages_find`, with the
+# evaluation collection's scope): a dataset row's context is assembled as `context.ticket_context_assemble`
+# assembles a ticket's (a dataset row is a ticket that exists only in memory, not read from the database).
+# tests/assist/test_eval_drafts.py checks that both give the same context for the same conversation.
 from .context import (
-    ASSIST_PASSAGES,
-    CANDIDATE_PASSAGES,
     MAX_HISTORY_CHARS,
     MAX_INCIDENTS_CHARS,
     MAX_MESSAGE_CHARS,
-    MAX_PASSAGE_CHARS,
-    PASSAGES_PER_DOCUMENT,
     _clip,
     _conversation_section,
     _customer_section,
-    _language_preferred,
     _list_section,
-    _on_topic,
-    _question_text,
-    _relevance,
     _staff_notes_section,
-    _turns,
+    passages_find,
+    question_relevance,
     ticket_context_assemble,
 )
-from .contracts import CitedPassage, TicketContext
+from .contracts import TicketContext
 from .drafting import Draft, draft_answered, draft_write
 from .grounding import customer_copy
 from .language import reply_language
 from .learning import SOLVED_STATUSES, _first_administrator
-from .safety import passages_screen
 
 Progress = Callable[[int, int], None]
 
@@ -185,28 +175,13 @@ def case_context(case: DraftCase, *, collection: str) -> TicketContext:
     )
     language = reply_language([m.body for m in from_customer], profile=customer.language)
 
-    # As `context._passages`: relevance first over every language, then what is on topic, then the reply's
-    # language breaking ties.
+    # The console's own passage search and sentence scores, within the evaluation collection.
     retrieval_started = time.perf_counter()
     scope = knowledge.RetrievalScope(collection=collection, staff_roles=frozenset({roles.ADMINISTRATOR}))
-    query = knowledge.conversation_query(_turns(messages), scope=scope, scenario=ticket.subject)
-    found = knowledge.retrieve_with_status(
-        query.text,
-        scope=scope,
-        k=CANDIDATE_PASSAGES,
-        max_per_document=PASSAGES_PER_DOCUMENT,
-        focus_titles=query.focus_titles,
+    passages, query_text, vector_search, notice, _ = passages_find(
+        scope=scope, messages=messages, subject=ticket.subject, language=language
     )
-    asked = stems(f"{ticket.subject}\n{messages[-1].body if messages else ''}")
-    chunks = _language_preferred(_on_topic(list(found.chunks), asked), language)[:ASSIST_PASSAGES]
-    passages = passages_screen(
-        CitedPassage(
-            marker=index,
-            chunk=dataclasses.replace(chunk, text=_clip(chunk.text, MAX_PASSAGE_CHARS)[0]),
-        )
-        for index, chunk in enumerate(chunks, start=1)
-    )
-    relevance = _relevance([p for p in passages if not p.internal], _question_text(question, ticket.subject))
+    relevance, _ = question_relevance(passages, question=question, subject=ticket.subject)
     retrieval_ms = (time.perf_counter() - retrieval_started) * 1000
     return TicketContext(
         ticket_id=0,
@@ -216,11 +191,11 @@ def case_context(case: DraftCase, *, collection: str) -> TicketContext:
         question=question,
         sections=sections,
         passages=passages,
-        retrieval_query=query.text,
-        vector_search=found.vector_search,
+        retrieval_query=query_text,
+        vector_search=vector_search,
         retrieval_ms=retrieval_ms,
         context_ms=(time.perf_counter() - started) * 1000,
-        retrieval_notice=found.notice,
+        retrieval_notice=notice,
         reply_language=language,
         agent_turns=tuple(m.body for m in messages if m.author_kind == TicketMessage.AuthorKind.AGENT)[-3:],
         relevance=relevance,

@@ -111,12 +111,17 @@ def precedent_replies(
     before: datetime | None = None,
     keep: Iterable[str] = (),
     limit: int = 3,
+    follow_up_of: Sequence[float] | None = None,
 ) -> list[PrecedentReply]:
     """The first replies agents sent on the solved tickets closest to `vector` (the draft's search query) that
     `user` may see, closest first, each redacted so no other customer's name, contact, order or account
     number reaches a draft. With `before`, only tickets solved before that moment and replies sent before
     it count: a draft rebuilt for an old reply learns nothing from the future. `keep` names public contact
-    details (the company's, from its documents) left in."""
+    details (the company's, from its documents) left in.
+
+    With `follow_up_of` (the vector of a follow-up question, in a conversation that had an answer already),
+    each ticket's reply is instead the later one that answered the customer message closest to it ("still
+    no lights" is answered as the team answered "still no lights" before), with that closeness."""
     if vector is None:
         return []
     solved = ticket_scope_for_user(user=user).filter(status__in=SOLVED).exclude(pk=ticket_id)
@@ -143,24 +148,63 @@ def precedent_replies(
     )
     found = []
     for row in rows:
-        if not row.reply or knowledge_api.planted_instructions(row.reply):
-            # A reply that quotes text written to a model (a customer's, pasted back) is no example.
+        if not row.reply:
             continue
         customer = row.ticket.customer
         person = {"name": customer.name, "email": customer.email, "phone": customer.phone}
+        question, reply, turn, closeness = row.question or "", row.reply, 0, None
+        if follow_up_of is not None:
+            later = _follow_up_pair(row.ticket_id, follow_up_of, before=before)
+            if later is None:
+                continue
+            question, reply, turn, closeness = later
+        if knowledge_api.planted_instructions(reply):
+            # A reply that quotes text written to a model (a customer's, pasted back) is no example.
+            continue
         found.append(
             PrecedentReply(
                 ticket_id=row.ticket_id,
                 subject=row.ticket.subject,
                 similarity=round(1.0 - float(row.distance), 4),
                 question=models_api.reply_redact(
-                    (row.question or "")[:MAX_PRECEDENT_REPLY_CHARS], person=person, keep=keep
+                    question[:MAX_PRECEDENT_REPLY_CHARS], person=person, keep=keep
                 ),
-                reply=models_api.reply_redact(
-                    row.reply[:MAX_PRECEDENT_REPLY_CHARS], person=person, keep=keep
-                ),
+                reply=models_api.reply_redact(reply[:MAX_PRECEDENT_REPLY_CHARS], person=person, keep=keep),
+                turn=turn,
+                question_similarity=closeness,
             )
         )
-        if len(found) == limit:
+        if len(found) == limit and follow_up_of is None:
             break
-    return found
+    if follow_up_of is not None:
+        # Among the close tickets, the follow-ups closest to this one first.
+        found.sort(key=lambda p: -(p.question_similarity or 0.0))
+    return found[:limit]
+
+
+def _follow_up_pair(
+    ticket_id: int, vector: Sequence[float], *, before: datetime | None
+) -> tuple[str, str, int, float] | None:
+    """The customer message after the ticket's first answer that is closest to `vector`, the agent reply
+    that answered it, which reply that was (1: the second), and how close; None when the ticket had no
+    follow-up. The messages are embedded here and not kept: they are customer text."""
+    messages = TicketMessage.objects.filter(ticket_id=ticket_id, public=True)
+    if before is not None:
+        messages = messages.filter(created_at__lt=before)
+    ordered = list(messages.order_by("created_at", "id").values_list("author_kind", "body"))
+    pairs: list[tuple[str, str, int]] = []
+    answers = 0
+    for index, (kind, body) in enumerate(ordered):
+        if kind != TicketMessage.AuthorKind.AGENT:
+            continue
+        answers += 1
+        asked = ordered[index - 1] if index else None
+        if answers >= 2 and asked is not None and asked[0] == TicketMessage.AuthorKind.CUSTOMER:
+            pairs.append((asked[1], body, answers - 1))
+    if not pairs:
+        return None
+    _, vectors = knowledge_api.text_vectors([question for question, _, _ in pairs])
+    closeness = [sum(a * b for a, b in zip(v, vector, strict=True)) for v in vectors]
+    best = max(range(len(pairs)), key=lambda i: closeness[i])
+    question, reply, turn = pairs[best]
+    return question, reply, turn, round(float(closeness[best]), 4)

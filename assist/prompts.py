@@ -198,7 +198,14 @@ def draft_facts(context: TicketContext) -> DraftFacts:
             for p in customer_facing(context.passages)
         ),
         precedents=tuple(
-            PrecedentText(ticket_id=p.ticket_id, similarity=p.similarity, question=p.question, reply=p.reply)
+            PrecedentText(
+                ticket_id=p.ticket_id,
+                similarity=p.similarity,
+                question=p.question,
+                reply=p.reply,
+                turn=p.turn,
+                question_similarity=p.question_similarity,
+            )
             for p in context.precedents
         ),
         agent_name=greeting_name(context.agent_name),

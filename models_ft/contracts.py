@@ -53,6 +53,10 @@ class PrecedentText:
     question: str
     reply: str
     language: str = ""
+    turn: int = 0
+    """0: the reply that answered the ticket's opening question; n: the answer to its n-th follow-up."""
+    question_similarity: float | None = None
+    """How close the message this reply answered is to the customer's latest question (follow-ups)."""
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,12 @@ sentence is about the question even when it shares no word with it ("sign in" an
 LEXICAL_WEIGHT = 0.35
 """How much the share of the question's (rarity-weighted) words a sentence contains adds to its meaning
 score: the words still break ties between sentences that mean much the same."""
-PRECEDENT_SIMILARITY = 0.8
+PRECEDENT_SIMILARITY = 0.72
 """A reply the team sent on a solved ticket this close to this one is where the draft starts from."""
 PRECEDENT_WORD_SHARE = 0.4
+FOLLOW_UP_SIMILARITY = 0.7
+"""A reply to a follow-up is reused only for a follow-up at least this close in meaning to the one it
+answered."""
 """...provided that at least this share of the question's words occur in that ticket's question or reply:
 two tickets can be close in meaning and still ask different things."""
 
@@ -209,10 +212,10 @@ def _line_sentences(line: str) -> list[str]:
     return sentences
 
 
-def _split(text: str) -> list[tuple[str, int, bool, int]]:
-    """Sentences with the list each belongs to (-1 for none), whether that list is numbered, and the line
-    each is on."""
-    found: list[tuple[str, int, bool, int]] = []
+def _split(text: str) -> list[tuple[str, int, bool, int, bool]]:
+    """Sentences with the list each belongs to (-1 for none), whether that list is numbered, the line each
+    is on, and whether it is a heading."""
+    found: list[tuple[str, int, bool, int, bool]] = []
     list_id, in_list = -1, False
     for number, raw_line in enumerate(_unwrapped_lines(text)):
         item = _LIST_ITEM.match(raw_line)
@@ -225,15 +228,16 @@ def _split(text: str) -> list[tuple[str, int, bool, int]]:
         line = _BULLET.sub("", raw_line).strip()
         if not line:
             continue
+        heading = raw_line.lstrip().startswith("#")
         for sentence in _line_sentences(line):
-            found.append((sentence, list_id if item else -1, bool(item and item.group(2)), number))
+            found.append((sentence, list_id if item else -1, bool(item and item.group(2)), number, heading))
     return found
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of a passage: lines first (list items and headings are sentences of their own), then at
     `.`, `!` or `?` followed by a capital, a digit or a quote, except after common abbreviations."""
-    return [sentence for sentence, _, _, _ in _split(text)]
+    return [sentence for sentence, *_ in _split(text)]
 
 
 def _quotable(sentence: str) -> bool:
@@ -251,9 +255,10 @@ def _quotable(sentence: str) -> bool:
 def quotable_sentences(text: str) -> list[str]:
     """The sentences of a passage the composer may quote, as it quotes them."""
     found = []
-    for raw, _, _, _ in _split(text):
+    for raw, _, _, _, heading in _split(text):
         sentence = plain(strip_markers(raw))
-        if _quotable(sentence) and sentence not in found:
+        # A heading names a section; out of it, it reads as a stray line.
+        if not heading and _quotable(sentence) and sentence not in found:
             found.append(sentence)
     return found
 
@@ -261,9 +266,9 @@ def quotable_sentences(text: str) -> list[str]:
 def _candidates(passages: tuple[Passage, ...]) -> list[_Sentence]:
     found = []
     for index, passage in enumerate(passages):
-        for position, (raw, list_id, ordered, line) in enumerate(_split(passage.text)):
+        for position, (raw, list_id, ordered, line, heading) in enumerate(_split(passage.text)):
             text = plain(strip_markers(raw))
-            if _quotable(text):
+            if not heading and _quotable(text):
                 found.append(_Sentence(index, position, text, terms(text), list_id, ordered, line))
     return found
 
@@ -625,14 +630,20 @@ def _recheck(sentence: str, facts: DraftFacts) -> str:
 
 
 def _closest_precedent(facts: DraftFacts, question: frozenset[str]) -> PrecedentText | None:
-    # A precedent's reply answers the question its ticket opened with: once this conversation has had an
-    # answer, the customer's next message is a follow-up that reply does not address.
-    if facts.agent_turns:
-        return None
+    # An opening question is answered as the team answered the same opening question; a follow-up (this
+    # conversation had an answer already) only as the team answered a follow-up this close to it.
+    follow_up = bool(facts.agent_turns)
     question = question | terms(strip_markers(facts.subject))
-    for precedent in facts.precedents:
+    candidates = list(facts.precedents)
+    if follow_up:
+        candidates.sort(key=lambda p: -(p.question_similarity or 0.0))
+    for precedent in candidates:
         if precedent.similarity < PRECEDENT_SIMILARITY:
-            break
+            continue
+        if follow_up != (precedent.turn > 0):
+            continue
+        if follow_up and (precedent.question_similarity or 0.0) < FOLLOW_UP_SIMILARITY:
+            continue
         if not precedent.reply.strip():
             continue
         known = terms(f"{precedent.question}\n{precedent.reply}")
