@@ -96,6 +96,38 @@ def customer_copy(text: str) -> str:
     return _tidy(_MARKER.sub("", text)) if _MARKER.search(text) else text
 
 
+_MD_FULL_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*([^)\s]*)(?:\s+\"[^\"\n]*\")?\s*\)")
+_MD_CODE = re.compile(r"`([^`\n]+)`")
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", re.S)
+_MD_EM = re.compile(r"(?<![\w*\\])([*_])(?=[^\s*_])(.+?)(?<=[^\s\\])\1(?![\w*])")
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.M)
+_MD_BULLET = re.compile(r"^([ \t]*)[*+][ \t]+", re.M)
+_MD_QUOTE = re.compile(r"^[ \t]{0,3}>[ \t]?", re.M)
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])")
+
+
+def markdown_plain(text: str) -> str:
+    """A Markdown reply as plain text, the way the console puts a draft in the reply box (frontend
+    `plainText`, which must agree): emphasis and code marks out, a link as its text with the address after
+    it, headings without their #, "*" and "+" bullets as "-", quote marks out, escapes undone. Lines,
+    paragraphs, numbered steps and citation markers stay as they are."""
+    if not any(mark in text for mark in "*_`#[>+\\"):
+        return text
+
+    def link(match: re.Match[str]) -> str:
+        label, url = match.group(1).strip(), match.group(2)
+        return url if not label or label == url else f"{label} ({url})" if url else label
+
+    text = _MD_FULL_LINK.sub(link, text)
+    text = _MD_CODE.sub(r"\1", text)
+    text = _MD_BULLET.sub(r"\1- ", text)
+    text = _MD_STRONG.sub(r"\2", text)
+    text = _MD_EM.sub(r"\2", text)
+    text = _MD_HEADING.sub("", text)
+    text = _MD_QUOTE.sub("", text)
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
 def _remove_unknown_markers(text: str, known: set[int]) -> tuple[str, list[GroundingFlag]]:
     flags: list[GroundingFlag] = []
 
