@@ -223,7 +223,6 @@ class SendInput(InputSerializer):
     text = serializers.CharField(max_length=services.MAX_REPLY_CHARS, trim_whitespace=False)
     confirm_flags = serializers.BooleanField(
         required=False,
-        default=False,
         help_text="Send although the reply still has flags (answered 409 `open_flags` otherwise): the flags "
         "are recorded with the reply.",
     )

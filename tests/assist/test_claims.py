@@ -325,3 +325,29 @@ def test_a_ten_sentence_reply_against_six_passages_is_checked_in_under_5_ms():
         draft_ground(reply, passages, support=["We added a month of credit once."])
         timings.append(time.thread_time() - started)
     assert statistics.median(timings) < 0.005, timings
+
+
+@pytest.mark.parametrize(
+    ("markdown", "plain"),
+    [
+        (
+            "A monthly charge is refundable **in full within 14 days of the charge** [1].",
+            "A monthly charge is refundable in full within 14 days of the charge [1].",
+        ),
+        ("## Refunds\n\n* one\n+ two\n1. three\n> quoted", "Refunds\n\n- one\n- two\n1. three\nquoted"),
+        (
+            "See [the policy](https://x.example/a) or [https://y.example](https://y.example), *very* _nice_ "
+            "snake_case `code` 2 * 3 * 4 and \\*not\\*.",
+            "See the policy (https://x.example/a) or https://y.example, very nice snake_case code 2 * 3 * 4 "
+            "and *not*.",
+        ),
+        (
+            "Settings > Billing > Invoices [1]. Price: 11 × 100 EUR = **1,100 EUR**.",
+            "Settings > Billing > Invoices [1]. Price: 11 × 100 EUR = 1,100 EUR.",
+        ),
+        ("Kind regards,\nCustomer Support", "Kind regards,\nCustomer Support"),
+    ],
+)
+def test_markdown_plain_reads_as_the_console_inserts(markdown, plain):
+    # The same cases as frontend/src/console/draft.test.ts ("is plain text in the reply box").
+    assert grounding.markdown_plain(markdown) == plain
