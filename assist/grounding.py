@@ -193,6 +193,8 @@ _NEGATED_WORDS = {
     "kostenlos": "kosten",
     "gebührenfrei": "gebühr",
 }
+POLARITY_OVERLAP = 0.5
+"""The share of each sentence's words the other must hold for a negation in one to contradict the other."""
 _NEGATION_REACH = 3
 """Words after a negation (and before it, for those of _NEGATIONS_AFTER: two) that it negates."""
 # "Free of charge" says there is no charge.
@@ -318,7 +320,8 @@ _OPENING = re.compile(
     r"|geachte|hoi|thanks|thank\s+you|many\s+thanks|danke|vielen\s+dank|merci|gracias|bedankt|dank\s+(?:je|u)"
     r"|(?:i'?m|i\s+am|we'?re|we\s+are)\s+(?:so\s+|very\s+|really\s+|truly\s+)?sorry|sorry|apologies"
     r"|(?:i|we)\s+apologi[sz]e|(?:i|we)\s+(?:completely\s+|fully\s+)?understand|es\s+tut\s+(?:mir|uns)\s+leid"
-    r"|entschuldig\w*|(?:je\s+suis\s+)?désolée?s?|lo\s+(?:siento|sentimos)|disculp\w+|het\s+spijt\s+(?:me|ons))\b",
+    r"|entschuldig\w*|(?:je\s+suis\s+)?désolée?s?|lo\s+(?:siento|sentimos)|disculp\w+|het\s+spijt\s+(?:me|ons)"
+    r"|(?:do\s+not|don'?t)\s+worry|no\s+worries|no\s+problem(?:\s+at\s+all)?|good\s+news)\b",
     re.I,
 )
 _LIST_MARK = re.compile(r"^\s*(?:[-*•+>]|\d{1,3}[.)]|#{1,6})\s+")
@@ -647,12 +650,18 @@ def _union(facts: Sequence[_Facts]) -> _Facts:
     )
 
 
+_AND = re.compile(r"^(?:and|und|et|en|y)\s+", re.I)
+
+
 def _opening_removed(text: str) -> str:
-    """`text` without its greeting, thanks or apology: what follows the first comma, or nothing."""
-    if not _OPENING.match(text):
-        return text
-    _, comma, rest = text.partition(",")
-    return rest.strip() if comma else ""
+    """`text` without its greetings, thanks and apologies ("Thanks for writing, and sorry to hear ..."): what
+    follows the comma (or colon) after each, or nothing."""
+    for _ in range(3):
+        if not _OPENING.match(text):
+            return text
+        parts = re.split(r"[,:;]", text, maxsplit=1)
+        text = _AND.sub("", parts[1].strip()) if len(parts) == 2 else ""
+    return text
 
 
 @functools.lru_cache(maxsize=4096)
@@ -765,19 +774,38 @@ class _Against:
     theirs: str = ""
 
 
+def _opposite(claim: _Facts, other: _Facts) -> bool:
+    """Whether one of two sentences negates what the other affirms: one has a negation and the other none,
+    the negation reaches a word both share, and they share most of their words both ways (about the same
+    thing, not a sentence that merely names it among others). Two sentences that both negate something are
+    not compared: which of their words each negation reaches is too fine for word lists."""
+    if claim.negation == other.negation:
+        return False
+    shared = claim.keys & other.keys
+    negated = claim.negated if claim.negation else other.negated
+    if not negated & shared:
+        return False
+    return len(shared) >= POLARITY_OVERLAP * max(len(claim.keys), len(other.keys))
+
+
 def _contradiction(claim: _Facts, match: _Match, *, polarity: bool = True) -> _Against | None:
     """How `claim` goes against the passage sentence of `match`, or None when it does not; by its figures
     only unless `polarity`."""
     other = match.facts
-    if polarity and (claim.negated ^ other.negated) & claim.keys & other.keys:
+    if polarity and _opposite(claim, other):
         return _Against()
     theirs: dict[str, list[Quantity]] = {}
     for quantity in other.quantities:
         theirs.setdefault(quantity.kind, []).append(quantity)
+    ours: dict[str, list[Quantity]] = {}
     for quantity in claim.quantities:
-        same_kind = theirs.get(quantity.kind)
-        if quantity.kind != "number" and same_kind and all(q.value != quantity.value for q in same_kind):
-            return _Against(ours=quantity.text, theirs=same_kind[0].text)
+        ours.setdefault(quantity.kind, []).append(quantity)
+    for kind, said in ours.items():
+        stated = theirs.get(kind)
+        # Another figure for the same thing, and not the passage's own beside it ("3 days ago, within the
+        # 14-day window": the 3 is the customer's, the unsupported check sees to it).
+        if kind != "number" and stated and not {q.value for q in said} & {q.value for q in stated}:
+            return _Against(ours=said[0].text, theirs=stated[0].text)
     return None
 
 
