@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from support.core.text import FUNCTION_WORDS, stem, stems
 
@@ -40,11 +42,13 @@ _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]\"']+", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _TRAILING_PUNCTUATION = ".,;:!?'\""
 # A sentence ends at ., ! or ? followed by whitespace or the end (so "99.9" and "v1.2" stay whole), taking
-# any markers written after the full stop ("... 14 days. [1]") with it; a line break ends one too. "e.g.",
-# "i.e." and "z.B." end none.
+# any markers written after the full stop ("... 14 days. [1]") with it; a line break ends one too. (The
+# lookahead first lets the engine pass over every other character at once.)
 _SENTENCE_END = re.compile(
-    r"(?<!\b[^\W\d_]\.[^\W\d_])[.!?]+[\"')]*(?:[ \t]*\[\d{1,4}(?:\s*,\s*\d{1,4})*\])*(?=\s|$)|\n+"
+    r"(?=[.!?\n])(?:[.!?]+[\"')]*(?:[ \t]*\[\d{1,4}(?:\s*,\s*\d{1,4})*\])*(?=\s|$)|\n+)"
 )
+# "e.g.", "i.e.", "z.B." end no sentence.
+_ABBREVIATION = re.compile(r"(?:^|[\s(])[^\W\d_]\.[^\W\d_]\.$")
 
 # Beyond function words, the words every reply is made of say nothing about whether a passage backs it.
 _REPLY_WORD_TEXT = "get got please thank thanks hello hi dear regards kind best sure happy glad help within"
@@ -61,7 +65,10 @@ def sentences(text: str) -> list[str]:
     found = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        piece = text[start : match.end()].strip()
+        end = match.end()
+        if text[end - 1] == "." and _ABBREVIATION.search(text[max(0, end - 5) : end]):
+            continue
+        piece = text[start:end].strip()
         if piece:
             found.append(piece)
         start = match.end()
@@ -194,7 +201,8 @@ _NEGATED_WORDS = {
     "gebührenfrei": "gebühr",
 }
 POLARITY_OVERLAP = 0.5
-"""The share of each sentence's words the other must hold for a negation in one to contradict the other."""
+"""The share of the claim's words the passage sentence must hold for a negation in one to contradict the
+other."""
 _NEGATION_REACH = 3
 """Words after a negation (and before it, for those of _NEGATIONS_AFTER: two) that it negates."""
 # "Free of charge" says there is no charge.
@@ -335,6 +343,8 @@ _NUMBER = re.compile(r"\d{1,15}(?:[.,]\d{1,15}){0,6}")
 _NUMBER_AND_UNIT = re.compile(r"(\d{1,15}(?:[.,]\d{1,15})*)([^\W\d_]{1,3})")
 _CLAUSE_BREAKS = frozenset(",;:()—")
 _ANY_DIGIT = re.compile(r"\d")
+# What a first-cut token may hold that `_token_parts` cuts or classifies: a digit, a mark joining two parts.
+_JOINED = re.compile(r"\d|\w['.,–-]\w|#")
 _CLAUSE_WORDS_TEXT = "but aber mais maar pero"
 _CLAUSE_WORDS = frozenset(_CLAUSE_WORDS_TEXT.split())
 MIN_CLAIM_WORDS = 3
@@ -468,8 +478,7 @@ def _quantities(tokens: Sequence[str]) -> tuple[Quantity, ...]:
     return tuple(found)
 
 
-@dataclass(frozen=True)
-class _Facts:
+class _Facts(NamedTuple):
     """What a sentence (or a whole source text) says, as the checks compare it."""
 
     keys: frozenset[str]
@@ -496,8 +505,7 @@ def _entitles(word: str) -> bool:
     return word in _ELIGIBILITY_WORDS or word.startswith(_ELIGIBILITY_STEMS)
 
 
-@dataclass(frozen=True)
-class _Word:
+class _Word(NamedTuple):
     key: str
     """Its `_key`, or "" for a function word or a negation."""
     negation: bool
@@ -567,13 +575,14 @@ def _tokens(text: str) -> list[str]:
         lower = _NO_CHARGE.sub(" no charge ", lower)
     if "r" in lower and ("credit" in lower or "crédit" in lower):
         lower = _CREDIT_CARD.sub(" ", lower)
-    tokens: list[str] = []
-    for token in _TOKEN.findall(lower):
-        if token.isalpha() or len(token) == 1:
-            tokens.append(token)
-        else:
-            tokens.extend(_token_parts(token))
-    return tokens
+    found = _TOKEN.findall(lower)
+    if not _JOINED.search(lower):
+        return found  # words and signs only: nothing to cut further
+    return [part for token in found for part in _token_parts(token)]
+
+
+_KEY_OF = operator.attrgetter("key")
+_NEGATION_OF = operator.attrgetter("negation")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -581,44 +590,43 @@ def _facts(text: str) -> _Facts:
     plain = _plain(text)
     tokens = _tokens(plain)
     numbers = _ANY_DIGIT.search(plain) is not None
-    # The words, each with its clause: a negation reaches only words of its own clause.
-    words: list[tuple[int, _Word]] = []
-    keys: set[str] = set()
-    claim_keys: set[str] = set()
-    negation = False
-    clause = 0
-    for token in tokens:
-        word = _word(token)
-        if word is None:
-            continue
-        if word is _CLAUSE_END:
-            clause += 1
-            continue
-        words.append((clause, word))
-        if word.key:
-            keys.add(word.key)
-            if word.entitles:
-                claim_keys.add(word.key)
-        elif word.negation:
-            negation = True
+    # Comprehensions rather than one loop: this runs on every sentence of every passage.
+    read = [word for word in map(_word, tokens) if word is not None]
+    keys = set(map(_KEY_OF, read))
+    keys.discard("")
+    negation = any(map(_NEGATION_OF, read))
     negated: set[str] = set()
-    for index, (where, word) in enumerate(words) if negation else ():
-        if not word.negation:
-            continue
-        if word.negates:
-            keys.add(word.negates)
-            negated.add(word.negates)
-        reach = words[index + 1 : index + 1 + _NEGATION_REACH]
-        if word.reaches_back:
-            reach = words[max(0, index - 2) : index] + reach
-        negated.update(other.key for at, other in reach if at == where and other.key)
+    if negation:
+        # The words, each with its clause: a negation reaches only words of its own clause.
+        words: list[tuple[int, _Word]] = []
+        clause = 0
+        for word in read:
+            if word is _CLAUSE_END:
+                clause += 1
+            else:
+                words.append((clause, word))
+        reached: set[int] = set()
+        for index, (where, word) in enumerate(words):
+            if not word.negation:
+                continue
+            if word.negates:
+                keys.add(word.negates)
+                negated.add(word.negates)
+            first = max(0, index - 2) if word.reaches_back else index + 1
+            for at in range(first, min(len(words), index + 1 + _NEGATION_REACH)):
+                if at != index and words[at][0] == where:
+                    reached.add(at)
+        negated.update(words[at][1].key for at in reached if words[at][1].key)
+        # Only what the sentence negates wherever it says it: "Starter (up to 3 users) ... Enterprise
+        # (unlimited users)" does not negate users.
+        negated -= {word.key for at, (_, word) in enumerate(words) if word.key and at not in reached}
     return _Facts(
         keys=frozenset(keys),
         negated=frozenset(negated & keys),
         negation=negation,
         quantities=_quantities(tokens) if numbers else (),
         figures=frozenset(_number(t) for t in tokens if t[0] in _DIGITS) if numbers else frozenset(),
-        claim_keys=frozenset(claim_keys),
+        claim_keys=frozenset(word.key for word in read if word.entitles),
     )
 
 
@@ -776,16 +784,16 @@ class _Against:
 
 def _opposite(claim: _Facts, other: _Facts) -> bool:
     """Whether one of two sentences negates what the other affirms: one has a negation and the other none,
-    the negation reaches a word both share, and they share most of their words both ways (about the same
-    thing, not a sentence that merely names it among others). Two sentences that both negate something are
-    not compared: which of their words each negation reaches is too fine for word lists."""
+    the negation reaches a word both share (and that its sentence does not also affirm elsewhere), and they
+    share at least half the claim's words, and three of them (or all, of a shorter claim). Two sentences
+    that both negate something are not compared: which of their words each negation reaches is too fine
+    for word lists."""
     if claim.negation == other.negation:
         return False
     shared = claim.keys & other.keys
     negated = claim.negated if claim.negation else other.negated
-    if not negated & shared:
-        return False
-    return len(shared) >= POLARITY_OVERLAP * max(len(claim.keys), len(other.keys))
+    needed = max(min(3, len(claim.keys)), POLARITY_OVERLAP * len(claim.keys))
+    return bool(negated & shared) and len(shared) >= needed
 
 
 def _contradiction(claim: _Facts, match: _Match, *, polarity: bool = True) -> _Against | None:
