@@ -53,8 +53,10 @@ class PassageOutput(serializers.Serializer):
 
 
 class DraftPrecedentOutput(serializers.Serializer):
+    """A similar solved ticket a draft was given: its id and how close it is. Not its subject or reply: a
+    reader of the draft need not be one who may see that ticket (its page answers them 404)."""
+
     ticket_id = serializers.IntegerField(allow_null=True, default=None)
-    subject = serializers.CharField(default="")
     similarity = serializers.FloatField(default=0.0, help_text="0-1: how close its conversation is.")
     used = serializers.BooleanField(default=False, help_text="The draft was composed from its reply.")
 

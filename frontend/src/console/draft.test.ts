@@ -113,7 +113,7 @@ describe("what the panel says", () => {
     expect(written.title).toBe("backend local · model Qwen2.5-0.5B · adapter support-v3 · vector search unavailable");
     const based = draftMeta({
       backend: "extractive", model: "extractive", adapter: "", citations: [], timings: {}, vector_search: "used",
-      precedents: [{ ticket_id: 7, subject: "a", similarity: 0.5, used: false }, { ticket_id: 123, subject: "b", similarity: 0.912, used: true }],
+      precedents: [{ ticket_id: 7, similarity: 0.5, used: false }, { ticket_id: 123, similarity: 0.912, used: true }],
     });
     expect(based.precedent).toEqual({ ticket: 123, similarity: 0.912 });
     expect(based.text).toBe("Quoted from no policy document");
