@@ -195,9 +195,18 @@ def test_a_reply_a_tool_already_sent_is_recorded_with_its_flags(team, agent):
 def test_a_draft_inserted_without_its_markdown_marks_is_sent_as_drafted(team, agent, agent_api):
     _document()
     suggestion = _drafted(team, agent)
-    assert "**in full within 14 days**" in suggestion.text
+    # A draft in Markdown, as a model writes one (whatever the extractive composer does with a passage's).
+    markdown = (
+        "Hi,\n\nMonthly subscriptions are refundable **in full within 14 days** of the charge [1].\n\n"
+        "* Sign in as the account owner.\n* Open [Billing](https://app.example/billing).\n\n"
+        "Kind regards,\nAlex"
+    )
+    Suggestion.objects.filter(pk=suggestion.pk).update(text=markdown)
+    plain = grounding.markdown_plain(markdown)
+    assert "**" not in plain
+    assert "- Open Billing (https://app.example/billing)." in plain
 
-    response = _send(agent_api, suggestion, grounding.markdown_plain(suggestion.text))
+    response = _send(agent_api, suggestion, plain)
 
     assert response.status_code == 200, response.content
     assert (response.json()["outcome"], response.json()["edit_distance"]) == ("accepted", 0)
