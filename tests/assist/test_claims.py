@@ -357,9 +357,9 @@ def test_a_ten_sentence_reply_against_six_passages_is_checked_in_under_5_ms():
     )
     draft_ground(reply, passages)  # the vocabulary, word by word, as any process that checked a draft has it
     timings = []
-    for _ in range(9):
+    for _ in range(25):
         # Cold for this draft's sentences and passages (a new draft's are new); the vocabulary warm. CPU
-        # time, best of 9: other work on a shared machine only ever adds to a run.
+        # time, best of 25: other work on a shared machine only ever adds to a run.
         for cached in (
             grounding._facts,
             grounding._source,
@@ -373,7 +373,7 @@ def test_a_ten_sentence_reply_against_six_passages_is_checked_in_under_5_ms():
         grounded = draft_ground(reply, passages, support=["We added a month of credit once."])
         timings.append(time.thread_time() - started)
     assert [flag.kind for flag in grounded.flags] == ["contradicted", "uncited_claim", "uncited_claim"]
-    assert min(timings) < 0.005, timings
+    assert min(timings) < 0.005, [f"{t * 1000:.1f} ms" for t in timings]
 
 
 @pytest.mark.parametrize(
