@@ -59,7 +59,9 @@ export function draftPieces(text: string, flags: readonly Flag[]): Piece[] {
   return pieces;
 }
 
-export const FLAG_LABELS: Record<Flag["kind"], string> = {
+// A variable first, then typed: every kind the schema names needs a label, and a label for a kind this
+// schema does not name yet ("other_language", from the language work) is no error.
+const LABELS = {
   unsupported: "Not backed by the cited passage: check it before sending",
   uncited_claim: "States a fact that no document, similar ticket or customer record backs: check it before sending",
   contradicted: "Says something the cited policy contradicts: check it before sending",
@@ -72,7 +74,9 @@ export const FLAG_LABELS: Record<Flag["kind"], string> = {
   internal_text: "A sentence repeating an internal document or note was taken out",
   planted_instruction: "A retrieved passage holds text written to an AI model; it was kept out of the draft",
   internal_source: "An internal document informed this draft (see the note); it is not quoted",
+  other_language: "The answer comes from documents in another language than the customer writes",
 };
+export const FLAG_LABELS: Record<Flag["kind"], string> & Record<string, string> = LABELS;
 
 const IN_TEXT: ReadonlySet<string> = new Set(["unsupported", "uncited_claim", "contradicted", "unknown_link", "unknown_email"]);
 /** The flags about what a sentence claims: the ones sending asks the agent to confirm. */
@@ -292,7 +296,7 @@ function plural(count: number, one: string, many: string): string {
 export function flagSummary(citations: readonly Citation[], flags: readonly Flag[]): { text: string; good: boolean } {
   const sentences = flaggedSentences(flags).length;
   if (sentences) return { text: `${plural(sentences, "sentence needs", "sentences need")} a check.`, good: false };
-  if (flags.length) return { text: "The sentences are backed, but see what the checks changed below.", good: false };
+  if (flags.length) return { text: "No sentence needs a check; see the notes below.", good: false };
   if (!citations.length) return { text: "This draft cites no document: check what it says before sending.", good: false };
   return { text: "Every sentence is backed by its citation.", good: true };
 }
