@@ -106,6 +106,8 @@ class Citation:
 
 FLAG_KINDS = (
     "unsupported",
+    "uncited_claim",
+    "contradicted",
     "unknown_link",
     "unknown_email",
     "removed_marker",
@@ -122,7 +124,13 @@ FLAG_KINDS = (
 @dataclass(frozen=True)
 class GroundingFlag:
     """Something in the draft the agent should check. `kind`:
-    - "unsupported": a cited sentence its passage does not back;
+    - "unsupported": a cited sentence its passage does not back (too few of its words, or a figure it does
+      not state);
+    - "uncited_claim": a sentence that states a fact (a figure, a price, a time limit, a date, an
+      entitlement, a negation) with no marker, which no support text backs: no reply sent on a similar
+      ticket, nothing on the customer's record (`reason` names a passage that seems to say it, if one does);
+    - "contradicted": a sentence that says the opposite of the passage sentence that best matches it (a
+      negation in one and not the other), or another figure for the same thing; `marker` is that passage's;
     - "unknown_link", "unknown_email": in no source (drafts made before links were screened);
     - "removed_marker": a marker that named no retrieved passage, taken out;
     - "removed_instruction": a sentence that read as, or repeated, text written to a model, taken out;

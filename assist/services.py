@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from knowledge.contracts import RetrievedChunk
 from models_ft import api as models_api
 from models_ft.contracts import GenerationError, PromptMessage
 from support.core import events, metrics, roles
@@ -31,9 +32,9 @@ from support.tickets.models import Ticket, TicketMessage
 
 from . import streams
 from .context import NO_CUSTOMER_MESSAGE, ticket_context_assemble
-from .contracts import TicketContext
+from .contracts import CitedPassage, GroundingFlag, TicketContext
 from .drafting import draft_write
-from .grounding import customer_copy
+from .grounding import SUPPORT_SECTIONS, customer_copy, draft_ground, markdown_plain
 from .models import Suggestion
 from .notes import agent_note
 from .prompts import prompt_messages
@@ -314,13 +315,99 @@ def send_outcome(*, draft: str, sent: str, distance: int) -> str:
 
 MAX_REPLY_CHARS = 20_000
 
+SEND_CHECKED_FLAGS = ("unsupported", "uncited_claim", "contradicted")
+"""What the agent's text is checked for at send: its claims. Links and addresses the agent typed are the
+agent's to choose (the draft's own were screened when it was made), and a marker that names no passage only
+leaves its sentence uncited, which the claims check then sees."""
 
-def suggestion_send(*, suggestion: Suggestion, user: Any, text: str, external_id: str = "") -> Suggestion:
+
+class OpenFlags(Conflict):
+    """The reply still states something that needs a check, and the agent has not confirmed sending it."""
+
+    code = "open_flags"
+
+    def __init__(self, flags: tuple[GroundingFlag, ...]) -> None:
+        count = len({flag.text for flag in flags})
+        sentences = "1 sentence needs" if count == 1 else f"{count} sentences need"
+        super().__init__(
+            f"{sentences} a check before sending. Send again with confirm_flags to send it anyway."
+        )
+        self.flags = flags
+
+
+def _recorded_passages(suggestion: Suggestion) -> tuple[CitedPassage, ...]:
+    """The passages the draft was given, as recorded with it, that a reply may cite (not internal ones)."""
+    return tuple(
+        CitedPassage(
+            marker=int(p["marker"]),
+            chunk=RetrievedChunk(
+                chunk_id=int(p.get("chunk_id") or 0),
+                document_id=int(p.get("document_id") or 0),
+                version_id=int(p.get("version_id") or 0),
+                document_title=str(p.get("title", "")),
+                document_slug="",
+                kind="",
+                heading_path=tuple(str(p.get("heading", "")).split(" › ")) if p.get("heading") else (),
+                text=str(p.get("text", "")),
+                vector_score=None,
+                keyword_score=None,
+                fused_score=0.0,
+            ),
+        )
+        for p in suggestion.passages
+        if isinstance(p, dict) and "marker" in p and not p.get("internal")
+    )
+
+
+# The context sections a claim may rest on, as the recorded prompt fences them (see prompts._section_block).
+_SUPPORT_FENCE = re.compile(
+    rf"<<<BEGIN ({'|'.join(name.upper() for name in SUPPORT_SECTIONS)}) ([0-9a-f]{{16}})>>>\n(.*?)\n"
+    r"<<<END \1 \2>>>",
+    re.S,
+)
+
+
+def _recorded_support(suggestion: Suggestion) -> tuple[str, ...]:
+    """What may back a claim without a citation, as the draft had it: the replies sent on the similar
+    tickets it was given, and the customer's record (profile, other tickets, incidents) from its recorded
+    prompt."""
+    prompt = "\n".join(str(m.get("content", "")) for m in suggestion.prompt_messages if isinstance(m, dict))
+    return (
+        *(str(p.get("reply", "")) for p in suggestion.precedents if isinstance(p, dict) and p.get("reply")),
+        *(match.group(3) for match in _SUPPORT_FENCE.finditer(prompt)),
+    )
+
+
+def suggestion_check(*, suggestion: Suggestion, text: str) -> tuple[GroundingFlag, ...]:
+    """The claims checks on `text`, the reply as the agent would send it, against what the draft had: its
+    recorded passages (the markers the agent kept resolve against them), the replies of the similar tickets
+    and the customer's record. Stores nothing."""
+    if len(text) > MAX_REPLY_CHARS:
+        raise DomainError(f"The reply is longer than {MAX_REPLY_CHARS} characters.", field="text")
+    if suggestion.status != Suggestion.Status.READY:
+        raise Conflict("Only a finished draft can be checked.", code="not_ready")
+    grounded = draft_ground(text, _recorded_passages(suggestion), support=_recorded_support(suggestion))
+    return tuple(flag for flag in grounded.flags if flag.kind in SEND_CHECKED_FLAGS)
+
+
+def suggestion_send(
+    *,
+    suggestion: Suggestion,
+    user: Any,
+    text: str,
+    external_id: str = "",
+    confirm_flags: bool = False,
+) -> Suggestion:
     """Post the agent's final reply to the ticket, record how far it moved from the draft, and hand the
     pair (with the exact prompt) to training as an example when the customer agreed to training.
 
+    The reply is checked first (`suggestion_check`): while a claim is flagged, it is sent only with
+    `confirm_flags`, and the flags go on record with it (`sent_flags`, `flags_confirmed`, the `reply.sent`
+    event); without, OpenFlags (409, with the flags) and nothing is stored.
+
     `external_id` names a reply already sent from another ticketing tool: the message is recorded once,
-    whichever of this report and that tool's own event arrives first."""
+    whichever of this report and that tool's own event arrives first. It is out already, so its flags are
+    recorded without asking for a confirmation that could not stop it."""
     if not text.strip():
         raise DomainError("The reply is empty.", field="text")
     if len(text) > MAX_REPLY_CHARS:
@@ -335,6 +422,9 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str, external_id
             raise Conflict("Only a finished draft can be sent.", code="not_ready")
         if suggestion.sent_at is not None:
             raise Conflict("This draft was already sent.", code="already_sent")
+        flags = suggestion_check(suggestion=suggestion, text=text)
+        if flags and not confirm_flags and not external_id:
+            raise OpenFlags(flags)
         message = ticket_services.message_add(
             ticket=suggestion.ticket,
             message=ticket_services.MessageInput(
@@ -347,8 +437,11 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str, external_id
             ),
             announce=False,
         )
-        distance = word_edit_distance(suggestion.text, text)
-        outcome = send_outcome(draft=suggestion.text, sent=text, distance=distance)
+        # Markdown marks are not words: a draft inserted as the console shows it (bold as bold, not as
+        # "**") and sent unchanged is sent as drafted.
+        draft_read, sent_read = markdown_plain(suggestion.text), markdown_plain(text)
+        distance = word_edit_distance(draft_read, sent_read)
+        outcome = send_outcome(draft=draft_read, sent=sent_read, distance=distance)
         customer = suggestion.ticket.customer
         if customer.training_consent:
             suggestion.example_id = models_api.example_record(
@@ -371,6 +464,8 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str, external_id
         suggestion.sent_message = message
         suggestion.edit_distance = distance
         suggestion.outcome = outcome
+        suggestion.sent_flags = [asdict(flag) for flag in flags]
+        suggestion.flags_confirmed = bool(flags) and confirm_flags
         suggestion.save(
             update_fields=[
                 "sent_text",
@@ -380,6 +475,8 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str, external_id
                 "edit_distance",
                 "outcome",
                 "example_id",
+                "sent_flags",
+                "flags_confirmed",
             ]
         )
         ticket_events.reply_sent(
@@ -390,10 +487,12 @@ def suggestion_send(*, suggestion: Suggestion, user: Any, text: str, external_id
                     "outcome": outcome,
                     "edit_distance": distance,
                     "sent_by": user.get_username(),
+                    "flags": suggestion.sent_flags,
+                    "flags_confirmed": suggestion.flags_confirmed,
                 }
             },
         )
-        draft_words = len(_WORD.findall(suggestion.text))
+        draft_words = len(_WORD.findall(draft_read))
         transaction.on_commit(
             lambda: metrics.draft_sent(outcome=outcome, edit_distance=distance, draft_words=draft_words)
         )

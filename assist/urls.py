@@ -16,6 +16,7 @@ urlpatterns = [
     path("suggestions/<int:pk>", drafts.SuggestionDetailApi.as_view(), name="suggestion"),
     path("suggestions/<int:pk>/stream", streams.SuggestionStreamApi.as_view(), name="suggestion-stream"),
     path("suggestions/<int:pk>/send", drafts.SuggestionSendApi.as_view(), name="suggestion-send"),
+    path("suggestions/<int:pk>/check", drafts.SuggestionCheckApi.as_view(), name="suggestion-check"),
     path("suggestions/<int:pk>/feedback", drafts.SuggestionFeedbackApi.as_view(), name="suggestion-feedback"),
     path("audit/generations", drafts.GenerationAuditApi.as_view(), name="audit-generations"),
     path(

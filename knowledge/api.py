@@ -58,6 +58,7 @@ __all__ = [
     "conversation_query",
     "conversation_text",
     "document_upsert",
+    "documents_active_versions",
     "documents_delete",
     "documents_embed",
     "documents_naming",
@@ -291,6 +292,13 @@ def versions_status(version_ids: Sequence[int]) -> list[VersionStatus]:
             "id", "document_id", "number", "state", "chunks_total", "chunks_embedded", "last_error"
         )
     ]
+
+
+def documents_active_versions(document_ids: Iterable[int]) -> dict[int, int]:
+    """The id of the version each of these documents serves now, by document id (documents that are gone,
+    or serve no version yet, are left out): a draft that cites an older version quotes a superseded text."""
+    rows = Document.objects.filter(pk__in=list(document_ids), active_version__isnull=False)
+    return dict(rows.values_list("pk", "active_version_id"))
 
 
 def chunk_texts_waiting(version_ids: Sequence[int]) -> list[str]:

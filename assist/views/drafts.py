@@ -1,5 +1,5 @@
-"""Drafts over the API: ask for one (by ticket, or by a ticketing tool's own ticket id), read, send and judge
-it, and the audit of every generation."""
+"""Drafts over the API: ask for one (by ticket, or by a ticketing tool's own ticket id), read, check, send and
+judge it, and the audit of every generation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from support.core import roles
-from support.core.errors import DomainError
+from support.core.errors import DomainError, error_body
 from support.core.fields import InputSerializer
 from support.core.jsonbody import JSONParser
 from support.tickets.models import Ticket
@@ -22,7 +22,7 @@ from support.tickets.selectors import ticket_scope_for_user
 from .. import services, streams
 from ..contracts import FLAG_KINDS
 from ..models import Suggestion
-from ..selectors import suggestion_list_for_user
+from ..selectors import suggestion_list_for_user, suggestions_policy_updates
 from .access import AssistScoped, visible_suggestion, visible_ticket
 
 
@@ -52,13 +52,46 @@ class PassageOutput(serializers.Serializer):
     heading = serializers.CharField(allow_blank=True)
 
 
+class DraftPrecedentOutput(serializers.Serializer):
+    """A similar solved ticket a draft was given: its id and how close it is. Not its subject or reply: a
+    reader of the draft need not be one who may see that ticket (its page answers them 404)."""
+
+    ticket_id = serializers.IntegerField(allow_null=True, default=None)
+    similarity = serializers.FloatField(default=0.0, help_text="0-1: how close its conversation is.")
+    used = serializers.BooleanField(default=False, help_text="The draft was composed from its reply.")
+
+
+CUSTOMER_WROTE = "The customer wrote after this draft was made: it may not answer the latest message."
+
+
+class SuggestionListOutput(serializers.ListSerializer):
+    """Drafts, with which of them cite a policy that has a newer version now, looked up once for the page."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        items = list(data.all() if hasattr(data, "all") else data)
+        self.child.context["policy_updates"] = suggestions_policy_updates(items)
+        return [self.child.to_representation(item) for item in items]
+
+
 class SuggestionOutput(serializers.ModelSerializer):
     stale = serializers.BooleanField(
-        read_only=True, default=False, help_text="The customer wrote after this draft was asked for."
+        read_only=True,
+        default=False,
+        help_text="The customer wrote after this draft was asked for, or a document it cites has a newer "
+        "version now.",
+    )
+    stale_reason = serializers.CharField(
+        read_only=True, default="", help_text="Why the draft is stale, in words for the agent; empty if not."
     )
     citations = CitationOutput(many=True, read_only=True)
     flags = FlagOutput(many=True, read_only=True, help_text="What the agent should check before sending.")
     passages = PassageOutput(many=True, read_only=True, help_text="Everything retrieved for this draft.")
+    precedents = DraftPrecedentOutput(
+        many=True, read_only=True, help_text="The similar solved tickets the draft was given, closest first."
+    )
+    sent_flags = FlagOutput(
+        many=True, read_only=True, help_text="What was still flagged in the reply as it was sent."
+    )
     timings = serializers.DictField(child=serializers.FloatField(), read_only=True, help_text="Milliseconds.")
     requested_by = serializers.CharField(
         source="requested_by.username", default=None, read_only=True, allow_null=True
@@ -66,17 +99,20 @@ class SuggestionOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Suggestion
+        list_serializer_class = SuggestionListOutput
         fields = [
             "id",
             "ticket",
             "status",
             "stale",
+            "stale_reason",
             "error",
             "text",
             "citations",
             "flags",
             "agent_note",
             "passages",
+            "precedents",
             "backend",
             "model",
             "adapter",
@@ -89,10 +125,24 @@ class SuggestionOutput(serializers.ModelSerializer):
             "sent_at",
             "outcome",
             "edit_distance",
+            "sent_flags",
+            "flags_confirmed",
             "example_id",
             "rating",
             "feedback_reason",
         ]
+
+    def to_representation(self, instance: Suggestion) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        updates = self.context.get("policy_updates")
+        if updates is None:
+            updates = suggestions_policy_updates([instance])
+        reasons = [CUSTOMER_WROTE] if getattr(instance, "stale", False) else []
+        if titles := updates.get(instance.pk):
+            reasons.append(f"Policy updated since this draft: {', '.join(titles)}.")
+        data["stale"] = bool(reasons)
+        data["stale_reason"] = " ".join(reasons)
+        return data
 
 
 class AuditOutput(SuggestionOutput):
@@ -173,6 +223,11 @@ class SuggestionDetailApi(AssistScoped, APIView):
 
 class SendInput(InputSerializer):
     text = serializers.CharField(max_length=services.MAX_REPLY_CHARS, trim_whitespace=False)
+    confirm_flags = serializers.BooleanField(
+        required=False,
+        help_text="Send although the reply still has flags (answered 409 `open_flags` otherwise): the flags "
+        "are recorded with the reply.",
+    )
     external_id = serializers.CharField(
         max_length=200,
         required=False,
@@ -182,9 +237,32 @@ class SendInput(InputSerializer):
     )
 
 
+# The 409 of a send: the common error body, with the flags when they are why. Spelled out, as the schema
+# generator gives error answers no serializer of their own.
+OPEN_FLAGS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "How many sentences need a check, in a sentence."},
+        "code": {"type": "string", "enum": [services.OpenFlags.code]},
+        "flags": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/FlagOutput"},
+            "description": "What the agent should check before sending.",
+        },
+    },
+    "required": ["detail", "code", "flags"],
+}
+
+
 class SuggestionSendApi(AssistScoped, APIView):
     """Post the agent's final reply to the ticket (as a public agent message) and record the outcome:
-    accepted (as drafted), edited or rewritten, with the edit distance in words."""
+    accepted (as drafted), edited or rewritten, with the edit distance in words.
+
+    The reply is checked as the draft was, against what the draft had: a sentence stating a fact that no
+    passage, similar ticket or the customer's record backs, or one that contradicts its passage, is a flag.
+    While flags remain the answer is 409 `open_flags` with them, and nothing is sent; with
+    `"confirm_flags": true` the reply is sent and the flags are recorded with it. A reply already sent from
+    another ticketing tool (`external_id`) is recorded with its flags without a confirmation."""
 
     parser_classes = [JSONParser]
 
@@ -195,19 +273,63 @@ class SuggestionSendApi(AssistScoped, APIView):
                 "Sent from another ticketing tool",
                 request_only=True,
                 value={"text": "Hi Dana, your refund is on its way.", "external_id": "ZM-9"},
-            )
+            ),
+            OpenApiExample(
+                "Sent although a claim is flagged",
+                request_only=True,
+                value={"text": "Hi Dana, we will add a free month of credit.", "confirm_flags": True},
+            ),
         ],
         responses={
             200: SuggestionOutput,
-            409: OpenApiResponse(description="The draft is not finished yet, or was sent already"),
+            409: OpenApiResponse(
+                {"oneOf": [OPEN_FLAGS_SCHEMA, {"$ref": "#/components/schemas/ErrorOutput"}]},
+                description="The reply has flags and the request did not confirm them (`open_flags`, with "
+                "the flags), or the draft is not finished yet (`not_ready`), or was sent already "
+                "(`already_sent`)",
+            ),
         },
     )
     def post(self, request: Request, pk: int) -> Response:
         suggestion = visible_suggestion(request, pk)
         data = SendInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.suggestion_send(suggestion=suggestion, user=request.user, **data.validated_data)
+        try:
+            services.suggestion_send(suggestion=suggestion, user=request.user, **data.validated_data)
+        except services.OpenFlags as exc:
+            body = {**error_body(exc.message, exc.code), "flags": FlagOutput(exc.flags, many=True).data}
+            return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(SuggestionOutput(visible_suggestion(request, pk)).data)
+
+
+class CheckInput(InputSerializer):
+    text = serializers.CharField(max_length=services.MAX_REPLY_CHARS, allow_blank=True, trim_whitespace=False)
+
+
+class CheckOutput(serializers.Serializer):
+    flags = FlagOutput(many=True, help_text="What sending this text would need confirmed; empty when none.")
+
+
+class SuggestionCheckApi(AssistScoped, APIView):
+    """Check a reply the agent is writing from this draft, as sending it would: the claims no passage,
+    similar ticket or the customer's record backs, and those that contradict their passage. Stores nothing;
+    the console calls it as the agent types."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=CheckInput,
+        responses={
+            200: CheckOutput,
+            409: OpenApiResponse(description="The draft is not finished yet"),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        suggestion = visible_suggestion(request, pk)
+        data = CheckInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        flags = services.suggestion_check(suggestion=suggestion, text=data.validated_data["text"])
+        return Response(CheckOutput({"flags": flags}).data)
 
 
 class FeedbackInput(InputSerializer):

@@ -62,12 +62,21 @@ def test_a_sentence_its_passage_does_not_back_is_flagged_unsupported():
     )
 
 
-def test_a_wrong_number_makes_a_sentence_unsupported():
+def test_a_wrong_number_makes_a_sentence_contradicted():
+    # 30 days where the passage says 14 for the same thing: "contradicted" (tests/assist/test_claims.py).
     grounded = draft_ground("Refundable within 30 days [1].", PASSAGES)
 
-    assert grounded.flags == (
-        GroundingFlag(kind="unsupported", text="Refundable within 30 days [1].", marker=1),
-    )
+    assert [(f.kind, f.text, f.marker) for f in grounded.flags] == [
+        ("contradicted", "Refundable within 30 days [1].", 1)
+    ]
+
+
+def test_a_number_its_passage_does_not_state_makes_a_sentence_unsupported():
+    text = "Monthly subscriptions are refundable in full within 14 days, 3 times [1]."
+
+    grounded = draft_ground(text, PASSAGES)
+
+    assert grounded.flags == (GroundingFlag(kind="unsupported", text=text, marker=1),)
 
 
 def test_links_and_e_mail_addresses_found_in_no_passage_are_flagged():

@@ -5,6 +5,7 @@ import { Link } from "react-router-dom";
 import { ErrorMessage, Loading, QueryState } from "../ui/status";
 import { useShortcut } from "../ui/shortcuts";
 import { requestDraft, useFeedback, usePrecedents, useSuggestions, type Message, type Suggestion } from "./api";
+import { draftMeta, plainText } from "./draft";
 import { AgentNote, DraftView, FlagList } from "./DraftView";
 import { browserSource, followDraft, type DraftStream, type SourceFactory } from "./stream";
 
@@ -12,6 +13,33 @@ export function isStale(suggestion: Pick<Suggestion, "created_at" | "stale">, me
   if (suggestion.stale) return true;
   const asked = Date.parse(suggestion.created_at ?? "");
   return messages.some((m) => m.author_kind === "customer" && Date.parse(m.created_at ?? "") > asked);
+}
+
+const CUSTOMER_WROTE = "The customer wrote after this draft was made: it may not answer the latest message.";
+
+/** Why a stale draft is stale: the server's reasons (a newer message, a policy updated since), or the
+ * newer message this page has seen before the server said so. */
+export function staleReason(suggestion: Pick<Suggestion, "created_at" | "stale" | "stale_reason">, messages: readonly Message[]): string {
+  if (!isStale(suggestion, messages)) return "";
+  const said = suggestion.stale_reason ?? "";
+  const wrote = messages.some((m) => m.author_kind === "customer" && Date.parse(m.created_at ?? "") > Date.parse(suggestion.created_at ?? ""));
+  const reasons = [wrote && !said.includes(CUSTOMER_WROTE) ? CUSTOMER_WROTE : "", said].filter(Boolean);
+  return `${reasons.join(" ")} Draft again.`;
+}
+
+/** The line under a draft: what made it, how long it took, and the solved ticket it was based on. */
+export function DraftMetaLine({ suggestion }: { suggestion: Suggestion }) {
+  const meta = draftMeta(suggestion);
+  return (
+    <p className="hint draft-meta" title={meta.title}>
+      {meta.precedent && (
+        <>
+          Based on the reply to <Link to={`/tickets/${meta.precedent.ticket}`}>#{meta.precedent.ticket}</Link> ({Math.round(meta.precedent.similarity * 100)} % similar) ·{" "}
+        </>
+      )}
+      {meta.text}
+    </p>
+  );
 }
 
 function Thumb({ down = false }: { down?: boolean }) {
@@ -141,7 +169,9 @@ export function AssistPanel({ ticket, messages, onInsert, openSource = browserSo
   const busy = asking || (!!latest && (latest.status === "pending" || latest.status === "running") && !failed);
 
   useShortcut("d", () => !busy && void draft());
-  useShortcut("i", () => latest && ready && text && onInsert(text, latest.id));
+  // The reply box gets the text as the customer will read it: Markdown marks out, citation markers kept.
+  useShortcut("i", () => latest && ready && text && onInsert(plainText(text), latest.id));
+  const stale = latest && ready ? staleReason(latest, messages) : "";
 
   return (
     <aside className="assist" aria-labelledby="assist-title">
@@ -160,9 +190,9 @@ export function AssistPanel({ ticket, messages, onInsert, openSource = browserSo
         )}
         {latest && (
           <div className="draft" aria-live="polite" aria-busy={busy}>
-            {ready && isStale(latest, messages) && (
+            {stale && (
               <p className="stale" role="alert">
-                The customer wrote after this draft was made: it may not answer the latest message. Draft again.
+                {stale}
               </p>
             )}
             {failed ? (
@@ -181,22 +211,16 @@ export function AssistPanel({ ticket, messages, onInsert, openSource = browserSo
             )}
             {ready && !failed && (
               <>
-                <FlagList flags={flags} />
+                <FlagList flags={flags} citations={citations} />
                 <AgentNote note={latest.agent_note ?? ""} />
                 <div className="draft-actions">
-                  <button type="button" className="button" onClick={() => onInsert(text, latest.id)} aria-keyshortcuts="i">
+                  <button type="button" className="button" onClick={() => onInsert(plainText(text), latest.id)} aria-keyshortcuts="i">
                     Insert into reply <kbd>i</kbd>
                   </button>
                   {latest.sent_at && <span className="badge good">Sent ({latest.outcome})</span>}
                 </div>
                 <Feedback key={latest.id} suggestion={latest} ticket={ticket} />
-                <p className="hint draft-meta">
-                  {latest.backend}
-                  {latest.model ? ` · ${latest.model}` : ""}
-                  {latest.adapter ? ` · adapter ${latest.adapter}` : ""}
-                  {latest.timings?.total ? ` · ${Math.round(latest.timings.total)} ms` : ""}
-                  {latest.vector_search !== "used" ? ` · keyword search only (${latest.vector_search})` : ""}
-                </p>
+                <DraftMetaLine suggestion={latest} />
               </>
             )}
           </div>

@@ -1,9 +1,12 @@
-// The reply box: the agent's own words or an inserted draft, sent as a public reply or an internal note.
+// The reply box: the agent's own words or an inserted draft, sent as a public reply or an internal note. A
+// reply from a draft is checked as the agent types (the claims no source backs), and sending it with flags
+// open takes a confirmation.
 import { useRef, useState, type FormEvent } from "react";
 import { ErrorMessage } from "../ui/status";
 import { useShortcut } from "../ui/shortcuts";
-import { label, useSendReply, useTicketUpdate, type Suggestion, type Ticket, type TicketStatus } from "./api";
-import { DraftView } from "./DraftView";
+import { label, OpenFlagsError, useReplyCheck, useSendReply, useTicketUpdate, type Flag, type Suggestion, type Ticket, type TicketStatus } from "./api";
+import { flaggedSentences } from "./draft";
+import { DraftView, FlagList } from "./DraftView";
 
 export type ReplyState = { text: string; suggestion: number | null; internal: boolean };
 
@@ -14,27 +17,62 @@ type Props = {
   draft: Suggestion | undefined;
 };
 
+function needCheck(flags: readonly Flag[]): string {
+  const sentences = flaggedSentences(flags).length;
+  return sentences === 1 ? "1 sentence of your reply needs a check." : `${sentences} sentences of your reply need a check.`;
+}
+
+/** What the live check says of the reply the agent is writing from a draft. */
+function ReplyCheck({ flags, checking }: { flags: readonly Flag[] | undefined; checking: boolean }) {
+  if (!flags) return checking ? <p className="hint reply-check">Checking your reply…</p> : null;
+  if (!flaggedSentences(flags).length) {
+    return (
+      <p className="hint good-text reply-check" role="status">
+        Nothing in your reply needs a check.
+      </p>
+    );
+  }
+  return (
+    <details className="reply-check" open>
+      <summary>{needCheck(flags)}</summary>
+      <FlagList flags={flags} citations={[]} summary={false} />
+    </details>
+  );
+}
+
 export function Composer({ ticket: current, reply, setReply, draft }: Props) {
   const ticket = current.id;
   const closed = current.status === "closed";
   const send = useSendReply(ticket);
   const update = useTicketUpdate(ticket);
   const [then, setThen] = useState<TicketStatus | "">("");
+  // The flags the server answered a send with, for the agent to confirm or go back to editing.
+  const [open, setOpen] = useState<{ text: string; flags: Flag[] } | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
   const fromDraft = reply.suggestion !== null && draft?.id === reply.suggestion;
+  const checked = fromDraft && !reply.internal ? reply.suggestion : null;
+  const check = useReplyCheck(checked, reply.text);
   const next = (current.allowed_transitions ?? []) as TicketStatus[];
+  const confirming = open !== null && open.text === reply.text;
 
-  function submit(event?: FormEvent) {
+  function submit(event?: FormEvent, confirm = false) {
     event?.preventDefault();
     if (!reply.text.trim() || send.isPending) return;
-    send.mutate(reply, {
-      onSuccess: () => {
-        setReply({ text: "", suggestion: null, internal: false });
-        // "Send and set pending": the status changes only once the reply is stored.
-        if (then && next.includes(then)) update.mutate({ status: then as never });
-        setThen("");
+    send.mutate(
+      { ...reply, confirm },
+      {
+        onSuccess: () => {
+          setOpen(null);
+          setReply({ text: "", suggestion: null, internal: false });
+          // "Send and set pending": the status changes only once the reply is stored.
+          if (then && next.includes(then)) update.mutate({ status: then as never });
+          setThen("");
+        },
+        onError: (error) => {
+          if (error instanceof OpenFlagsError) setOpen({ text: reply.text, flags: error.flags });
+        },
       },
-    });
+    );
   }
   useShortcut("mod+Enter", () => submit());
   useShortcut("r", () => box.current?.focus());
@@ -67,7 +105,24 @@ export function Composer({ ticket: current, reply, setReply, draft }: Props) {
           <DraftView text={reply.text} citations={draft.citations} flags={draft.flags} />
         </details>
       )}
-      {send.isError && <ErrorMessage error={send.error} />}
+      {checked !== null && reply.text.trim() && !confirming && <ReplyCheck flags={check.data?.flags} checking={check.isFetching} />}
+      {confirming && open && (
+        <section className="send-confirm" role="alertdialog" aria-labelledby={`confirm-${ticket}`}>
+          <p id={`confirm-${ticket}`}>
+            <strong>{needCheck(open.flags)} Send it anyway?</strong> The flags are recorded with the reply.
+          </p>
+          <FlagList flags={open.flags} citations={[]} summary={false} />
+          <div className="send-confirm-actions">
+            <button type="button" className="button" onClick={() => { setOpen(null); box.current?.focus(); }}>
+              Keep editing
+            </button>
+            <button type="button" className="button primary" disabled={send.isPending} onClick={() => submit(undefined, true)}>
+              Send anyway
+            </button>
+          </div>
+        </section>
+      )}
+      {send.isError && !(send.error instanceof OpenFlagsError) && <ErrorMessage error={send.error} />}
       {update.isError && <ErrorMessage error={update.error} />}
       <div className="composer-actions">
         {fromDraft && (

@@ -1,9 +1,11 @@
-// A draft rendered for review: citation markers that show their passage, and flagged spans highlighted.
-import { useId, useState } from "react";
+// A draft rendered for review: its Markdown as text (bold, lists, links with their address), citation markers
+// that show their passage, and flagged spans highlighted; the flags with their reasons.
+import { Fragment, useId, useState, type ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { useVersionRefs } from "../knowledge/api";
 import { type Citation, type Flag } from "./api";
-import { draftPieces, flagLabel, inTextFlags, type Piece } from "./draft";
+import { draftBlocks, flagLabel, flagSummary, type Block, type Inline } from "./draft";
+import "./draft.css";
 
 export function CitationMarker({ marker, citation }: { marker: number; citation: Citation | undefined }) {
   const [open, setOpen] = useState(false);
@@ -52,11 +54,21 @@ export function CitationMarker({ marker, citation }: { marker: number; citation:
   );
 }
 
-function Pieces({ pieces, citations }: { pieces: Piece[]; citations: Map<number, Citation> }) {
+function styled(text: string, style: Extract<Inline, { kind: "text" }>["style"]): ReactNode {
+  let node: ReactNode = text;
+  if (style.code) node = <code>{node}</code>;
+  if (style.link) node = <span className="draft-link">{node}</span>;
+  if (style.del) node = <del>{node}</del>;
+  if (style.em) node = <em>{node}</em>;
+  if (style.strong) node = <strong>{node}</strong>;
+  return node;
+}
+
+function Pieces({ pieces, citations }: { pieces: readonly Inline[]; citations: Map<number, Citation> }) {
   return (
     <>
       {pieces.map((piece, index) => {
-        if (piece.kind === "text") return <span key={index}>{piece.text}</span>;
+        if (piece.kind === "text") return <Fragment key={index}>{styled(piece.text, piece.style)}</Fragment>;
         if (piece.kind === "marker") return <CitationMarker key={index} marker={piece.marker} citation={citations.get(piece.marker)} />;
         return (
           <mark key={index} className={`flag flag-${piece.flag}`} title={flagLabel(piece.flag)}>
@@ -69,30 +81,122 @@ function Pieces({ pieces, citations }: { pieces: Piece[]; citations: Map<number,
   );
 }
 
+function Blocks({ blocks, citations }: { blocks: readonly Block[]; citations: Map<number, Citation> }) {
+  return (
+    <>
+      {blocks.map((block, index) => {
+        switch (block.kind) {
+          case "paragraph":
+            return (
+              <p key={index}>
+                <Pieces pieces={block.pieces} citations={citations} />
+              </p>
+            );
+          case "line":
+            return (
+              <span key={index} className="draft-line">
+                <Pieces pieces={block.pieces} citations={citations} />
+              </span>
+            );
+          case "heading":
+            // A heading inside a reply is emphasis, not a landmark of the console's page.
+            return (
+              <p key={index} className="draft-heading">
+                <strong>
+                  <Pieces pieces={block.pieces} citations={citations} />
+                </strong>
+              </p>
+            );
+          case "list": {
+            const items = block.items.map((item, at) => (
+              <li key={at}>
+                <Blocks blocks={item} citations={citations} />
+              </li>
+            ));
+            return block.ordered ? (
+              <ol key={index} start={block.start}>
+                {items}
+              </ol>
+            ) : (
+              <ul key={index}>{items}</ul>
+            );
+          }
+          case "quote":
+            return (
+              <blockquote key={index}>
+                <Blocks blocks={block.blocks} citations={citations} />
+              </blockquote>
+            );
+          case "code":
+            return (
+              <pre key={index}>
+                <code>{block.text}</code>
+              </pre>
+            );
+          case "table":
+            return (
+              <table key={index} className="draft-table">
+                <thead>
+                  <tr>
+                    {block.header.map((cell, at) => (
+                      <th key={at}>
+                        <Pieces pieces={cell} citations={citations} />
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {block.rows.map((row, at) => (
+                    <tr key={at}>
+                      {row.map((cell, column) => (
+                        <td key={column}>
+                          <Pieces pieces={cell} citations={citations} />
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            );
+          case "rule":
+            return <hr key={index} />;
+        }
+      })}
+    </>
+  );
+}
+
+/** The draft's Markdown rendered as React elements (see `draftBlocks`): never markup built from its text. */
 export function DraftView({ text, citations, flags }: { text: string; citations: readonly Citation[]; flags: readonly Flag[] }) {
   const byMarker = new Map(citations.map((citation) => [citation.marker, citation]));
   return (
-    <div className="draft-text">
-      <Pieces pieces={draftPieces(text, inTextFlags(flags))} citations={byMarker} />
+    <div className="draft-text draft-markdown">
+      <Blocks blocks={draftBlocks(text, flags)} citations={byMarker} />
     </div>
   );
 }
 
-export function FlagList({ flags }: { flags: readonly Flag[] }) {
-  if (!flags.length) return <p className="hint good-text">Every sentence is backed by its citation.</p>;
+/** Every flag with its reason, under one line on what they add up to (unless the caller says it). */
+export function FlagList({ flags, citations, summary = true }: { flags: readonly Flag[]; citations: readonly Citation[]; summary?: boolean }) {
+  const said = flagSummary(citations, flags);
   return (
-    <ul className="flag-list" aria-label="What to check before sending">
-      {flags.map((flag, index) => (
-        <li key={index} className={`flag-item flag-${flag.kind}`}>
-          <span className="badge warn">{flag.kind.replace(/_/g, " ")}</span> {flag.reason || flagLabel(flag.kind)}
-          {flag.kind !== "unsupported" && flag.text ? (
-            <>
-              : <code>{flag.text}</code>
-            </>
-          ) : null}
-        </li>
-      ))}
-    </ul>
+    <>
+      {summary && <p className={`hint flag-summary${said.good ? " good-text" : ""}`}>{said.text}</p>}
+      {flags.length > 0 && (
+        <ul className="flag-list" aria-label="What to check before sending">
+          {flags.map((flag, index) => (
+            <li key={index} className={`flag-item flag-${flag.kind}`}>
+              <span className="badge warn">{flag.kind.replace(/_/g, " ")}</span> {flag.reason || flagLabel(flag.kind)}
+              {flag.text ? (
+                <>
+                  : <q className="flag-text">{flag.text}</q>
+                </>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
 

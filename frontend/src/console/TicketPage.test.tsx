@@ -152,6 +152,100 @@ describe("ticket page", () => {
     );
   });
 
+  it("inserts the draft as the customer reads it, and says what made it", async () => {
+    const draft = suggestion({
+      text: "Monthly charges are refundable **in full within 14 days** [1].\n\n- Go to *Settings*.",
+      flags: [],
+      timings: { total: 76 },
+      citations: [
+        { marker: 1, document_id: 4, version_id: 40, chunk_id: 400, title: "Refunds", heading: "", quote: "" },
+        { marker: 2, document_id: 5, version_id: 50, chunk_id: 500, title: "Settings", heading: "", quote: "" },
+      ],
+      precedents: [{ ticket_id: 123, similarity: 0.91, used: true }],
+    });
+    fakeServer({ ...BASE, "GET /api/v1/tickets/77/suggestions": { body: page([draft]) } });
+    renderAt(<TicketPage />, { path: "/tickets/77", route: "/tickets/:id" });
+    const meta = await screen.findByText(/Quoted from 2 policy documents · 76 ms/);
+    expect(meta).toHaveAttribute("title", expect.stringContaining("backend extractive"));
+    expect(meta).not.toHaveTextContent("extractive");
+    expect(within(meta).getByRole("link", { name: "#123" })).toHaveAttribute("href", "/tickets/123");
+    expect(meta).toHaveTextContent("Based on the reply to #123 (91 % similar)");
+    expect(screen.getByText("Every sentence is backed by its citation.")).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole("button", { name: /Insert into reply/ }));
+    expect(screen.getByRole("textbox", { name: "Reply to the customer" })).toHaveValue(
+      "Monthly charges are refundable in full within 14 days [1].\n\n- Go to Settings.",
+    );
+  });
+
+  it("says a draft is stale when a policy it cites was updated since", async () => {
+    fakeServer({
+      ...BASE,
+      "GET /api/v1/tickets/77/suggestions": { body: page([suggestion({ stale: true, stale_reason: "Policy updated since this draft: Adding users." })]) },
+    });
+    renderAt(<TicketPage />, { path: "/tickets/77", route: "/tickets/:id" });
+    expect(await screen.findByRole("alert")).toHaveTextContent("Policy updated since this draft: Adding users. Draft again.");
+  });
+
+  it("checks the reply as the agent types, and sends one with open flags only once confirmed", async () => {
+    const flag = { kind: "uncited_claim", text: "We will also add a free month of credit.", marker: null, reason: "It states what the customer is entitled to without a citation." };
+    const server = fakeServer({
+      ...BASE,
+      "GET /api/v1/tickets/77/suggestions": { body: page([suggestion({ flags: [] })]) },
+      "POST /api/v1/suggestions/9/check": async (request) => {
+        const { text } = (await request.json()) as { text: string };
+        return { body: { flags: text.includes("free month") ? [flag] : [] } };
+      },
+      "POST /api/v1/suggestions/9/send": async (request) => {
+        const body = (await request.json()) as { confirm_flags?: boolean };
+        if (!body.confirm_flags) return { status: 409, body: { detail: "1 sentence needs a check before sending.", code: "open_flags", flags: [flag] } };
+        return { body: suggestion({ sent_at: "2026-11-21T12:00:00Z", outcome: "edited", sent_flags: [flag], flags_confirmed: true }) };
+      },
+    });
+    renderAt(<TicketPage />, { path: "/tickets/77", route: "/tickets/:id" });
+    await userEvent.click(await screen.findByRole("button", { name: /Insert into reply/ }));
+    expect(await screen.findByText("Nothing in your reply needs a check.")).toBeInTheDocument();
+
+    const box = screen.getByRole("textbox", { name: "Reply to the customer" });
+    await userEvent.type(box, " We will also add a free month of credit.");
+    expect(await screen.findByText("1 sentence of your reply needs a check.")).toBeInTheDocument();
+    expect(screen.getByText(/entitled to without a citation/)).toBeInTheDocument();
+    const checks = server.requests.filter((r) => r.path === "/api/v1/suggestions/9/check");
+    expect(checks.length).toBeLessThan(5); // debounced, not one per key
+
+    await userEvent.click(screen.getByRole("button", { name: /Send reply/ }));
+    const dialog = await screen.findByRole("alertdialog");
+    expect(dialog).toHaveTextContent("1 sentence of your reply needs a check. Send it anyway?");
+    expect(within(dialog).getByRole("listitem")).toHaveTextContent("We will also add a free month of credit.");
+    const sends = () => server.requests.filter((r) => r.path === "/api/v1/suggestions/9/send").map((r) => r.body);
+    expect(sends()).toEqual([{ text: expect.stringContaining("free month") }]);
+    expect(box).not.toHaveValue("");
+
+    await userEvent.click(within(dialog).getByRole("button", { name: "Send anyway" }));
+    await waitFor(() => expect(sends()).toHaveLength(2));
+    expect(sends()[1]).toEqual({ text: expect.stringContaining("free month"), confirm_flags: true });
+    await waitFor(() => expect(box).toHaveValue(""));
+    expect(screen.queryByRole("alertdialog")).toBeNull();
+  });
+
+  it("goes back to editing from the confirmation, sending nothing", async () => {
+    const flag = { kind: "contradicted", text: "Upgrades are free forever [1].", marker: 1, reason: "It says the opposite of [1] Adding users." };
+    const server = fakeServer({
+      ...BASE,
+      "GET /api/v1/tickets/77/suggestions": { body: page([suggestion()]) },
+      "POST /api/v1/suggestions/9/check": { body: { flags: [flag] } },
+      "POST /api/v1/suggestions/9/send": { status: 409, body: { detail: "1 sentence needs a check.", code: "open_flags", flags: [flag] } },
+    });
+    renderAt(<TicketPage />, { path: "/tickets/77", route: "/tickets/:id" });
+    await userEvent.click(await screen.findByRole("button", { name: /Insert into reply/ }));
+    await userEvent.click(screen.getByRole("button", { name: /Send reply/ }));
+    const dialog = await screen.findByRole("alertdialog");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Keep editing" }));
+    expect(screen.queryByRole("alertdialog")).toBeNull();
+    expect(screen.getByRole("textbox", { name: "Reply to the customer" })).toHaveFocus();
+    expect(server.requests.filter((r) => r.path === "/api/v1/suggestions/9/send")).toHaveLength(1);
+  });
+
   it("shows why a ticket cannot be opened instead of a blank page", async () => {
     fakeServer({ ...BASE, "GET /api/v1/tickets/77": { status: 404, body: { detail: "Not found.", code: "not_found" } } });
     renderAt(<TicketPage />, { path: "/tickets/77", route: "/tickets/:id" });

@@ -1,6 +1,7 @@
 // What the agent console reads and writes, as react-query hooks over the typed client.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap, type Schemas } from "../api/client";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { api, ApiError, unwrap, type Schemas } from "../api/client";
 
 export type Ticket = Schemas["TicketOutput"];
 export type Message = Schemas["MessageOutput"];
@@ -141,14 +142,37 @@ export function useMarkRead(id: number) {
   });
 }
 
-/** Send the reply: through the draft it came from (so the outcome is recorded), or as a plain message. */
+/** A send refused because the reply still has flags: what they are, for the agent to confirm. */
+export class OpenFlagsError extends ApiError {
+  flags: Flag[];
+
+  constructor(message: string, flags: Flag[]) {
+    super(409, message, "open_flags");
+    this.name = "OpenFlagsError";
+    this.flags = flags;
+  }
+}
+
+/** Send a reply through its draft; OpenFlagsError when it has flags and `confirm` is not given. */
+export async function sendDraft(suggestion: number, text: string, confirm = false) {
+  const body = confirm ? { text, confirm_flags: true } : { text };
+  const result = await api.POST("/api/v1/suggestions/{id}/send", { params: { path: { id: suggestion } }, body }).catch((error: unknown) => {
+    throw error instanceof ApiError ? error : new ApiError(0, "The server could not be reached. Check your connection.");
+  });
+  const refused = result.error as { code?: unknown; detail?: unknown; flags?: unknown } | undefined;
+  if (result.response.status === 409 && refused?.code === "open_flags" && Array.isArray(refused.flags)) {
+    throw new OpenFlagsError(typeof refused.detail === "string" ? refused.detail : "The reply needs a check.", refused.flags as Flag[]);
+  }
+  return unwrap(Promise.resolve(result));
+}
+
+/** Send the reply: through the draft it came from (so the outcome is recorded, and its claims checked), or as
+ * a plain message. `confirm`: send a draft's reply although it has flags (the agent saw them). */
 export function useSendReply(ticket: number) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: async ({ text, internal, suggestion }: { text: string; internal: boolean; suggestion: number | null }) => {
-      if (suggestion !== null && !internal) {
-        return unwrap(api.POST("/api/v1/suggestions/{id}/send", { params: { path: { id: suggestion } }, body: { text } }));
-      }
+    mutationFn: async ({ text, internal, suggestion, confirm = false }: { text: string; internal: boolean; suggestion: number | null; confirm?: boolean }) => {
+      if (suggestion !== null && !internal) return sendDraft(suggestion, text, confirm);
       return unwrap(
         api.POST("/api/v1/tickets/{id}/messages", { params: { path: { id: ticket } }, body: { body: text, public: !internal, author_kind: "agent" } }),
       );
@@ -168,6 +192,32 @@ export function useFeedback(ticket: number) {
     mutationFn: ({ id, rating, reason }: { id: number; rating: "up" | "down"; reason: string }) =>
       unwrap(api.POST("/api/v1/suggestions/{id}/feedback", { params: { path: { id } }, body: { rating, reason } })),
     onSuccess: () => void client.invalidateQueries({ queryKey: ["suggestions", ticket] }),
+  });
+}
+
+/** `value`, once it has stopped changing for `delay` ms. */
+export function useDebounced<T>(value: T, delay: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), delay);
+    return () => clearTimeout(timer);
+  }, [value, delay]);
+  return settled;
+}
+
+/** How long the reply must rest before it is checked. */
+export const CHECK_DELAY_MS = 600;
+
+/** The claims checks on the reply the agent is writing from a draft (nothing is stored), once typing pauses. */
+export function useReplyCheck(suggestion: number | null, text: string) {
+  const settled = useDebounced(text, CHECK_DELAY_MS);
+  return useQuery({
+    queryKey: ["check", suggestion, settled],
+    enabled: suggestion !== null && settled.trim() !== "",
+    queryFn: () => unwrap(api.POST("/api/v1/suggestions/{id}/check", { params: { path: { id: suggestion! } }, body: { text: settled } })),
+    staleTime: Infinity,
+    placeholderData: keepPreviousData,
+    retry: false,
   });
 }
 
