@@ -15,7 +15,7 @@ from models_ft import api as models_api
 from models_ft.contracts import BackendInfo, GenerationRequest, PromptMessage
 
 from .contracts import Citation, GroundingFlag, TicketContext
-from .grounding import draft_ground
+from .grounding import context_support, draft_ground
 from .prompts import customer_facing, draft_facts, prompt_messages
 from .safety import draft_screen, passage_flags
 
@@ -66,7 +66,9 @@ def draft_write(
         customer_email=customer_email,
         precedents=[p.reply for p in context.precedents],
     )
-    grounding = draft_ground(screened.text, customer_facing(context.passages))
+    grounding = draft_ground(
+        screened.text, customer_facing(context.passages), support=context_support(context)
+    )
     return Draft(
         raw=raw,
         text=grounding.text,

@@ -649,10 +649,33 @@ def _closest_precedent(facts: DraftFacts, question: frozenset[str]) -> Precedent
         known = terms(f"{precedent.question}\n{precedent.reply}")
         if contradicts(question, known):
             continue
-        if question and len(question & known) / len(question) < PRECEDENT_WORD_SHARE:
+        if follow_up:
+            # A follow-up is matched on its own words, against the message that reply answered ("still
+            # nothing after the 7th" is not "it caught up, thanks").
+            asked = terms(strip_markers(facts.question))
+            theirs = terms(precedent.question)
+            if asked and len(asked & theirs) / len(asked) < PRECEDENT_WORD_SHARE:
+                continue
+            if _negated(facts.question) != _negated(precedent.question):
+                continue
+        elif question and len(question & known) / len(question) < PRECEDENT_WORD_SHARE:
             continue
         return precedent
     return None
+
+
+_NEGATION = re.compile(
+    r"\b(?:not|no|nothing|never|none|still|yet|without|can'?t|cannot|won'?t|don'?t|doesn'?t|didn'?t|isn'?t|"
+    r"aren'?t|wasn'?t|hasn'?t|haven'?t|nicht|kein\w*|nichts|noch|immer\s+noch|pas|rien|jamais|toujours|niet|geen|"
+    r"nog|nooit|nada|nunca|todav[ií]a|sigue)\b",
+    re.IGNORECASE,
+)
+
+
+def _negated(text: str) -> bool:
+    """Whether a message says something is not (or still not) so: "still nothing" and "all synced now"
+    ask for different replies however alike they embed."""
+    return bool(_NEGATION.search(text.replace("’", "'")))
 
 
 def _from_precedent(precedent: PrecedentText, facts: DraftFacts) -> str:
