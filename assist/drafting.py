@@ -7,9 +7,12 @@ result, relays the pieces as they come (`on_piece`), or scores it.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from models_ft import api as models_api
 from models_ft.contracts import BackendInfo, GenerationRequest, PromptMessage
@@ -32,6 +35,8 @@ class Draft:
     first_token_seconds: float
     generation_seconds: float
     grounding_seconds: float
+    precedent_used: bool = False
+    """The draft repeats a reply the team sent on a similar ticket (see `precedents_record`)."""
 
 
 def draft_write(
@@ -82,6 +87,7 @@ def draft_write(
         first_token_seconds=(first_token or generated) - started,
         generation_seconds=generated - started,
         grounding_seconds=time.perf_counter() - generated,
+        precedent_used=any(p["used"] for p in precedents_record(context, grounding.text)),
     )
 
 
@@ -113,10 +119,25 @@ def language_flags(context: TicketContext, citations: Sequence[Citation]) -> tup
     )
 
 
-def draft_answered(text: str, citations: Sequence[Citation]) -> bool:
+def draft_answered(text: str, citations: Sequence[Citation], *, precedent_used: bool = False) -> bool:
     """Whether a draft gives an answer rather than a nothing-found note: it cites at least one passage, or
     it was composed from a reply the team sent, and it does not carry the note."""
-    return bool(citations) and models_api.nothing_found_note() not in text
+    return (bool(citations) or precedent_used) and models_api.nothing_found_note() not in text
+
+
+def precedents_record(context: TicketContext, text: str) -> list[dict[str, Any]]:
+    """The precedents a draft was given, each marked `used` when the draft repeats its reply (a sentence of
+    five words or more of it, word for word)."""
+    flat = " ".join(re.findall(r"\w+", text.lower()))
+    recorded = []
+    for precedent in context.precedents:
+        sentences = re.split(r"(?<=[.!?])\s+|\n+", precedent.reply)
+        used = any(
+            len(words) >= 5 and " ".join(words) in flat
+            for words in (re.findall(r"\w+", s.lower()) for s in sentences)
+        )
+        recorded.append({**dataclasses.asdict(precedent), "used": used})
+    return recorded
 
 
 def backend_info() -> BackendInfo:

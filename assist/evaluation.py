@@ -280,7 +280,7 @@ def _scored(
         cited = len(draft.citations)
         cited_gold = sum(external.get(c.document_id, "") in gold_doc_ids for c in draft.citations)
     return Scored(
-        answered=draft_answered(draft.text, draft.citations),
+        answered=draft_answered(draft.text, draft.citations, precedent_used=draft.precedent_used),
         chrf=chrf,
         rouge_l=rouge_l,
         token_f1=f1,
@@ -453,7 +453,7 @@ def open_tickets_evaluate(
             else:
                 draft = draft_write(context, customer_email=ticket.customer.email)
                 drafted += 1
-                answered += draft_answered(draft.text, draft.citations)
+                answered += draft_answered(draft.text, draft.citations, precedent_used=draft.precedent_used)
                 retrieved = {p.marker for p in context.passages}
                 found = [int(n) for group in _MARKER.findall(draft.text) for n in group.split(",")]
                 markers += len(found)

@@ -146,15 +146,21 @@ def precedent_replies(
         .order_by("distance")
         .select_related("ticket__customer")[: limit * 2]
     )
+    candidates = list(rows)
+    follow_ups = (
+        _closest_follow_ups([row.ticket_id for row in candidates], follow_up_of, before=before)
+        if follow_up_of is not None
+        else {}
+    )
     found = []
-    for row in rows:
+    for row in candidates:
         if not row.reply:
             continue
         customer = row.ticket.customer
         person = {"name": customer.name, "email": customer.email, "phone": customer.phone}
         question, reply, turn, closeness = row.question or "", row.reply, 0, None
         if follow_up_of is not None:
-            later = _follow_up_pair(row.ticket_id, follow_up_of, before=before)
+            later = follow_ups.get(row.ticket_id)
             if later is None:
                 continue
             question, reply, turn, closeness = later
@@ -182,29 +188,48 @@ def precedent_replies(
     return found[:limit]
 
 
-def _follow_up_pair(
-    ticket_id: int, vector: Sequence[float], *, before: datetime | None
-) -> tuple[str, str, int, float] | None:
-    """The customer message after the ticket's first answer that is closest to `vector`, the agent reply
-    that answered it, which reply that was (1: the second), and how close; None when the ticket had no
-    follow-up. The messages are embedded here and not kept: they are customer text."""
-    messages = TicketMessage.objects.filter(ticket_id=ticket_id, public=True)
+def _follow_up_pairs(
+    ticket_ids: Sequence[int], *, before: datetime | None
+) -> dict[int, list[tuple[str, str, int]]]:
+    """Per ticket, its follow-ups: each customer message after the first answer, the agent reply that
+    answered it, and which reply that was (1: the second). One query for all the tickets."""
+    messages = TicketMessage.objects.filter(ticket_id__in=list(ticket_ids), public=True)
     if before is not None:
         messages = messages.filter(created_at__lt=before)
-    ordered = list(messages.order_by("created_at", "id").values_list("author_kind", "body"))
-    pairs: list[tuple[str, str, int]] = []
-    answers = 0
-    for index, (kind, body) in enumerate(ordered):
-        if kind != TicketMessage.AuthorKind.AGENT:
-            continue
-        answers += 1
-        asked = ordered[index - 1] if index else None
-        if answers >= 2 and asked is not None and asked[0] == TicketMessage.AuthorKind.CUSTOMER:
-            pairs.append((asked[1], body, answers - 1))
-    if not pairs:
-        return None
-    _, vectors = knowledge_api.text_vectors([question for question, _, _ in pairs])
-    closeness = [sum(a * b for a, b in zip(v, vector, strict=True)) for v in vectors]
-    best = max(range(len(pairs)), key=lambda i: closeness[i])
-    question, reply, turn = pairs[best]
-    return question, reply, turn, round(float(closeness[best]), 4)
+    by_ticket: dict[int, list[tuple[str, str]]] = {}
+    for ticket_id, kind, body in messages.order_by("ticket_id", "created_at", "id").values_list(
+        "ticket_id", "author_kind", "body"
+    ):
+        by_ticket.setdefault(ticket_id, []).append((kind, body))
+    pairs: dict[int, list[tuple[str, str, int]]] = {}
+    for ticket_id, ordered in by_ticket.items():
+        answers = 0
+        for index, (kind, body) in enumerate(ordered):
+            if kind != TicketMessage.AuthorKind.AGENT:
+                continue
+            answers += 1
+            asked = ordered[index - 1] if index else None
+            if answers >= 2 and asked is not None and asked[0] == TicketMessage.AuthorKind.CUSTOMER:
+                pairs.setdefault(ticket_id, []).append((asked[1], body, answers - 1))
+    return pairs
+
+
+def _closest_follow_ups(
+    ticket_ids: Sequence[int], vector: Sequence[float], *, before: datetime | None
+) -> dict[int, tuple[str, str, int, float]]:
+    """Per ticket, the follow-up closest in meaning to `vector` (see `_follow_up_pairs`) and how close. The
+    messages are embedded in one batch and cached only as briefly as search queries are: they are
+    customer text."""
+    pairs = _follow_up_pairs(ticket_ids, before=before)
+    flat = [(ticket_id, pair) for ticket_id, found in pairs.items() for pair in found]
+    if not flat:
+        return {}
+    vectors = knowledge_api.short_text_vectors([pair[0] for _, pair in flat])
+    if vectors is None:
+        return {}
+    best: dict[int, tuple[str, str, int, float]] = {}
+    for (ticket_id, (question, reply, turn)), v in zip(flat, vectors, strict=True):
+        closeness = round(float(sum(a * b for a, b in zip(v, vector, strict=True))), 4)
+        if ticket_id not in best or closeness > best[ticket_id][3]:
+            best[ticket_id] = (question, reply, turn, closeness)
+    return best

@@ -33,7 +33,7 @@ from support.tickets.models import Ticket, TicketMessage
 from . import streams
 from .context import NO_CUSTOMER_MESSAGE, ticket_context_assemble
 from .contracts import CitedPassage, GroundingFlag, TicketContext
-from .drafting import draft_write
+from .drafting import draft_write, precedents_record
 from .grounding import SUPPORT_SECTIONS, customer_copy, draft_ground, markdown_plain
 from .models import Suggestion
 from .notes import agent_note
@@ -248,21 +248,6 @@ def suggestion_generate(*, suggestion_id: int) -> Suggestion | None:
     )
     events.event_publish(events.SUGGESTION_READY, lambda: suggestion_ready_data(suggestion))
     return suggestion
-
-
-def precedents_record(context: TicketContext, text: str) -> list[dict[str, Any]]:
-    """The precedents a draft was given, each marked `used` when the draft repeats its reply (a sentence of
-    five words or more of it, word for word)."""
-    flat = " ".join(re.findall(r"\w+", text.lower()))
-    recorded = []
-    for precedent in context.precedents:
-        sentences = re.split(r"(?<=[.!?])\s+|\n+", precedent.reply)
-        used = any(
-            len(words) >= 5 and " ".join(words) in flat
-            for words in (re.findall(r"\w+", s.lower()) for s in sentences)
-        )
-        recorded.append({**dataclasses.asdict(precedent), "used": used})
-    return recorded
 
 
 def _customer_email(customer_id: int) -> str:

@@ -423,6 +423,17 @@ def vector_index_ensure() -> bool:
     return bulk.vector_index_ensure()
 
 
+def short_text_vectors(texts: Sequence[str]) -> list[list[float]] | None:
+    """Vectors of several short texts (messages) with the active model, from the query vector cache where
+    it has them, the rest embedded here in one batch and cached as briefly as queries are. None where this
+    process may not load the model (the web process)."""
+    from .query_embedding import embeds_locally, texts_embed_cached
+
+    if not embeds_locally():
+        return None
+    return texts_embed_cached(list(texts), model=indexing.active_model()) if texts else []
+
+
 def sentence_similarities(texts: Sequence[str], vector: Sequence[float]) -> dict[str, float] | None:
     """Cosine similarity of each of `texts` (short: sentences) with a query `vector`, the texts' vectors
     from the embedding cache or embedded here and cached (a library's sentences recur from draft to draft).

@@ -155,6 +155,37 @@ def query_embed_cached(*, text: str, model: str, keep_seconds: int | None = None
     return vector
 
 
+def texts_embed_cached(texts: list[str], *, model: str) -> list[list[float]]:
+    """In a process that holds the model: vectors of several short texts, from the query cache where it has
+    them, the rest embedded here in one batch and cached for QUERY_EMBEDDING_CACHE_SECONDS (customer text
+    is not kept longer than a query is)."""
+    from . import embedding
+
+    found: list[list[float] | None]
+    try:
+        pipe = _redis().pipeline()
+        for text in texts:
+            pipe.get(cache_key(model=model, text=text))
+        found = [_unpack(data) if data else None for data in pipe.execute()]
+    except redis.RedisError as exc:
+        log.warning("query embedding: the vector cache is unreachable: %s", exc)
+        return embedding.embed(list(texts), model=model)
+    missing = [i for i, vector in enumerate(found) if vector is None]
+    if missing:
+        vectors = embedding.embed([texts[i] for i in missing], model=model)
+        seconds = settings.QUERY_EMBEDDING_CACHE_SECONDS
+        try:
+            pipe = _redis().pipeline()
+            for i, vector in zip(missing, vectors, strict=True):
+                found[i] = vector
+                if seconds > 0:
+                    pipe.set(cache_key(model=model, text=texts[i]), _pack(vector), ex=seconds)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("query embedding: the vector cache is unreachable: %s", exc)
+    return [vector for vector in found if vector is not None]
+
+
 def query_embed_and_reply(*, text: str, model: str, reply_to: str) -> None:
     """The worker's half of the round trip: the vector (from the cache, or embedded and cached), pushed onto
     the caller's reply list."""

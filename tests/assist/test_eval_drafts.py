@@ -104,6 +104,8 @@ def test_a_draft_answers_when_it_cites_and_has_no_nothing_found_note():
     citation = object()
     assert draft_answered("Parcels wait 72 hours [1].", (citation,))  # type: ignore[arg-type]
     assert not draft_answered("Parcels wait 72 hours.", ())
+    # A reply composed from what the team sent on a similar ticket answers, cited or not.
+    assert draft_answered("Glad it is sorted; the new limit is active.", (), precedent_used=True)
     assert not draft_answered(f"Hello.\n\n{models_api.nothing_found_note()}", (citation,))  # type: ignore[arg-type]
 
 
