@@ -7,6 +7,7 @@ the agent may see."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,53 +126,45 @@ def precedent_replies(
     if vector is None:
         return []
     solved = ticket_scope_for_user(user=user).filter(status__in=SOLVED).exclude(pk=ticket_id)
-    replies = TicketMessage.objects.filter(
-        ticket_id=OuterRef("ticket_id"), public=True, author_kind=TicketMessage.AuthorKind.AGENT
-    )
-    asked = TicketMessage.objects.filter(
-        ticket_id=OuterRef("ticket_id"), public=True, author_kind=TicketMessage.AuthorKind.CUSTOMER
-    ).order_by("created_at", "id")
     if before is not None:
         solved = solved.filter(solved_at__lt=before)
-        replies = replies.filter(created_at__lt=before)
-    rows = (
+    # The nearest tickets first, on the vectors alone; their messages are read for those few only.
+    nearest = list(
         TicketVector.objects.filter(model=knowledge_api.embedding_model())
         .filter(ticket__in=solved.values("pk"))
-        .annotate(
-            distance=CosineDistance("embedding", list(vector)),
-            # The first reply answers the question the ticket opened with; later ones answer follow-ups.
-            reply=Subquery(replies.order_by("created_at", "id").values("body")[:1]),
-            question=Subquery(asked.values("body")[:1]),
-        )
+        .annotate(distance=CosineDistance("embedding", list(vector)))
         .order_by("distance")
-        .select_related("ticket__customer")[: limit * 2]
+        .values_list("ticket_id", "distance")[: limit * 2]
     )
-    candidates = list(rows)
-    follow_ups = (
-        _closest_follow_ups([row.ticket_id for row in candidates], follow_up_of, before=before)
-        if follow_up_of is not None
-        else {}
-    )
+    if not nearest:
+        return []
+    ids = [pk for pk, _ in nearest]
+    tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=ids).select_related("customer")}
+    conversations = _conversations(ids, before=before)
+    follow_ups = _closest_follow_ups(conversations, follow_up_of) if follow_up_of is not None else {}
     found = []
-    for row in candidates:
-        if not row.reply:
-            continue
-        customer = row.ticket.customer
-        person = {"name": customer.name, "email": customer.email, "phone": customer.phone}
-        question, reply, turn, closeness = row.question or "", row.reply, 0, None
+    for pk, distance in nearest:
+        ticket = tickets.get(pk)
+        messages = conversations.get(pk, [])
+        opening = next((body for kind, body in messages if kind == TicketMessage.AuthorKind.CUSTOMER), "")
+        first = next((body for kind, body in messages if kind == TicketMessage.AuthorKind.AGENT), "")
+        # The first reply answers the question the ticket opened with; later ones answer follow-ups.
+        question, reply, turn, closeness = opening, first, 0, None
         if follow_up_of is not None:
-            later = follow_ups.get(row.ticket_id)
+            later = follow_ups.get(pk)
             if later is None:
                 continue
             question, reply, turn, closeness = later
-        if knowledge_api.planted_instructions(reply):
+        if ticket is None or not reply or _quotes_planted_text(reply):
             # A reply that quotes text written to a model (a customer's, pasted back) is no example.
             continue
+        customer = ticket.customer
+        person = {"name": customer.name, "email": customer.email, "phone": customer.phone}
         found.append(
             PrecedentReply(
-                ticket_id=row.ticket_id,
-                subject=row.ticket.subject,
-                similarity=round(1.0 - float(row.distance), 4),
+                ticket_id=pk,
+                subject=ticket.subject,
+                similarity=round(1.0 - float(distance), 4),
                 question=models_api.reply_redact(
                     question[:MAX_PRECEDENT_REPLY_CHARS], person=person, keep=keep
                 ),
@@ -188,48 +181,56 @@ def precedent_replies(
     return found[:limit]
 
 
-def _follow_up_pairs(
-    ticket_ids: Sequence[int], *, before: datetime | None
-) -> dict[int, list[tuple[str, str, int]]]:
-    """Per ticket, its follow-ups: each customer message after the first answer, the agent reply that
-    answered it, and which reply that was (1: the second). One query for all the tickets."""
+def _conversations(ticket_ids: Sequence[int], *, before: datetime | None) -> dict[int, list[tuple[str, str]]]:
+    """The public messages (author kind, body) of each ticket, oldest first, sent before `before`: one
+    query for all."""
     messages = TicketMessage.objects.filter(ticket_id__in=list(ticket_ids), public=True)
     if before is not None:
         messages = messages.filter(created_at__lt=before)
-    by_ticket: dict[int, list[tuple[str, str]]] = {}
+    found: dict[int, list[tuple[str, str]]] = {}
     for ticket_id, kind, body in messages.order_by("ticket_id", "created_at", "id").values_list(
         "ticket_id", "author_kind", "body"
     ):
-        by_ticket.setdefault(ticket_id, []).append((kind, body))
-    pairs: dict[int, list[tuple[str, str, int]]] = {}
-    for ticket_id, ordered in by_ticket.items():
-        answers = 0
-        for index, (kind, body) in enumerate(ordered):
-            if kind != TicketMessage.AuthorKind.AGENT:
-                continue
-            answers += 1
-            asked = ordered[index - 1] if index else None
-            if answers >= 2 and asked is not None and asked[0] == TicketMessage.AuthorKind.CUSTOMER:
-                pairs.setdefault(ticket_id, []).append((asked[1], body, answers - 1))
+        found.setdefault(ticket_id, []).append((kind, body))
+    return found
+
+
+def _follow_up_pairs(ordered: Sequence[tuple[str, str]]) -> list[tuple[str, str, int]]:
+    """A conversation's follow-ups: each customer message after the first answer, the agent reply that
+    answered it, and which reply that was (1: the second)."""
+    pairs: list[tuple[str, str, int]] = []
+    answers = 0
+    for index, (kind, body) in enumerate(ordered):
+        if kind != TicketMessage.AuthorKind.AGENT:
+            continue
+        answers += 1
+        asked = ordered[index - 1] if index else None
+        if answers >= 2 and asked is not None and asked[0] == TicketMessage.AuthorKind.CUSTOMER:
+            pairs.append((asked[1], body, answers - 1))
     return pairs
 
 
 def _closest_follow_ups(
-    ticket_ids: Sequence[int], vector: Sequence[float], *, before: datetime | None
+    conversations: dict[int, list[tuple[str, str]]], vector: Sequence[float]
 ) -> dict[int, tuple[str, str, int, float]]:
-    """Per ticket, the follow-up closest in meaning to `vector` (see `_follow_up_pairs`) and how close. The
-    messages are embedded in one batch and cached only as briefly as search queries are: they are
-    customer text."""
-    pairs = _follow_up_pairs(ticket_ids, before=before)
-    flat = [(ticket_id, pair) for ticket_id, found in pairs.items() for pair in found]
+    """Per ticket, the follow-up closest in meaning to `vector` and how close. The messages are embedded in
+    one batch and cached only as briefly as search queries are: they are customer text."""
+    flat = [(pk, pair) for pk, messages in conversations.items() for pair in _follow_up_pairs(messages)]
     if not flat:
         return {}
     vectors = knowledge_api.short_text_vectors([pair[0] for _, pair in flat])
     if vectors is None:
         return {}
     best: dict[int, tuple[str, str, int, float]] = {}
-    for (ticket_id, (question, reply, turn)), v in zip(flat, vectors, strict=True):
+    for (pk, (question, reply, turn)), v in zip(flat, vectors, strict=True):
         closeness = round(float(sum(a * b for a, b in zip(v, vector, strict=True))), 4)
-        if ticket_id not in best or closeness > best[ticket_id][3]:
-            best[ticket_id] = (question, reply, turn, closeness)
+        if pk not in best or closeness > best[pk][3]:
+            best[pk] = (question, reply, turn, closeness)
     return best
+
+
+@functools.lru_cache(maxsize=4096)
+def _quotes_planted_text(reply: str) -> bool:
+    """Whether a sent reply holds text written to a model (checked once per reply text and process: the
+    same precedents come back draft after draft)."""
+    return bool(knowledge_api.planted_instructions(reply))

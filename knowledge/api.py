@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -434,9 +435,15 @@ def short_text_vectors(texts: Sequence[str]) -> list[list[float]] | None:
     return texts_embed_cached(list(texts), model=indexing.active_model()) if texts else []
 
 
+_SENTENCE_VECTORS: OrderedDict[tuple[str, str], Any] = OrderedDict()
+SENTENCE_VECTORS_KEPT = 20_000
+"""Library sentences whose vectors a worker process keeps in memory (about 1.5 KB each): the passages a
+draft quotes from recur from draft to draft, and a dictionary lookup is cheaper than the cache table."""
+
+
 def sentence_similarities(texts: Sequence[str], vector: Sequence[float]) -> dict[str, float] | None:
-    """Cosine similarity of each of `texts` (short: sentences) with a query `vector`, the texts' vectors
-    from the embedding cache or embedded here and cached (a library's sentences recur from draft to draft).
+    """Cosine similarity of each of `texts` (short: sentences of the library) with a query `vector`, the
+    texts' vectors from this process's memory, else the embedding cache, else embedded here and cached.
     None where this process may not load the model (the web process), or when `vector` is of another
     model's size."""
     from .query_embedding import embeds_locally
@@ -445,8 +452,17 @@ def sentence_similarities(texts: Sequence[str], vector: Sequence[float]) -> dict
         return None
     import numpy as np
 
+    model = indexing.active_model()
     unique = list(dict.fromkeys(texts))
-    matrix = np.asarray(bulk.text_vectors_cached(unique), dtype=np.float32)
+    missing = [t for t in unique if (model, t) not in _SENTENCE_VECTORS]
+    if missing:
+        for text, found in zip(missing, bulk.text_vectors_cached(missing), strict=True):
+            _SENTENCE_VECTORS[(model, text)] = np.asarray(found, dtype=np.float32)
+    for text in unique:
+        _SENTENCE_VECTORS.move_to_end((model, text))
+    while len(_SENTENCE_VECTORS) > SENTENCE_VECTORS_KEPT:
+        _SENTENCE_VECTORS.popitem(last=False)
+    matrix = np.stack([_SENTENCE_VECTORS[(model, text)] for text in unique])
     query = np.asarray(vector, dtype=np.float32)
     if matrix.shape[1] != query.shape[0]:
         return None
