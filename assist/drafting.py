@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models_ft import api as models_api
-from models_ft.contracts import BackendInfo, GenerationRequest, PromptMessage
+from models_ft.contracts import GenerationRequest, PromptMessage
 
 from .contracts import Citation, GroundingFlag, TicketContext
 from .grounding import context_support, draft_ground
@@ -138,9 +138,3 @@ def precedents_record(context: TicketContext, text: str) -> list[dict[str, Any]]
         )
         recorded.append({**dataclasses.asdict(precedent), "used": used})
     return recorded
-
-
-def backend_info() -> BackendInfo:
-    """The backend, model and adapter drafts are written with now (raises GenerationError when the
-    configured backend cannot be used)."""
-    return models_api.backend_info()
