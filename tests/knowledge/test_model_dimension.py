@@ -231,3 +231,18 @@ def test_the_migrations_leave_the_chunk_column_alone_and_untype_the_others():
         # Only the chunks' column is indexed by HNSW (the untyped ones could not be).
         cursor.execute("SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%% USING hnsw %%'")
         assert {row[0] for row in cursor.fetchall()} == {"knowledge_chunk"}
+
+
+def test_a_bulk_load_refuses_vectors_of_another_size_and_keeps_the_index():
+    from knowledge.contracts import LibraryChunk, LibraryDocument
+
+    documents = [
+        LibraryDocument(title="Shipping", slug="shipping", chunks=(LibraryChunk("Dispatch", CORPUS[2]),))
+    ]
+    with pytest.raises(vector_column.VectorDimensionMismatch, match=r"48 dimensions.*holds 384"):
+        api.library_bulk_load(source="bench:sizes", documents=documents, vectors=[[1.0] + [0.0] * 47])
+    assert not Chunk.objects.exists()
+    assert _hnsw_definition() is not None  # dropped in the load's transaction, which rolled back
+    api.library_bulk_load(source="bench:sizes", documents=documents, vectors=[[1.0] + [0.0] * 383])
+    assert api.library_complete(source="bench:sizes", documents=1, chunks=1)
+    assert _hnsw_definition() is not None
