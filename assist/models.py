@@ -9,8 +9,6 @@ from django.db import models
 from django.utils import timezone
 from pgvector.django import VectorField
 
-from knowledge.api import EMBEDDING_DIM
-
 
 class Suggestion(models.Model):
     class Status(models.TextChoices):
@@ -113,7 +111,7 @@ class TicketVector(models.Model):
     ticket = models.OneToOneField(
         "tickets.Ticket", on_delete=models.CASCADE, primary_key=True, related_name="precedent_vector"
     )
-    embedding = VectorField(dimensions=EMBEDDING_DIM)
+    embedding = VectorField()  # untyped (`vector`): vectors of the model in `model`, whatever its size
     model = models.CharField(max_length=200)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from pgvector.django import CosineDistance
 
 from knowledge import api as knowledge_api
@@ -70,6 +70,18 @@ class Precedent:
     reply: str
 
 
+def _comparable(vector: Sequence[float]) -> QuerySet[TicketVector]:
+    """The solved tickets' vectors that may be compared with `vector`: of the model search serves (the sweep
+    re-embeds the others after a model switch) and of its size (a query embedded by the old model just before
+    a switch to a model of another size then finds none, rather than failing the comparison)."""
+    size = Func("embedding", function="vector_dims", output_field=IntegerField())
+    return (
+        TicketVector.objects.filter(model=knowledge_api.embedding_model())
+        .alias(size=size)
+        .filter(size=len(vector))
+    )
+
+
 def precedents_for(*, ticket: Ticket, user: Any, limit: int = 5) -> tuple[list[Precedent], str]:
     """The solved tickets the user may see that are closest to `ticket`, best first, and a notice when
     they could not be looked up (no embedding worker answered)."""
@@ -83,8 +95,7 @@ def precedents_for(*, ticket: Ticket, user: Any, limit: int = 5) -> tuple[list[P
         ticket_id=OuterRef("ticket_id"), public=True, author_kind=TicketMessage.AuthorKind.AGENT
     ).order_by("-created_at", "-id")
     rows = (
-        # Vectors of another model are not comparable; the sweep re-embeds them after a model switch.
-        TicketVector.objects.filter(model=knowledge_api.embedding_model())
+        _comparable(vector)
         .filter(
             ticket__in=ticket_scope_for_user(user=user)
             .filter(status__in=SOLVED)
@@ -130,7 +141,7 @@ def precedent_replies(
         solved = solved.filter(solved_at__lt=before)
     # The nearest tickets first, on the vectors alone; their messages are read for those few only.
     nearest = list(
-        TicketVector.objects.filter(model=knowledge_api.embedding_model())
+        _comparable(vector)
         .filter(ticket__in=solved.values("pk"))
         .annotate(distance=CosineDistance("embedding", list(vector)))
         .order_by("distance")

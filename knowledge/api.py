@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -25,7 +26,7 @@ from .contracts import (
     VectorSearch,
     VersionStatus,
 )
-from .models import EMBEDDING_DIM, LIVE, Chunk, Document, DocumentVersion, EmbeddingCache
+from .models import LIVE, Chunk, Document, DocumentVersion, EmbeddingCache
 from .query import ConversationQuery, Turn
 from .query_embedding import QueryEmbeddingUnavailable, local_query_embedding
 from .retrieval import chunks_search, conversation_search
@@ -33,10 +34,10 @@ from .safety.instructions import THRESHOLD as INSTRUCTION_THRESHOLD
 from .safety.instructions import InstructionFinding, instruction_findings, instruction_scores
 from .selectors import documents_naming
 from .services import chunking_config
+from .vector_column import VectorDimensionMismatch
 from .visibility import searchable_chunks
 
 __all__ = [
-    "EMBEDDING_DIM",
     "INSTRUCTION_THRESHOLD",
     "ConversationQuery",
     "IngestResult",
@@ -64,6 +65,7 @@ __all__ = [
     "documents_embed",
     "documents_naming",
     "embedding_cache_size",
+    "embedding_dimension",
     "embedding_model",
     "embedding_text",
     "evaluation_collection_embed",
@@ -188,15 +190,24 @@ def retrieve_with_status(
             notice = f"{exc} Results are ranked by keyword match only."
         else:
             status = "used" if vector is not None else "off"
-    chunks = chunks_search(
+    search = functools.partial(
+        chunks_search,
         scope=scope,
         text=query,
-        vector=vector,
         k=k,
         pool=pool,
         max_per_document=max_per_document,
         focus_titles=focus_titles,
     )
+    try:
+        chunks = search(vector=vector)
+    except VectorDimensionMismatch as exc:
+        # The query was embedded by the model search served a moment ago, and a switch to a model of
+        # another size has just finished: this one search ranks by keywords.
+        log.warning("search falls back to keywords only: %s", exc)
+        status, vector = "unavailable", None
+        notice = "The search model has just changed. Results are ranked by keyword match only."
+        chunks = search(vector=None)
     metrics.retrieval_observed(vector_search=status, seconds=time.perf_counter() - started)
     return Retrieval(
         chunks=tuple(chunks),
@@ -234,6 +245,12 @@ def retrieve(
 def embedding_model() -> str:
     """The name of the embedding model whose vectors search serves now."""
     return indexing.active_model()
+
+
+def embedding_dimension() -> int:
+    """How many dimensions the vectors of the model search serves have, as the model says. It loads the
+    model, so only workers call it."""
+    return embedding.dimension(indexing.active_model())
 
 
 def text_vectors(texts: Sequence[str]) -> tuple[str, list[list[float]]]:

@@ -21,8 +21,8 @@ from .contracts import LibraryDocument, StageProgress
 from .indexing import active_model
 from .keyword_stats import keyword_stats_refresh
 from .models import LIVE, Chunk, Document, DocumentVersion, EmbeddingCache
+from .vector_column import HNSW_INDEX, column_dimension, hnsw_build, vectors_check
 
-HNSW_INDEX = "chunk_embedding_hnsw"
 EMBED_BATCH = 256
 
 _CHUNK_COLUMNS = (
@@ -97,7 +97,7 @@ def vector_index_ensure() -> bool:
         if cursor.fetchone() is not None:
             return False
         _unbounded(cursor)
-        _hnsw_build(cursor)
+        hnsw_build(cursor)
     return True
 
 
@@ -161,11 +161,14 @@ def library_bulk_load(
         total = sum(len(document.chunks) for document in documents)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP INDEX IF EXISTS {HNSW_INDEX}")
+            column = column_dimension(cursor)
             with cursor.copy(f"COPY knowledge_chunk ({', '.join(_CHUNK_COLUMNS)}) FROM STDIN") as copy:
                 done = 0
                 for row, version, document in zip(created, versions, documents, strict=True):
                     for ordinal, chunk in enumerate(document.chunks):
                         text = embedding_text(document.title, [chunk.heading], chunk.text)
+                        vector = list(next(rows))
+                        vectors_check([vector], column=column, model=model)
                         copy.write_row(
                             (
                                 version.pk,
@@ -178,7 +181,7 @@ def library_bulk_load(
                                 chunk.text,
                                 approx_token_count(chunk.text),
                                 hashlib.sha256(text.encode()).hexdigest(),
-                                embedding.vector_literal(next(rows)),
+                                embedding.vector_literal(vector),
                                 model,
                                 False,
                             )
@@ -195,7 +198,7 @@ def library_bulk_load(
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             if progress:
                 progress("building the HNSW index", 0, 1)
-            _hnsw_build(cursor)
+            hnsw_build(cursor)
             if progress:
                 progress("building the HNSW index", 1, 1)
     with connection.cursor() as cursor:
@@ -210,14 +213,6 @@ def library_bulk_load(
 def _unbounded(cursor: Any) -> None:
     """Lift the statement timeout for this transaction: bulk writes and index builds take minutes."""
     cursor.execute("SET LOCAL statement_timeout = 0")
-
-
-def _hnsw_build(cursor: Any) -> None:
-    """The vector index exactly as the model declares it (and the migrations build it)."""
-    cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-    index = next(index for index in Chunk._meta.indexes if index.name == HNSW_INDEX)
-    with connection.schema_editor(atomic=False) as editor:
-        editor.add_index(Chunk, index)
 
 
 def _document(source: str, document: LibraryDocument) -> Document:

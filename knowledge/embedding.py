@@ -59,6 +59,18 @@ def warm_up(model: str | None = None) -> None:
     _model(model or configured_model())
 
 
+def dimension(model: str | None = None) -> int:
+    """How many dimensions `model`'s vectors have, as the model itself says (loads it: workers only)."""
+    name = model or configured_model()
+    encoder = _model(name)
+    # sentence-transformers 6 renamed get_sentence_embedding_dimension (and warns on the old name).
+    ask = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
+    size = ask()
+    if not size:
+        raise ValueError(f"The embedding model {name!r} does not say the size of its vectors.")
+    return int(size)
+
+
 def embed(texts: list[str], *, model: str | None = None, batch_size: int | None = None) -> list[list[float]]:
     """Unit-length vectors for `texts`, in order (cosine distance is then 1 - dot product)."""
     global _texts_embedded

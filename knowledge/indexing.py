@@ -20,6 +20,7 @@ from . import embedding
 from .chunking import embedding_text
 from .keyword_stats import keyword_stats_queue, keyword_stats_stale
 from .models import Chunk, Document, DocumentVersion, EmbeddingCache, IndexState
+from .vector_column import VectorDimensionMismatch, column_dimension, column_resize, hnsw_build, vectors_check
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,43 @@ def chunks_embed_batch(*, version_id: int | None = None, limit: int | None = Non
     return sum(_embed_batch(version_id=version_id, size=limit or settings.EMBEDDING_CLAIM_SIZE).values())
 
 
+def column_fit(*, model: str, dimension: int) -> bool:
+    """Retype the chunks' vector column to `dimension` if `model` is the active one and no chunk has a
+    vector yet: a fresh install configured with a model of another size than the 384 the migrations create.
+    Returns whether the column now fits. A library that has vectors changes size through a model switch."""
+    with transaction.atomic():
+        # The lock a switch's final step takes: one of them at a time, and no chunk gets a vector meanwhile.
+        state = IndexState.objects.select_for_update().filter(pk=1).values_list("active_model", flat=True)
+        if state.first() != model:
+            return False
+        with connection.cursor() as cursor:
+            if column_dimension(cursor) == dimension:
+                return True  # fitted by another worker meanwhile
+            if Chunk.objects.filter(embedding__isnull=False).exists():
+                return False
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            column_resize(cursor, dimension)
+            hnsw_build(cursor)
+    log.info("the chunks' vector column now holds %s dimensions, for %s", dimension, model)
+    return True
+
+
+def _fitting_column(embed: Callable[[], dict[int, int]]) -> dict[int, int]:
+    """Run `embed`; if its vectors do not fit a column that holds no vector yet, fit the column and run it
+    again. Any other mismatch is raised: vectors are never written into a column of another size."""
+    try:
+        return embed()
+    except VectorDimensionMismatch as exc:
+        if not column_fit(model=exc.model, dimension=exc.dimension):
+            raise
+    return embed()
+
+
 def _embed_batch(*, version_id: int | None, size: int) -> dict[int, int]:
+    return _fitting_column(lambda: _embed_batch_once(version_id=version_id, size=size))
+
+
+def _embed_batch_once(*, version_id: int | None, size: int) -> dict[int, int]:
     """Claim and embed up to `size` dirty chunks: those of `version_id` first, topped up with other versions'
     dirty chunks (oldest first). Nothing is claimed when `version_id` has no dirty chunk left to claim.
     Returns how many chunks of each version got a vector.
@@ -134,21 +171,23 @@ def _embed_batch(*, version_id: int | None, size: int) -> dict[int, int]:
 
 def chunks_embed_ids(*, ids: Sequence[int]) -> int:
     """Embed the given chunks if still dirty (claimed the same way as `chunks_embed_batch`)."""
-    with transaction.atomic():
-        model = model_for_writing()
-        if model is None:
-            return 0
-        return sum(
-            _embed_claimed(
-                Chunk.objects.select_for_update(skip_locked=True).filter(id__in=ids, dirty=True), model=model
-            ).values()
-        )
+
+    def embed() -> dict[int, int]:
+        with transaction.atomic():
+            model = model_for_writing()
+            if model is None:
+                return {}
+            claimed = Chunk.objects.select_for_update(skip_locked=True).filter(id__in=ids, dirty=True)
+            return _embed_claimed(claimed, model=model)
+
+    return sum(_fitting_column(embed).values())
 
 
 def _embed_claimed(claimed: Any, *, model: str) -> dict[int, int]:
     """Give claimed chunks a vector: from the cache when the same text was embedded before with `model` (the
     active one), otherwise by embedding it now (and caching the result). Returns the chunks done per
-    version."""
+    version. Vectors of another size than the column's raise VectorDimensionMismatch before anything is
+    written."""
     batch = list(claimed.only("id", "version_id", "content_hash", "title", "heading_path", "text"))
     if not batch:
         return {}
@@ -162,8 +201,11 @@ def _embed_claimed(claimed: Any, *, model: str) -> dict[int, int]:
     for chunk in batch:
         if chunk.content_hash not in vectors and chunk.content_hash not in missing:
             missing[chunk.content_hash] = embedding_text(chunk.title, chunk.heading_path, chunk.text)
+    fresh: dict[str, list[float]] = {}
     if missing:
         fresh = dict(zip(missing.keys(), embedding.embed(list(missing.values()), model=model), strict=True))
+    vectors_check([*vectors.values(), *fresh.values()], column=column_dimension(), model=model)
+    if fresh:
         EmbeddingCache.objects.bulk_create(
             [EmbeddingCache(content_hash=h, model=model, embedding=v) for h, v in fresh.items()],
             ignore_conflicts=True,

@@ -1,11 +1,13 @@
 """Switching the embedding model: every text re-embedded into the new model while search keeps serving the
-current vectors, then all chunks switched over in one transaction."""
+current vectors, then all chunks switched over in one transaction, which also retypes the chunks' vector
+column (and rebuilds its HNSW index) when the new model's vectors have another size."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -15,6 +17,7 @@ from . import embedding
 from .chunking import embedding_text
 from .indexing import Progress, active_model
 from .models import Chunk, EmbeddingCache, IndexState
+from .vector_column import column_dimension, column_resize, hnsw_build
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +110,16 @@ def _switch_embed(*, model: str, hashes: list[str], batch_size: int, progress: P
     return embedded
 
 
+def _switch_dimension(cursor: Any, model: str) -> int:
+    """The size of `model`'s vectors: that of the ones about to be copied into the chunks (any other size in
+    the cache would fail the copy, never be stored), or the model's own word on an empty library."""
+    cursor.execute(
+        "SELECT vector_dims(embedding) FROM knowledge_embeddingcache WHERE model = %s LIMIT 1", [model]
+    )
+    row = cursor.fetchone()
+    return int(row[0]) if row else embedding.dimension(model)
+
+
 def _switch_add(hashes: list[str]) -> None:
     IndexState.objects.filter(pk=1).update(target_total=F("target_total") + len(hashes))
 
@@ -143,6 +156,13 @@ def _model_switch(*, model: str, progress: Progress | None, batch_size: int | No
             _switch_add(rest)
             embedded += _switch_embed(model=model, hashes=rest, batch_size=batch_size, progress=progress)
         with connection.cursor() as cursor:
+            dimension = _switch_dimension(cursor, model)
+            resized = dimension != column_dimension(cursor)
+            if resized:
+                # Search waits from here to the commit: the old vectors cannot stay in a column of the new
+                # size. The index is built once over the new vectors, faster than growing it row by row.
+                log.info("the chunks' vector column changes to %s dimensions for %s", dimension, model)
+                column_resize(cursor, dimension)
             cursor.execute(
                 """
                 UPDATE knowledge_chunk AS c
@@ -152,6 +172,8 @@ def _model_switch(*, model: str, progress: Progress | None, batch_size: int | No
                 """,
                 [model],
             )
+            if resized:
+                hnsw_build(cursor)
         Chunk.objects.filter(~Q(embedding_model=model)).update(dirty=True)
         IndexState.objects.filter(pk=1).update(
             active_model=model, target_model="", target_done=0, target_total=0

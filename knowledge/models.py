@@ -18,7 +18,6 @@ from pgvector.django import HnswIndex, VectorField
 
 from support.core.models import ExternallyKeyed, TimeStampedModel, unique_external_id
 
-EMBEDDING_DIM = 384
 LIVE = "live"
 
 
@@ -156,7 +155,9 @@ class Chunk(models.Model):
     text = models.TextField()
     token_count = models.PositiveIntegerField()
     content_hash = models.CharField(max_length=64, db_index=True)
-    embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, blank=True)
+    # Typed in the database (`vector(N)`, which the HNSW index needs) with the dimension of the model search
+    # serves; left out here so no migration fights it. A model switch retypes it (`vector_column`).
+    embedding = VectorField(null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
     dirty = models.BooleanField(default=True, db_index=True, help_text="Needs a vector for the active model.")
     # Title and headings weigh more than body text in keyword search.
@@ -206,7 +207,7 @@ class EmbeddingCache(models.Model):
 
     content_hash = models.CharField(max_length=64)
     model = models.CharField(max_length=200)
-    embedding = VectorField(dimensions=EMBEDDING_DIM)
+    embedding = VectorField()  # untyped (`vector`): the cache holds the vectors of several models
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

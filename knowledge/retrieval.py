@@ -22,6 +22,7 @@ from .embedding import vector_literal
 from .keywords import KeywordTerms, bm25_sql, keyword_select, keyword_terms
 from .models import LIVE, Document, KeywordCorpus
 from .query import ConversationQuery, TitleIndex, Turn, conversation_focus, conversation_query
+from .vector_column import COLUMN_DIMENSION_SQL, vectors_check
 from .visibility import allowed_cte, visible_versions
 
 RRF_K = 60
@@ -82,16 +83,27 @@ def _run(
         return [(tag, int(key), float(value)) for tag, key, value in cursor.fetchall()]
 
 
-def _search_settings(cursor: Any, ef_search: int) -> None:
+def _search_settings(cursor: Any, ef_search: int) -> int | None:
     """Per transaction: the HNSW candidate list, iterative scans where pgvector has them, and no parallel
-    workers (starting them costs more than a search of a few thousand rows)."""
+    workers (starting them costs more than a search of a few thousand rows). Returns the dimension of the
+    chunks' vector column, read in the same statement (`vector_fit`)."""
     cursor.execute(
         "SELECT set_config('hnsw.ef_search', %s, true), "
-        "set_config('max_parallel_workers_per_gather', '0', true)",
+        "set_config('max_parallel_workers_per_gather', '0', true), "
+        f"({COLUMN_DIMENSION_SQL})",
         [str(ef_search)],
     )
+    dimension = cursor.fetchone()[2]
     if _pgvector_version() >= (0, 8):
         cursor.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+    return int(dimension) if dimension is not None else None
+
+
+def vector_fit(vector: Sequence[float] | None, column: int | None) -> None:
+    """Raise VectorDimensionMismatch if `vector` has another size than the chunks' vector column: a query
+    embedded by the model search served a moment ago, before a switch to a model of another size."""
+    if vector is not None:
+        vectors_check([vector], column=column)
 
 
 def _use_index(scope: RetrievalScope) -> bool:
@@ -126,7 +138,7 @@ def vector_candidates(
     with transaction.atomic(using=read_alias()), read_connection().cursor() as cursor:
         if not exact and _use_index(scope):
             for width in widths or (max(limit * 4, 200), 1000):
-                _search_settings(cursor, width)
+                vector_fit(vector, _search_settings(cursor, width))
                 cte, cte_params, selects, select_params = _nearest_parts(target, width, limit)
                 found = _run([allowed, (cte, cte_params)], [(selects, select_params)])
                 rows = [row for row in found if row[0] == "v"]
@@ -170,8 +182,11 @@ def _hybrid_candidates(
     minimum: int,
 ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
     """Vector and keyword candidates in one statement, the rights evaluated once for both. A vector side
-    left short by the rights filter is widened by `vector_candidates`."""
+    left short by the rights filter is widened by `vector_candidates`. A vector of another size than the
+    column's raises VectorDimensionMismatch."""
     width = max(pool * 4, HYBRID_MIN_WIDTH)
+    with read_connection().cursor() as cursor:
+        vector_fit(vector, _search_settings(cursor, width))
     ctes = [allowed_cte(scope, None)]
     selects = []
     indexed = vector is not None and _use_index(scope)
@@ -190,8 +205,6 @@ def _hybrid_candidates(
         selects.append(keyword_select(scope.collection, terms, pool))
     if not selects:
         return [], []
-    with read_connection().cursor() as cursor:
-        _search_settings(cursor, width)
     found = _run(ctes, selects)
     dense = [(cid, 1.0 - value) for tag, cid, value in found if tag == "v"]
     sparse = [(cid, value) for tag, cid, value in found if tag == "k"]

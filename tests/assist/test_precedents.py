@@ -61,3 +61,18 @@ def test_vectors_of_another_embedding_model_are_made_again(team):
     TicketVector.objects.filter(ticket=solved).update(model="an-older-model")
     assert precedents.precedents_embed() == 1
     assert TicketVector.objects.get(ticket=solved).model != "an-older-model"
+
+
+def test_vectors_of_another_size_are_not_compared_and_do_not_fail(team, agent):
+    """The column holds any model's vectors: right after a switch to a model of another size, a query vector
+    of the old one finds no precedent rather than failing the comparison."""
+    from assist.models import TicketVector
+
+    solved = _solved(team, "Refund", "Refund my plan please.", "Refunded.")
+    assert precedents.precedents_embed() == 1
+    current = factories.ticket(team=team)
+    near = precedents.precedent_replies(ticket_id=current.pk, user=agent, vector=[1.0] + [0.0] * 383)
+    assert [reply.ticket_id for reply in near] == [solved.pk]
+    assert precedents.precedent_replies(ticket_id=current.pk, user=agent, vector=[1.0] + [0.0] * 47) == []
+    TicketVector.objects.filter(ticket=solved).update(embedding=[1.0] + [0.0] * 47)
+    assert precedents.precedent_replies(ticket_id=current.pk, user=agent, vector=[1.0] + [0.0] * 383) == []

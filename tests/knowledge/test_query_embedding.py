@@ -266,14 +266,14 @@ def test_a_worker_embeds_when_the_vector_cache_is_unreachable(monkeypatch):
 
     with _as_worker_process(monkeypatch):
         monkeypatch.setattr(query_embedding, "_redis", unreachable)
-        assert len(api.query_vector(_query("where is my invoice"))) == api.EMBEDDING_DIM
+        assert len(api.query_vector(_query("where is my invoice"))) == api.embedding_dimension()
 
 
 def test_local_embedding_never_reads_the_cache(monkeypatch):
     # Evaluations and benchmarks embed inside `local_query_embedding()`: they time the model, never Redis.
     text = _query("reset two-factor")
     model = indexing.active_model()
-    query_embedding.vector_cache(model=model, text=text, vector=[0.0] * api.EMBEDDING_DIM, seconds=60)
+    query_embedding.vector_cache(model=model, text=text, vector=[0.0] * api.embedding_dimension(), seconds=60)
     with api.local_query_embedding():
         assert any(api.query_vector(text))
     with _as_worker_process(monkeypatch):
