@@ -14,3 +14,4 @@ class ConsoleConfig(AppConfig):
 
         events.subscribe(events.TICKET_MESSAGE_CREATED, receivers.ticket_message_created, after_commit=True)
         events.subscribe(events.CUSTOMER_ERASED, receivers.customer_erased)
+        events.subscribe(events.CUSTOMER_CONSENT_WITHDRAWN, receivers.customer_consent_withdrawn)

@@ -84,8 +84,12 @@ def _passage_sentences(text: str) -> tuple[str, ...]:
     return tuple(sentences(text))
 
 
-def _markers_in(text: str) -> list[int]:
+def citation_markers(text: str) -> list[int]:
+    """The citation markers in `text`, in order (`[1]`, `[2, 3]`)."""
     return [int(number) for group in _MARKER.findall(text) for number in group.split(",")]
+
+
+_markers_in = citation_markers
 
 
 def _tidy(text: str) -> str:

@@ -16,8 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.conf import settings
 
 from knowledge import api as knowledge
 from models_ft import api as models_api
@@ -28,6 +27,7 @@ from support.tickets.models import Ticket, TicketMessage
 
 from .context import ticket_context_assemble
 from .prompts import prompt_messages
+from .relevance import relevance_backfill
 from .services import customer_person
 
 SOLVED_STATUSES = (Ticket.Status.SOLVED, Ticket.Status.CLOSED)
@@ -110,10 +110,7 @@ def _one(reply: TicketMessage, fallback: Any, result: BackfillResult) -> None:
 
 
 def _first_administrator() -> Any:
-    administrators = get_user_model().objects.filter(
-        Q(is_superuser=True) | Q(groups__name=roles.ADMINISTRATOR), is_active=True
-    )
-    return administrators.order_by("id").first()
+    return roles.first_administrator()
 
 
 def _embed(texts: list[str]) -> list[list[float]]:
@@ -136,3 +133,40 @@ def adapter_evaluate(*, name: str, progress: Callable[[int, int], None] | None =
     embedding model. Raises DomainError for an unknown adapter or nothing to evaluate on."""
     with knowledge.local_query_embedding():
         return models_api.adapter_evaluate(name=name, embed=_embed, progress=progress)
+
+
+def retriever_cycle(*, by: str, force: bool = False) -> dict[str, Any]:
+    """The retriever's nightly step (on the `training` worker, after the fine-tuning cycle): relevance pairs
+    from the tickets resolved since, then an adaptation run when enough new relevant pairs arrived since the
+    last run (or `force`), promoted when it passes the gate and RETRIEVER_AUTO_PROMOTE is on."""
+    backfill = relevance_backfill()
+    summary = knowledge.retriever_summary()
+    last = next(iter(knowledge.retriever_runs(limit=1)), None)
+    relevant = int(summary["pairs"]["positive"])
+    trained_on = (last.pairs_train + last.pairs_held_out) if last is not None else 0
+    outcome: dict[str, Any] = {"backfill": backfill.as_dict(), "relevant_pairs": relevant}
+    if not force and (
+        relevant < settings.RETRIEVER_MIN_PAIRS or relevant - trained_on < settings.RETRIEVER_MIN_PAIRS // 4
+    ):
+        outcome["action"] = "skipped"
+        outcome["reason"] = f"{relevant} relevant pairs, {trained_on} at the last run"
+        return outcome
+    try:
+        run = knowledge.retriever_run_create(by=by)
+    except DomainError as exc:
+        outcome["action"] = "skipped"
+        outcome["reason"] = exc.message
+        return outcome
+    with knowledge.local_query_embedding():
+        run = knowledge.retriever_adapt(run_id=run.pk)
+    outcome |= {
+        "action": "trained",
+        "run": run.pk,
+        "state": run.state,
+        "metrics": run.metrics,
+        "gate": run.gate,
+    }
+    if run.state == "candidate" and settings.RETRIEVER_AUTO_PROMOTE:
+        knowledge.retriever_promote(run_id=run.pk, by=by)
+        outcome["action"] = "promoted"
+    return outcome

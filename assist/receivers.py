@@ -1,7 +1,8 @@
 """What the console does when something happens elsewhere: a customer's new message gets the ticket's draft
 search query embedded at once by the embedding workers, so the draft an agent asks for next finds it ready
 (bulk loads, which insert messages without the tickets services, call `query_prepare_queue` themselves); an
-erased customer's drafts lose what quoted them."""
+erased customer's drafts lose what quoted them, and their relevance pairs go (as on consent
+withdrawn)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from support.core import events
 from support.core.queueing import task_send
 from support.tickets.models import TicketMessage
 
-from . import services
+from . import relevance, services
 
 log = logging.getLogger(__name__)
 
@@ -51,3 +52,9 @@ def ticket_message_created(event: events.TicketMessageCreated) -> None:
 
 def customer_erased(event: events.CustomerErased) -> None:
     services.suggestions_erase(customer_id=event.customer_id)
+    relevance.relevance_forget(customer_id=event.customer_id)
+
+
+def customer_consent_withdrawn(event: events.CustomerConsentWithdrawn) -> None:
+    """Their questions no longer teach the retriever either (training examples go on the training side)."""
+    relevance.relevance_forget(customer_id=event.customer_id)

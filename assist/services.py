@@ -30,7 +30,7 @@ from support.tickets import events as ticket_events
 from support.tickets import services as ticket_services
 from support.tickets.models import Ticket, TicketMessage
 
-from . import streams
+from . import relevance, streams
 from .context import NO_CUSTOMER_MESSAGE, ticket_context_assemble
 from .contracts import CitedPassage, GroundingFlag, TicketContext
 from .drafting import draft_write, precedents_record
@@ -464,6 +464,8 @@ def suggestion_send(
                 "flags_confirmed",
             ]
         )
+        # The citations the agent kept or removed teach the retriever (customers who agreed to training).
+        relevance.pairs_from_send(suggestion=suggestion)
         ticket_events.reply_sent(
             message=message,
             extra={

@@ -79,8 +79,15 @@ def examples_backfill(self: Any, since: str | None = None) -> dict[str, Any]:
     name="console.finetune_cycle", acks_late=True, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 60
 )
 def finetune_cycle(force: bool = False) -> dict[str, Any]:
-    """The nightly fine-tuning cycle (beat, `training` queue): snapshot, train, evaluate, decide."""
-    return learning.finetune_cycle(force=force, by="schedule").as_dict()
+    """The nightly cycle (beat, `training` queue): the generator's (snapshot, train, evaluate, decide), then
+    the retriever's (relevance pairs from resolved tickets, adapt, judge). One failing leaves the other."""
+    outcome = learning.finetune_cycle(force=force, by="schedule").as_dict()
+    try:
+        outcome["retriever"] = learning.retriever_cycle(by="schedule")
+    except Exception as exc:  # the generator's outcome stands; the retriever's failure is on its run
+        log.exception("the retriever's nightly step failed")
+        outcome["retriever"] = {"action": "failed", "reason": f"{type(exc).__name__}: {exc}"}
+    return outcome
 
 
 @shared_task(name="console.demo_model_build", acks_late=True, soft_time_limit=3600, time_limit=3660)

@@ -7,6 +7,7 @@ from .views import drafts, precedents, search, streams
 
 urlpatterns = [
     path("knowledge/search", search.SearchApi.as_view(), name="knowledge-search"),
+    path("knowledge/search/judgments", search.JudgmentApi.as_view(), name="knowledge-judgments"),
     path(
         "tickets/<int:pk>/suggestions",
         drafts.TicketSuggestionListApi.as_view(),

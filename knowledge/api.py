@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from support.core import metrics
+from support.core.errors import DomainError
 
-from . import bulk, embedding, evaluation, indexing, query, query_embedding
+from . import bulk, embedding, evaluation, indexing, query, query_embedding, relevance, retrievers
 from .chunking import approx_token_count, chunk_document, embedding_text
 from .contracts import (
     IngestResult,
     LibraryChunk,
     LibraryDocument,
     Progress,
+    RelevancePairInput,
     Retrieval,
     RetrievalScope,
     RetrievedChunk,
@@ -26,7 +28,7 @@ from .contracts import (
     VectorSearch,
     VersionStatus,
 )
-from .models import LIVE, Chunk, Document, DocumentVersion, EmbeddingCache
+from .models import LIVE, Chunk, Document, DocumentVersion, EmbeddingCache, RetrieverRun
 from .query import ConversationQuery, Turn
 from .query_embedding import QueryEmbeddingUnavailable, local_query_embedding
 from .retrieval import chunks_search, conversation_search
@@ -46,9 +48,11 @@ __all__ = [
     "LibraryDocument",
     "Progress",
     "QueryEmbeddingUnavailable",
+    "RelevancePairInput",
     "Retrieval",
     "RetrievalScope",
     "RetrievedChunk",
+    "RetrieverRun",
     "StageProgress",
     "Turn",
     "VectorSearch",
@@ -61,6 +65,7 @@ __all__ = [
     "conversation_text",
     "document_upsert",
     "documents_active_versions",
+    "documents_by_reference",
     "documents_delete",
     "documents_embed",
     "documents_naming",
@@ -79,12 +84,26 @@ __all__ = [
     "library_bulk_load",
     "library_complete",
     "local_query_embedding",
+    "passage_for_judgment",
     "planted_instructions",
     "query_vector",
     "query_vector_prepare",
     "query_vectors_forget",
+    "question_text",
+    "relevance_pairs_forget",
+    "relevance_pairs_record",
+    "relevance_passage",
+    "relevance_summary",
     "retrieve",
     "retrieve_with_status",
+    "retriever_adapt",
+    "retriever_promote",
+    "retriever_rollback",
+    "retriever_run",
+    "retriever_run_create",
+    "retriever_run_start",
+    "retriever_runs",
+    "retriever_summary",
     "searchable_chunk_count",
     "text_vectors",
     "text_vectors_cached",
@@ -491,3 +510,90 @@ def text_vectors_cached(texts: Sequence[str], *, progress: StageProgress | None 
     """Vectors of the active model for chunk texts as embedded (`embedding_text`), through the embedding
     cache: only the texts it lacks are embedded, in this process, and cached."""
     return bulk.text_vectors_cached(texts, progress=progress)
+
+
+# The retriever that learns: relevance pairs (recorded by the console), adaptation runs, promotion.
+
+
+def question_text(question: str, *, scenario: str = "") -> str:
+    """The search text for a single question (and the situation the customer described)."""
+    return query.question_query(question, scenario)
+
+
+def relevance_pairs_record(pairs: Sequence[RelevancePairInput]) -> int:
+    """Store relevance pairs (their questions already redacted); returns how many were new."""
+    return relevance.pairs_record(pairs)
+
+
+def relevance_pairs_forget(*, customer_id: int) -> int:
+    """Delete the relevance pairs made from a customer's questions."""
+    return relevance.pairs_forget(customer_id=customer_id)
+
+
+def relevance_summary() -> dict[str, Any]:
+    return relevance.pairs_summary()
+
+
+def documents_by_reference(references: Sequence[str]) -> dict[str, int]:
+    """Live documents named by external id, slug or id: reference -> document id."""
+    return relevance.documents_by_reference(references)
+
+
+def relevance_passage(*, document_id: int, query_vector: Sequence[float] | None) -> tuple[str, str] | None:
+    """The passage of a live document that best matches a question: (text as embedded, content hash)."""
+    return relevance.passage_for(document_id=document_id, query_vector=query_vector)
+
+
+def passage_for_judgment(*, chunk_id: int, roles: frozenset[str]) -> tuple[str, int] | None:
+    """A live passage that staff with `roles` may see: (text as embedded, document id); None otherwise."""
+    chunk = (
+        searchable_chunks(RetrievalScope(staff_roles=roles))
+        .filter(pk=chunk_id)
+        .values("title", "heading_path", "text", "document_id")
+        .first()
+    )
+    if chunk is None:
+        return None
+    return embedding_text(chunk["title"], chunk["heading_path"], chunk["text"]), chunk["document_id"]
+
+
+def retriever_run_create(*, by: str, config: dict[str, Any] | None = None) -> RetrieverRun:
+    """A queued adaptation run over the pairs there are (DomainError: too few pairs; Conflict: one is
+    already queued or training). `retriever_adapt` runs it here; `retriever_run_start` queues it."""
+    return retrievers.run_create(by=by, config=config)
+
+
+def retriever_run_start(*, by: str, config: dict[str, Any] | None = None) -> RetrieverRun:
+    """Queue an adaptation of the retriever on the `training` workers."""
+    run = retrievers.run_create(by=by, config=config)
+    retrievers.run_queue(run)
+    return run
+
+
+def retriever_adapt(*, run_id: int, progress: Progress | None = None) -> RetrieverRun:
+    """Train, score and judge a queued run (what the `training` worker runs)."""
+    return retrievers.retriever_adapt(run_id=run_id, progress=progress)
+
+
+def retriever_promote(*, run_id: int, by: str, override_reason: str = "") -> RetrieverRun:
+    run = RetrieverRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise DomainError(f"No retriever run {run_id}.", code="not_found", status_code=404)
+    return retrievers.retriever_promote(run=run, by=by, override_reason=override_reason)
+
+
+def retriever_rollback(*, by: str) -> str:
+    return retrievers.retriever_rollback(by=by)
+
+
+def retriever_runs(*, limit: int = 20) -> list[RetrieverRun]:
+    return list(RetrieverRun.objects.order_by("-created_at", "-id")[:limit])
+
+
+def retriever_run(run_id: int) -> RetrieverRun | None:
+    return RetrieverRun.objects.filter(pk=run_id).first()
+
+
+def retriever_summary() -> dict[str, Any]:
+    """The model search serves and the one chosen, a switch's progress, and the pairs by source."""
+    return retrievers.retriever_summary()

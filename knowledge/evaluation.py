@@ -7,22 +7,26 @@ import hashlib
 import json
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from support.core.roles import ADMINISTRATOR
 
 from . import services
-from .contracts import RetrievalScope
-from .indexing import chunks_embed_ids, version_activate
+from .adaptation import AdaptConfig, TrainingPair, model_train_cached
+from .chunking import embedding_text
+from .contracts import RetrievalScope, RetrievedChunk
+from .indexing import active_model, chunks_embed_ids, version_activate
 from .keyword_stats import keyword_stats_refresh
 from .models import Chunk, Document, DocumentVersion, KeywordCorpus
 from .query import Turn, conversation_query, question_query
-from .query_embedding import local_query_embedding, query_vector
+from .query_embedding import local_query_embedding, query_embed, query_vector
+from .relevance import hard_negatives_mine
 from .retrieval import chunks_search, conversation_search
 
 Progress = Callable[[int, int], None]
@@ -47,9 +51,13 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield row
 
 
-def collection_load(documents_path: Path, *, progress: Progress | None = None) -> tuple[str, int]:
-    """Load the documents into their evaluation collection (once: a second run finds them there)."""
-    collection = collection_for(documents_path)
+def collection_load(
+    documents_path: Path, *, progress: Progress | None = None, collection: str | None = None
+) -> tuple[str, int]:
+    """Load the documents into their evaluation collection (once: a second run finds them there). A model
+    other than the active one is evaluated in a collection of its own (`collection`), since a chunk holds
+    one vector."""
+    collection = collection or collection_for(documents_path)
     rows = list(_read_jsonl(documents_path))
     if Document.objects.filter(collection=collection).count() == len(rows):
         return collection, 0
@@ -68,7 +76,11 @@ def collection_load(documents_path: Path, *, progress: Progress | None = None) -
                     status=Document.Status.PUBLISHED,
                     slug=f"d-{index}",
                     external_id=str(row["id"]),
-                    source="eval",
+                    # External ids are unique per source: a second collection of the same file is a
+                    # source of its own.
+                    source="eval"
+                    if collection == collection_for(documents_path)
+                    else f"eval-{collection[-12:]}",
                     embed_async=False,
                 )
         if progress:
@@ -76,8 +88,16 @@ def collection_load(documents_path: Path, *, progress: Progress | None = None) -
     return collection, len(rows)
 
 
-def collection_embed(collection: str, *, progress: Progress | None = None, batch_size: int = 128) -> int:
-    """Embed every dirty chunk of a collection in large batches, then activate its versions."""
+def collection_embed(
+    collection: str, *, progress: Progress | None = None, batch_size: int = 128, model: str | None = None
+) -> int:
+    """Embed every dirty chunk of a collection in large batches (with the active model, or `model`), then
+    activate its versions."""
+    if model is not None:
+        # Chunks a worker or a model switch gave another model's vector are embedded again.
+        Chunk.objects.filter(document__collection=collection).exclude(embedding_model=model).update(
+            dirty=True
+        )
     pending = Chunk.objects.filter(document__collection=collection, dirty=True)
     total = pending.count()
     done = 0
@@ -86,7 +106,7 @@ def collection_embed(collection: str, *, progress: Progress | None = None, batch
         if not ids:
             break
         with transaction.atomic():
-            done += chunks_embed_ids(ids=ids)
+            done += chunks_embed_ids(ids=ids, model=model)
         if progress:
             progress(done, total)
     for version in DocumentVersion.objects.filter(document__collection=collection).exclude(
@@ -126,36 +146,49 @@ def queries_load(path: Path, *, input_mode: str) -> list[Query]:
     return queries
 
 
+def _formed(query: Query, collection: str) -> tuple[str, tuple[str, ...]]:
+    """The search text and the focus titles of a query: for a conversation, the same query formation as the
+    agent console (latest turns, and the documents they name)."""
+    if query.turns:
+        formed = conversation_search(query.turns, collection=collection, scenario=query.scenario)
+        return formed.text, formed.focus_titles
+    return query.text, ()
+
+
+def _search(collection: str, query: Query, *, depth: int, model: str | None = None) -> list[RetrievedChunk]:
+    text, focus = _formed(query, collection)
+    # Evaluation runs where the model is loaded (it embedded the collection): no worker round trip, and the
+    # latency measured is the search's own.
+    with local_query_embedding():
+        vector = query_embed(text=text, model=model) if model and text.strip() else query_vector(text)
+    return chunks_search(
+        scope=RetrievalScope(collection=collection, staff_roles=frozenset({ADMINISTRATOR})),
+        text=text,
+        vector=vector,
+        k=depth,
+        pool=max(50, depth * 5),
+        max_per_document=1,
+        focus_titles=focus,
+    )
+
+
 def evaluate(
-    collection: str, queries: list[Query], *, k: int = 10, progress: Progress | None = None
+    collection: str,
+    queries: list[Query],
+    *,
+    k: int = 10,
+    progress: Progress | None = None,
+    model: str | None = None,
 ) -> dict[str, Any]:
-    """Rank documents for each query (distinct documents, best chunk first) and score against gold ids."""
-    scope = RetrievalScope(collection=collection, staff_roles=frozenset({ADMINISTRATOR}))
+    """Rank documents for each query (distinct documents, best chunk first) and score against gold ids.
+    `model`: the model the collection was embedded with, when it is not the active one."""
     external = dict(Document.objects.filter(collection=collection).values_list("id", "external_id"))
     depth = max(k, 10)
     sums = {f"recall@{n}": 0.0 for n in KS} | {f"hit@{n}": 0.0 for n in KS} | {"mrr@10": 0.0}
     latencies: list[float] = []
     for index, query in enumerate(queries, start=1):
         started = time.perf_counter()
-        text = query.text
-        focus: tuple[str, ...] = ()
-        if query.turns:
-            # The same query formation as the agent console: latest turns, and the documents they name.
-            formed = conversation_search(query.turns, collection=collection, scenario=query.scenario)
-            text, focus = formed.text, formed.focus_titles
-        # Evaluation runs where the model is loaded (it embedded the collection): no worker round trip, and
-        # the latency measured is the search's own.
-        with local_query_embedding():
-            vector = query_vector(text)
-        results = chunks_search(
-            scope=scope,
-            text=text,
-            vector=vector,
-            k=depth,
-            pool=max(50, depth * 5),
-            max_per_document=1,
-            focus_titles=focus,
-        )
+        results = _search(collection, query, depth=depth, model=model)
         latencies.append((time.perf_counter() - started) * 1000)
         ranked = [external[r.document_id] for r in results]
         for n in KS:
@@ -174,3 +207,90 @@ def evaluate(
     report["latency_ms_p50"] = round(statistics.median(ordered), 2) if ordered else 0.0
     report["latency_ms_p95"] = round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 2) if ordered else 0.0
     return report
+
+
+def adaptation_pairs(
+    collection: str,
+    queries: Sequence[Query],
+    *,
+    config: AdaptConfig,
+    progress: Progress | None = None,
+) -> list[TrainingPair]:
+    """Training pairs from a queries file's rows: each question (formed as the search forms it) with the
+    passages of its gold documents, and as hard negatives the nearest passages of other documents by the
+    collection's current vectors."""
+    passages: dict[str, list[str]] = {}
+    hashes: dict[str, str] = {}
+    for chunk in (
+        Chunk.objects.filter(document__collection=collection, version_id=F("document__active_version_id"))
+        .order_by("document_id", "ordinal")
+        .values("document__external_id", "title", "heading_path", "text", "content_hash")
+    ):
+        text = embedding_text(chunk["title"], chunk["heading_path"], chunk["text"])
+        passages.setdefault(chunk["document__external_id"], []).append(text)
+        hashes[text] = chunk["content_hash"]
+    texts = [_formed(query, collection)[0] for query in queries]
+    negatives = (
+        hard_negatives_mine(
+            collection,
+            texts,
+            [{t for doc in query.gold for t in passages.get(doc, ())} for query in queries],
+            count=config.hard_negatives,
+            progress=progress,
+        )
+        if config.hard_negatives
+        else [() for _ in queries]
+    )
+    pairs: list[TrainingPair] = []
+    for query, text, wrong in zip(queries, texts, negatives, strict=True):
+        gold = [doc for doc in sorted(query.gold) if doc in passages][: config.max_positives_per_query]
+        for doc in gold:
+            # A long gold document trains on its first passage (the datasets' documents are one passage).
+            pairs.append(TrainingPair(query=text, positive=passages[doc][0], negatives=tuple(wrong)))
+    return pairs
+
+
+def adapted_collection(collection: str, model: str) -> str:
+    """The collection a documents file is evaluated in with an adapted model."""
+    return f"{collection}-{hashlib.sha256(model.encode()).hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
+class Adapted:
+    """A documents file's collection embedded with a model adapted on a queries file's pairs."""
+
+    collection: str
+    model: str
+    pairs: int
+    seconds: float
+    reused: bool
+
+
+def collection_adapt(
+    documents_path: Path,
+    collection: str,
+    training: Sequence[Query],
+    *,
+    config: AdaptConfig | None = None,
+    mining: Progress | None = None,
+    training_progress: Progress | None = None,
+    embedding_progress: Progress | None = None,
+) -> Adapted:
+    """Adapt the active model on `training` (hard negatives mined from `collection`, which its vectors
+    index), then load and embed the documents again with the adapted model in a collection of its own. The
+    model is kept by the hash of base, pairs and settings: a rerun trains nothing."""
+    config = config or AdaptConfig.configured()
+    pairs = adaptation_pairs(collection, training, config=config, progress=mining)
+    if len(pairs) < 2:
+        raise ValueError(
+            "The adaptation file has fewer than two questions with gold documents in this library."
+        )
+    model, result = model_train_cached(
+        base_model=active_model(), pairs=pairs, config=config, progress=training_progress
+    )
+    adapted = adapted_collection(collection, model)
+    collection_load(documents_path, collection=adapted)
+    collection_embed(adapted, model=model, progress=embedding_progress)
+    return Adapted(
+        collection=adapted, model=model, pairs=len(pairs), seconds=result.seconds, reused=result.reused
+    )

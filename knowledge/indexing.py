@@ -19,7 +19,7 @@ from support.core.queueing import task_send
 from . import embedding
 from .chunking import embedding_text
 from .keyword_stats import keyword_stats_queue, keyword_stats_stale
-from .models import Chunk, Document, DocumentVersion, EmbeddingCache, IndexState
+from .models import Chunk, Document, DocumentVersion, EmbeddingCache, IndexState, RetrieverRun
 from .vector_column import VectorDimensionMismatch, column_dimension, column_resize, hnsw_build, vectors_check
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,23 @@ def active_model() -> str:
         IndexState.objects.update_or_create(pk=1, defaults={"active_model": embedding.configured_model()})
         return embedding.configured_model()
     return active
+
+
+def chosen_model() -> str:
+    """The model search should serve: the promoted adapted retriever while EMBEDDING_MODEL is still its
+    base, otherwise EMBEDDING_MODEL. The index sweep switches to it when search serves another."""
+    setting = embedding.configured_model()
+    chosen = IndexState.objects.filter(pk=1).values_list("chosen_model", flat=True).first()
+    if (
+        chosen
+        and RetrieverRun.objects.filter(
+            state=RetrieverRun.State.ACTIVE,
+            base_model=setting,
+            folder=chosen.removeprefix(embedding.RETRIEVER_PREFIX),
+        ).exists()
+    ):
+        return chosen
+    return setting
 
 
 def version_queue(version_id: int) -> None:
@@ -169,16 +186,17 @@ def _embed_batch_once(*, version_id: int | None, size: int) -> dict[int, int]:
         return _embed_claimed(Chunk.objects.filter(id__in=ids), model=model)
 
 
-def chunks_embed_ids(*, ids: Sequence[int]) -> int:
-    """Embed the given chunks if still dirty (claimed the same way as `chunks_embed_batch`)."""
+def chunks_embed_ids(*, ids: Sequence[int], model: str | None = None) -> int:
+    """Embed the given chunks if still dirty (claimed the same way as `chunks_embed_batch`), with the active
+    model, or with `model` (for evaluation collections only: the live library follows the active model)."""
 
     def embed() -> dict[int, int]:
         with transaction.atomic():
-            model = model_for_writing()
-            if model is None:
+            chosen = model or model_for_writing()
+            if chosen is None:
                 return {}
             claimed = Chunk.objects.select_for_update(skip_locked=True).filter(id__in=ids, dirty=True)
-            return _embed_claimed(claimed, model=model)
+            return _embed_claimed(claimed, model=chosen)
 
     return sum(_fitting_column(embed).values())
 
@@ -280,9 +298,10 @@ def versions_pending() -> list[int]:
 
 def index_sweep(*, limit: int = 200) -> int:
     """Queue every version that still has dirty chunks or awaits activation (at most `limit`), and a recount
-    of stale keyword statistics; or, when the configured embedding model differs from the one search serves,
-    only a model switch. Returns how many versions were queued."""
-    configured = embedding.configured_model()
+    of stale keyword statistics; or, when the chosen embedding model (`chosen_model`: the setting, or the
+    adapted retriever promoted over it) differs from the one search serves, only a model switch. Returns how
+    many versions were queued."""
+    configured = chosen_model()
     if active_model() != configured:
         task_send("knowledge.switch_embedding_model", args=[configured], queue="embeddings")
         return 0

@@ -18,6 +18,8 @@ from pgvector.django import HnswIndex, VectorField
 
 from support.core.models import ExternallyKeyed, TimeStampedModel, unique_external_id
 
+from .embedding import RETRIEVER_PREFIX
+
 LIVE = "live"
 
 
@@ -231,6 +233,12 @@ class IndexState(models.Model):
     )
     target_done = models.PositiveIntegerField(default=0)
     target_total = models.PositiveIntegerField(default=0)
+    chosen_model = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="An adapted retriever promoted in place of EMBEDDING_MODEL (while that is its base); "
+        "empty: follow the setting.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -267,3 +275,109 @@ class KeywordStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collection}:{self.lexeme}={self.df}"
+
+
+class RelevancePair(models.Model):
+    """One judgment that a passage does (or does not) answer a question, as the console forms questions:
+    the retriever learns from these. Where it came from is kept (`source`, `source_key`), so a pair is
+    recorded once, and the pairs of a customer who is erased or withdraws consent can be deleted."""
+
+    class Source(models.TextChoices):
+        CITATION_KEPT = "citation_kept", "Citation the agent kept"
+        CITATION_REMOVED = "citation_removed", "Citation the agent removed"
+        RESOLVED_REPLY = "resolved_reply", "Passage a resolved ticket's reply relied on"
+        PRECEDENT = "precedent", "Passage cited by the precedent a draft reused"
+        JUDGMENT = "judgment", "Marked in the search playground"
+        IMPORT = "import", "Imported relevance file"
+
+    query = models.TextField(help_text="The question as the console forms it, redacted.")
+    passage = models.TextField(help_text="The passage as it is embedded (title and headings, then text).")
+    relevant = models.BooleanField(default=True)
+    document = models.ForeignKey(Document, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    content_hash = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, db_index=True)
+    source_key = models.CharField(
+        max_length=200,
+        help_text="What the pair was made from (a suggestion, a ticket, a file row), unique per source.",
+    )
+    ticket_ref = models.BigIntegerField(null=True, blank=True, help_text="The ticket it came from, if any.")
+    customer_ref = models.BigIntegerField(
+        null=True, blank=True, db_index=True, help_text="The customer whose question it is, if any."
+    )
+    created_by = models.CharField(max_length=150, blank=True)
+    occurred_at = models.DateTimeField(
+        default=timezone.now,
+        db_index=True,
+        help_text="When the question was asked: held-out pairs are the newest.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_key"], name="relevance_pair_source_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_key} ({'+' if self.relevant else '-'})"
+
+
+class RetrieverRun(models.Model):
+    """One adaptation of the embedding model to the pairs: what it was trained from and how, what it
+    scored against the model it would replace on held-out pairs, and where its files are. A run that
+    finishes is a candidate (it passed the gate) or rejected; promoting one makes search re-embed the
+    library into it in the background, and the one before is kept for a rollback."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        TRAINING = "training", "Training"
+        CANDIDATE = "candidate", "Candidate"
+        REJECTED = "rejected", "Rejected"
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+        FAILED = "failed", "Failed"
+
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, db_index=True)
+    base_model = models.CharField(max_length=300)
+    data_hash = models.CharField(max_length=64, blank=True)
+    config = models.JSONField(default=dict, blank=True)
+    folder = models.CharField(max_length=200, blank=True, help_text="Under RETRIEVER_STORE.")
+    pairs_train = models.PositiveIntegerField(default=0)
+    pairs_held_out = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(
+        default=dict, blank=True, help_text='Held-out figures: {"current": {...}, "adapted": {...}}.'
+    )
+    gate = models.JSONField(default=dict, blank=True, help_text='{"passed": bool, "reasons": [...]}')
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    training_seconds = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    promoted_by = models.CharField(max_length=150, blank=True)
+    override_reason = models.TextField(blank=True)
+    replaced_model = models.CharField(
+        max_length=300, blank=True, help_text="The model search served before this one was promoted."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state"], condition=models.Q(state="active"), name="knowledge_one_active_retriever"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.state})"
+
+    @property
+    def name(self) -> str:
+        return f"retriever-r{self.pk}"
+
+    @property
+    def model_name(self) -> str:
+        """How the embedding model is named where a model name is stored (chunks, caches, the index state)."""
+        return f"{RETRIEVER_PREFIX}{self.name}"

@@ -16,6 +16,7 @@ from support.core.roles import ADMINISTRATOR, AGENT, INTEGRATION, KNOWLEDGE_ADMI
 
 from . import embedding
 from .contracts import RetrievalScope
+from .indexing import chosen_model
 from .models import LIVE, Chunk, Document, DocumentVersion, IndexState, KeywordCorpus
 from .visibility import document_visibility
 
@@ -47,7 +48,7 @@ def index_status(collection: str = "live") -> dict[str, Any]:
     )
     return {
         "active_model": active,
-        "configured_model": embedding.configured_model(),
+        "configured_model": chosen_model(),
         "switch": switch,
         "chunks": chunks.count(),
         "chunks_waiting": chunks.filter(dirty=True).count(),

@@ -9,7 +9,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
 
-from . import indexing, keyword_stats, model_switch, query_embedding
+from . import indexing, keyword_stats, model_switch, query_embedding, retrievers
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +65,11 @@ def embedding_model_switch(model: str) -> int:
 def query_embed_and_reply(text: str, model: str, reply_to: str) -> None:
     """Embed a search query with `model` for a caller blocked on the Redis list `reply_to`, and cache it."""
     query_embedding.query_embed_and_reply(text=text, model=model, reply_to=reply_to)
+
+
+@shared_task(
+    name="knowledge.retriever_adapt", acks_late=True, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 60
+)
+def retriever_adapt(run_id: int) -> str:
+    """Adapt the retriever on the relevance pairs (a queued run; `training` queue), then judge it."""
+    return retrievers.retriever_adapt(run_id=run_id).state

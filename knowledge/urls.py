@@ -22,4 +22,12 @@ urlpatterns = [
     path("knowledge/versions", views.VersionLookupApi.as_view(), name="knowledge-versions"),
     path("knowledge/options", views.OptionsApi.as_view(), name="knowledge-options"),
     path("knowledge/index", views.IndexStatusApi.as_view(), name="knowledge-index"),
+    path("knowledge/retriever", views.RetrieverApi.as_view(), name="retriever"),
+    path("knowledge/retriever/train", views.RetrieverTrainApi.as_view(), name="retriever-train"),
+    path("knowledge/retriever/rollback", views.RetrieverRollbackApi.as_view(), name="retriever-rollback"),
+    path(
+        "knowledge/retriever/runs/<int:pk>/promote",
+        views.RetrieverPromoteApi.as_view(),
+        name="retriever-promote",
+    ),
 ]

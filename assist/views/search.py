@@ -20,6 +20,7 @@ from support.core.errors import DomainError
 from support.core.fields import TEXT_INPUT, InputSerializer
 from support.core.jsonbody import JSONParser
 
+from ..relevance import judgment_record
 from ..search import knowledge_search
 
 
@@ -126,3 +127,34 @@ class SearchApi(APIView):
         if not isinstance(request.data, dict):
             raise DomainError("Send a JSON object.", field="non_field_errors")
         return self._search(request, request.data)
+
+
+class JudgmentInput(InputSerializer):
+    query = serializers.CharField(max_length=4000, help_text="The question searched for.")
+    chunk_id = serializers.IntegerField(min_value=1, max_value=2**62, help_text="The passage judged.")
+    relevant = serializers.BooleanField(help_text="Whether the passage answers the question.")
+
+
+class JudgmentOutput(serializers.Serializer):
+    recorded = serializers.BooleanField(help_text="False when the same judgment was recorded before.")
+
+
+class JudgmentApi(APIView):
+    """Mark a search result as answering the question or not: a relevance pair the retriever learns from
+    (the question is redacted first). Knowledge admins and administrators."""
+
+    read_scope = roles.KNOWLEDGE_WRITE
+    write_scope = roles.KNOWLEDGE_WRITE
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=JudgmentInput, responses={201: JudgmentOutput})
+    def post(self, request: Request) -> Response:
+        data = JudgmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        recorded = judgment_record(
+            query=data.validated_data["query"],
+            chunk_id=data.validated_data["chunk_id"],
+            relevant=data.validated_data["relevant"],
+            user=request.user,
+        )
+        return Response({"recorded": recorded}, status=201)

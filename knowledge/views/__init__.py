@@ -4,6 +4,7 @@ is the console's (`assist.views.SearchApi`). The names here are what `support.ur
 
 from .documents import DocumentDetailApi, DocumentListApi
 from .index import IndexStatusApi, OptionsApi
+from .retriever import RetrieverApi, RetrieverPromoteApi, RetrieverRollbackApi, RetrieverTrainApi
 from .uploads import DocumentUploadApi
 from .versions import VersionDetailApi, VersionListApi, VersionLookupApi, VersionRestoreApi
 
@@ -13,6 +14,10 @@ __all__ = [
     "DocumentUploadApi",
     "IndexStatusApi",
     "OptionsApi",
+    "RetrieverApi",
+    "RetrieverPromoteApi",
+    "RetrieverRollbackApi",
+    "RetrieverTrainApi",
     "VersionDetailApi",
     "VersionListApi",
     "VersionLookupApi",

@@ -186,6 +186,8 @@ SPECTACULAR_SETTINGS = {
         "AccountStatusEnum": "support.customers.models.Customer.AccountStatus",
         "DocumentStatusEnum": "knowledge.models.Document.Status",
         "DocumentKindEnum": "knowledge.models.Document.Kind",
+        "RetrieverRunStateEnum": "knowledge.models.RetrieverRun.State",
+        "VersionStateEnum": "knowledge.models.DocumentVersion.State",
         "VersionWarningKindEnum": "knowledge.models.DocumentVersion.WarningKind",
         "RoleEnum": "support.core.roles.ROLES",
         "SuggestionStatusEnum": "assist.models.Suggestion.Status",

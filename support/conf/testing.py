@@ -41,6 +41,7 @@ TEST_FILES_DIR = DATA_DIR / "test-files"
 DATASET_STORE = TEST_FILES_DIR / "datasets"
 ADAPTER_STORE = TEST_FILES_DIR / "adapters"
 TRAINING_RUNS_DIR = TEST_FILES_DIR / "runs"
+RETRIEVER_STORE = TEST_FILES_DIR / "retrievers"
 BASE_MODEL = str(TEST_FILES_DIR / "demo-model")
 
 # Outbound webhook retries come back within a test's patience (the test worker reads these settings too).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import DATA_DIR
-from .env import env_float, env_int, env_str
+from .env import env_bool, env_float, env_int, env_str
 
 DATASET_STORE = Path(
     env_str("DATASET_STORE", "", help="Folder of frozen dataset snapshots (empty: DATA_DIR/datasets).")
@@ -77,4 +77,43 @@ FINETUNE_MAX_PERPLEXITY_RATIO = env_float(
     minimum=1.0,
     help="A candidate whose perplexity on general text exceeds the base model's by more than this factor "
     "has forgotten too much to be promoted.",
+)
+
+# The retriever's adaptation (knowledge/adaptation.py): the embedding model fine-tuned on relevance pairs.
+RETRIEVER_STORE = Path(
+    env_str("RETRIEVER_STORE", "", help="Folder of adapted embedding models (empty: DATA_DIR/retrievers).")
+    or DATA_DIR / "retrievers"
+)
+RETRIEVER_CONFIG = (
+    env_str(
+        "RETRIEVER_CONFIG",
+        "",
+        help='AdaptConfig fields as JSON, e.g. {"epochs": 2, "hard_negatives": 1} (empty: the defaults).',
+    )
+    or ""
+)
+RETRIEVER_MIN_PAIRS = env_int(
+    "RETRIEVER_MIN_PAIRS",
+    40,
+    minimum=2,
+    help="Relevant pairs needed before the retriever is adapted (the nightly step skips below this).",
+)
+RETRIEVER_HELD_OUT_FRACTION = env_float(
+    "RETRIEVER_HELD_OUT_FRACTION",
+    0.2,
+    minimum=0.05,
+    maximum=0.5,
+    help="Share of the relevant pairs, the newest, never trained on: the gate scores the candidate on them.",
+)
+RETRIEVER_PROMOTE_MARGIN = env_float(
+    "RETRIEVER_PROMOTE_MARGIN",
+    0.01,
+    minimum=0.0,
+    help="How much held-out recall@5 and MRR@10 must both improve for an adapted retriever to pass the gate.",
+)
+RETRIEVER_AUTO_PROMOTE = env_bool(
+    "RETRIEVER_AUTO_PROMOTE",
+    False,
+    help="Whether the nightly step promotes an adapted retriever that passes the gate (otherwise an "
+    "administrator promotes it on the models page).",
 )

@@ -118,3 +118,15 @@ def user_scopes(user: object) -> frozenset[str]:
 
 def is_administrator(user: object) -> bool:
     return ADMINISTRATOR in user_roles(user)
+
+
+def first_administrator() -> Any:
+    """The first active administrator (by id), or None: whose rights jobs that act for nobody in particular
+    (backfills of imported history) use."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    administrators = get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(groups__name=ADMINISTRATOR), is_active=True
+    )
+    return administrators.order_by("id").first()
