@@ -73,8 +73,10 @@ __all__ = [
     "embedding_dimension",
     "embedding_model",
     "embedding_text",
+    "evaluation_adapt",
     "evaluation_collection_embed",
     "evaluation_collection_load",
+    "evaluation_passages",
     "evaluation_queries_load",
     "evaluation_rows",
     "evaluation_run",
@@ -84,6 +86,7 @@ __all__ = [
     "library_bulk_load",
     "library_complete",
     "local_query_embedding",
+    "model_texts_per_second",
     "passage_for_judgment",
     "planted_instructions",
     "query_vector",
@@ -418,12 +421,57 @@ def evaluation_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def evaluation_run(
-    collection: str, queries: Sequence[evaluation.Query], *, k: int = 10, progress: Progress | None = None
+    collection: str,
+    queries: Sequence[evaluation.Query],
+    *,
+    k: int = 10,
+    progress: Progress | None = None,
+    model: str | None = None,
 ) -> dict[str, Any]:
     """Search the collection for every query as the console does and score the documents found against the
     gold ones: n, recall@1/5/10, hit@1/5/10, mrr@10 and latency_ms_p50/p95 (what `manage.py eval_retrieval`
-    prints)."""
-    return evaluation.evaluate(collection, list(queries), k=k, progress=progress)
+    prints). `model`: the model the collection was embedded with, when it is not the active one."""
+    return evaluation.evaluate(collection, list(queries), k=k, progress=progress, model=model)
+
+
+def evaluation_adapt(
+    documents: Path,
+    collection: str,
+    training: Sequence[evaluation.Query],
+    *,
+    mining: Progress | None = None,
+    training_progress: Progress | None = None,
+    embedding_progress: Progress | None = None,
+) -> evaluation.Adapted:
+    """Adapt the active model on `training` (queries with gold documents of `collection`) and embed the
+    documents with it in a collection of their own (what `eval_retrieval --adapt-on` does); the trained model
+    is kept by the hash of base, pairs and settings."""
+    return evaluation.collection_adapt(
+        documents,
+        collection,
+        training,
+        mining=mining,
+        training_progress=training_progress,
+        embedding_progress=embedding_progress,
+    )
+
+
+def evaluation_passages(collection: str, *, limit: int) -> list[str]:
+    """Up to `limit` passages of an evaluation collection, as they are embedded."""
+    rows = (
+        Chunk.objects.filter(collection=collection)
+        .order_by("id")
+        .values_list("title", "heading_path", "text")
+    )
+    return [embedding_text(title, heading_path, text) for title, heading_path, text in rows[:limit]]
+
+
+def model_texts_per_second(texts: Sequence[str], *, model: str) -> float:
+    """How fast `model` embeds `texts` in this process (after one warm-up batch)."""
+    embedding.embed(list(texts[:32]), model=model)
+    started = time.perf_counter()
+    embedding.embed(list(texts), model=model)
+    return len(texts) / max(time.perf_counter() - started, 1e-9)
 
 
 def documents_delete(*, collection: str | None = None, source: str | None = None) -> None:

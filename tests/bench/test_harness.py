@@ -88,7 +88,21 @@ def test_a_missing_dataset_gives_skipped_rows(tmp_path):
         ("quality or-sharc recall@1", "skipped (no data)", ">= 0.68", "SKIP"),
         ("quality or-sharc recall@5", "skipped (no data)", ">= 0.92", "SKIP"),
         ("quality or-sharc MRR@10", "skipped (no data)", ">= 0.78", "SKIP"),
+        ("quality or-sharc 30% stock recall@1", "skipped (no data)", "-", "SKIP"),
+        ("quality or-sharc 30% stock recall@5", "skipped (no data)", "-", "SKIP"),
+        ("quality or-sharc 30% stock MRR@10", "skipped (no data)", "-", "SKIP"),
+        ("quality or-sharc 30% adapted recall@1", "skipped (no data)", ">= 0.82", "SKIP"),
+        ("quality or-sharc 30% adapted recall@5", "skipped (no data)", ">= 0.96", "SKIP"),
+        ("quality or-sharc 30% adapted MRR@10", "skipped (no data)", ">= 0.88", "SKIP"),
+        ("quality or-sharc adapted recall@1 lift", "skipped (no data)", ">= 0.05", "SKIP"),
+        ("quality or-sharc adaptation s per 1k pairs", "skipped (no data)", "<= 300.0 s", "SKIP"),
+        ("quality or-sharc adapted / stock embedding speed", "skipped (no data)", ">= 85.0%", "SKIP"),
         ("quality dstc11-track5 hit@5", "skipped (no data)", ">= 0.45", "SKIP"),
+        ("quality dstc11-track5 30% stock hit@5", "skipped (no data)", "-", "SKIP"),
+        ("quality dstc11-track5 30% adapted hit@5", "skipped (no data)", ">= 0.7", "SKIP"),
+        ("quality dstc11-track5 adapted hit@5 lift", "skipped (no data)", ">= 0.05", "SKIP"),
+        ("quality dstc11-track5 adaptation s per 1k pairs", "skipped (no data)", "<= 300.0 s", "SKIP"),
+        ("quality dstc11-track5 adapted / stock embedding speed", "skipped (no data)", ">= 85.0%", "SKIP"),
     ]
 
 
