@@ -16,7 +16,7 @@ from django.conf import settings
 
 from knowledge import api as knowledge
 
-from . import context, language, learning, precedents, services
+from . import context, language, learning, precedents, relevance, services
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +67,15 @@ BACKFILL_RETRY_SECONDS = 15
 
 @shared_task(name="console.examples_backfill", bind=True, acks_late=True, max_retries=80)
 def examples_backfill(self: Any, since: str | None = None) -> dict[str, Any]:
-    """Backfill training examples from solved tickets (queued by the demo seed on the `training` queue).
-    Prompts include retrieval, so it waits while the library is still being embedded."""
+    """Backfill training examples, and the retriever's relevance pairs, from solved tickets (queued by the
+    demo seed on the `training` queue). Both include retrieval, so it waits while the library is still being
+    embedded."""
     if knowledge.indexing_pending():
         raise self.retry(countdown=BACKFILL_RETRY_SECONDS)
     moment = datetime.fromisoformat(since) if since else None
-    return learning.examples_backfill(since=moment).as_dict()
+    outcome = learning.examples_backfill(since=moment).as_dict()
+    outcome["relevance"] = relevance.relevance_backfill(since=moment).as_dict()
+    return outcome
 
 
 @shared_task(
