@@ -56,7 +56,7 @@ export type DocumentFilters = {
   audience?: Audience;
   product?: string;
   language?: string;
-  state?: Schemas["StateEnum"];
+  state?: Schemas["VersionStateEnum"];
   has_warnings?: "true" | "false";
   page?: number;
 };
