@@ -235,3 +235,12 @@ export function useCustomer(id: number | undefined) {
     staleTime: 60_000,
   });
 }
+
+export type Judgment = Schemas["JudgmentInputRequest"];
+
+/** Mark a result as answering the question or not: a relevance pair the retriever learns from. */
+export function useJudge() {
+  return useMutation({
+    mutationFn: (judgment: Judgment) => unwrap(api.POST("/api/v1/knowledge/search/judgments", { body: judgment })),
+  });
+}
