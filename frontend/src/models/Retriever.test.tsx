@@ -256,6 +256,7 @@ describe("the retriever", () => {
     expect(server.requests.some((r) => r.method === "POST")).toBe(false);
     await userEvent.clear(input);
     await userEvent.type(input, "Recall@1 noise on 30 questions; agents prefer it");
+    expect(within(dialog).queryByRole("alert")).toBeNull();
     await userEvent.click(within(dialog).getByRole("button", { name: "Confirm" }));
     expect(await within(dialog).findByRole("alert")).toHaveTextContent("did not pass the gate (recall@1 fell by 0.020)");
     expect(server.requests.find((r) => r.method === "POST")!.body).toEqual({ override_reason: "Recall@1 noise on 30 questions; agents prefer it" });

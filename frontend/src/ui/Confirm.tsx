@@ -87,7 +87,10 @@ export function Confirm({
             id={reasonId}
             value={reason}
             maxLength={2000}
-            onChange={(e) => setReason(e.target.value)}
+            onChange={(e) => {
+              setReason(e.target.value);
+              if (e.target.value.trim()) setMissing(false);
+            }}
             disabled={busy}
             required={reasonRequired}
             aria-invalid={missing || undefined}
