@@ -117,6 +117,75 @@ describe("search playground", () => {
     expect(screen.getByRole("link", { name: "Card reader returns" })).toHaveAttribute("href", "/knowledge/7");
   });
 
+  it("lets a knowledge writer mark whether a result answers the question", async () => {
+    const answers: Record<string, { status?: number; body: unknown }> = {
+      "true": { status: 201, body: { recorded: true } },
+      "false": { status: 201, body: { recorded: true } },
+    };
+    const server = fakeServer(
+      {
+        "GET /api/v1/knowledge/options": { body: OPTIONS },
+        "GET /api/v1/knowledge/search": {
+          body: { query: "card reader refund", vector_search: "used", notice: null, results: [hit(), hit({ chunk_id: 101, document_title: "Warranty" })] },
+        },
+        "GET /api/v1/knowledge/versions": { body: [] },
+        "POST /api/v1/knowledge/search/judgments": async (request) => {
+          const body = (await request.json()) as { relevant: boolean };
+          return answers[String(body.relevant)];
+        },
+      },
+      KNOWLEDGE_ADMIN,
+    );
+    at("/knowledge/search?q=card+reader+refund");
+    const first = await screen.findByRole("listitem", { name: "Result 1: Card reader returns" });
+    const marks = within(first).getByRole("group", { name: "Does “Card reader returns” answer the question?" });
+    const yes = within(marks).getByRole("button", { name: "Answers the question" });
+    const no = within(marks).getByRole("button", { name: "Does not answer" });
+    expect(yes).toHaveAttribute("aria-pressed", "false");
+    expect(no).toHaveAttribute("aria-pressed", "false");
+
+    await userEvent.click(yes);
+    expect(await within(marks).findByRole("status")).toHaveTextContent("Marked");
+    expect(yes).toHaveAttribute("aria-pressed", "true");
+    expect(no).toHaveAttribute("aria-pressed", "false");
+    const posts = () => server.requests.filter((r) => r.method === "POST");
+    expect(posts()[0].path).toBe("/api/v1/knowledge/search/judgments");
+    expect(posts()[0].body).toEqual({ query: "card reader refund", chunk_id: 100, relevant: true });
+    expect(posts()[0].headers.get("X-CSRFToken")).toBe("test-token");
+
+    // Changing one's mind sends the other mark; the same mark twice is said to be known already.
+    answers["false"] = { status: 201, body: { recorded: false } };
+    await userEvent.click(no);
+    await waitFor(() => expect(no).toHaveAttribute("aria-pressed", "true"));
+    expect(yes).toHaveAttribute("aria-pressed", "false");
+    expect(within(marks).getByRole("status")).toHaveTextContent("Marked (already recorded)");
+    expect(posts()[1].body).toEqual({ query: "card reader refund", chunk_id: 100, relevant: false });
+
+    // The other result is untouched; a refusal shows inline and presses nothing.
+    const second = screen.getByRole("listitem", { name: "Result 2: Warranty" });
+    answers["true"] = { status: 400, body: { detail: "chunk_id: This passage is no longer searchable.", code: "invalid" } };
+    const secondYes = within(second).getByRole("button", { name: "Answers the question" });
+    await userEvent.click(secondYes);
+    expect(await within(second).findByRole("alert")).toHaveTextContent("This passage is no longer searchable.");
+    expect(secondYes).toHaveAttribute("aria-pressed", "false");
+    expect(posts()[2].body).toEqual({ query: "card reader refund", chunk_id: 101, relevant: true });
+  });
+
+  it("offers no marks to those who cannot write knowledge", async () => {
+    fakeServer(
+      {
+        "GET /api/v1/knowledge/options": { body: OPTIONS },
+        "GET /api/v1/knowledge/search": { body: { query: "refund", vector_search: "used", notice: null, results: [hit()] } },
+        "GET /api/v1/knowledge/versions": { body: [] },
+      },
+      AGENT,
+    );
+    at("/knowledge/search?q=refund");
+    const first = await screen.findByRole("listitem", { name: "Result 1: Card reader returns" });
+    expect(within(first).queryByRole("button", { name: "Answers the question" })).toBeNull();
+    expect(within(first).queryByRole("group")).toBeNull();
+  });
+
   it("shows the server's message when a search is refused", async () => {
     fakeServer(
       {

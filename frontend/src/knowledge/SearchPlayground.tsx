@@ -1,11 +1,25 @@
 // Hit testing: what search returns for a query, optionally as a given customer and with a given role's
 // rights, with each passage's vector, keyword and fused scores. The search lives in the address, so a
-// result can be shared and the back button returns to the previous query.
+// result can be shared and the back button returns to the previous query. Those who can write knowledge
+// mark whether each passage answers the question: relevance pairs the retriever learns from.
 import { useEffect, useId, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { hasScope, useSession } from "../api/session";
 import { Empty, ErrorMessage, Loading } from "../ui/status";
-import { useCustomer, useCustomerSearch, useOptions, useSearch, useVersionRefs, type Customer, type Role, type SearchParams, type SearchResult, type VersionRef } from "./api";
+import {
+  useCanWrite,
+  useCustomer,
+  useCustomerSearch,
+  useJudge,
+  useOptions,
+  useSearch,
+  useVersionRefs,
+  type Customer,
+  type Role,
+  type SearchParams,
+  type SearchResult,
+  type VersionRef,
+} from "./api";
 import { useDebounced } from "./parts";
 import "./knowledge.css";
 
@@ -116,7 +130,42 @@ function CustomerPicker({ value, onChange }: { value: number | undefined; onChan
   );
 }
 
-function ResultRow({ result, rank, version }: { result: SearchResult; rank: number; version: VersionRef | undefined }) {
+/** "Answers the question" / "Does not answer" on one result for one query; the one marked stays pressed. */
+function Marks({ query, chunkId, title }: { query: string; chunkId: number; title: string }) {
+  const judge = useJudge();
+  const [marked, setMarked] = useState<{ relevant: boolean; recorded: boolean } | null>(null);
+  const choices = [
+    { relevant: true, label: "Answers the question" },
+    { relevant: false, label: "Does not answer" },
+  ];
+
+  function mark(relevant: boolean) {
+    judge.mutate({ query, chunk_id: chunkId, relevant }, { onSuccess: (answer) => setMarked({ relevant, recorded: answer.recorded }) });
+  }
+
+  return (
+    <div className="kb-marks" role="group" aria-label={`Does “${title}” answer the question?`}>
+      {choices.map((choice) => (
+        <button
+          key={String(choice.relevant)}
+          type="button"
+          className={`button small${marked?.relevant === choice.relevant ? " primary" : ""}`}
+          aria-pressed={marked?.relevant === choice.relevant}
+          disabled={judge.isPending}
+          onClick={() => mark(choice.relevant)}
+        >
+          {choice.label}
+        </button>
+      ))}
+      <span role="status" className="hint">
+        {judge.isPending ? "Saving…" : marked ? (marked.recorded ? "Marked" : "Marked (already recorded)") : ""}
+      </span>
+      {judge.isError && <ErrorMessage error={judge.error} />}
+    </div>
+  );
+}
+
+function ResultRow({ result, rank, version, query }: { result: SearchResult; rank: number; version: VersionRef | undefined; query: string | null }) {
   const [open, setOpen] = useState(false);
   const long = result.text.length > 600;
   const href = version ? `/knowledge/${result.document_id}/versions/${version.number}` : `/knowledge/${result.document_id}`;
@@ -162,12 +211,14 @@ function ResultRow({ result, rank, version }: { result: SearchResult; rank: numb
           {open ? "Show less" : "Show the whole passage"}
         </button>
       )}
+      {query !== null && <Marks key={query} query={query} chunkId={result.chunk_id} title={result.document_title} />}
     </li>
   );
 }
 
 function Results({ search }: { search: SearchParams }) {
   const answer = useSearch(search);
+  const canMark = useCanWrite();
   const refs = useVersionRefs(answer.data?.results.map((r) => r.version_id) ?? []);
   if (answer.isPending) return <Loading label="Searching…" />;
   if (answer.isError) return <ErrorMessage error={answer.error} retry={() => void answer.refetch()} />;
@@ -188,7 +239,13 @@ function Results({ search }: { search: SearchParams }) {
       ) : (
         <ol className="kb-hits">
           {results.map((result, index) => (
-            <ResultRow key={result.chunk_id} result={result} rank={index + 1} version={refs.data?.get(result.version_id)} />
+            <ResultRow
+              key={result.chunk_id}
+              result={result}
+              rank={index + 1}
+              version={refs.data?.get(result.version_id)}
+              query={canMark ? answer.data.query : null}
+            />
           ))}
         </ol>
       )}

@@ -56,7 +56,7 @@ export type DocumentFilters = {
   audience?: Audience;
   product?: string;
   language?: string;
-  state?: Schemas["StateEnum"];
+  state?: Schemas["VersionStateEnum"];
   has_warnings?: "true" | "false";
   page?: number;
 };
@@ -233,5 +233,14 @@ export function useCustomer(id: number | undefined) {
     queryFn: () => unwrap(api.GET("/api/v1/customers/{id}", { params: { path: { id: id! } } })),
     enabled: !!id,
     staleTime: 60_000,
+  });
+}
+
+export type Judgment = Schemas["JudgmentInputRequest"];
+
+/** Mark a result as answering the question or not: a relevance pair the retriever learns from. */
+export function useJudge() {
+  return useMutation({
+    mutationFn: (judgment: Judgment) => unwrap(api.POST("/api/v1/knowledge/search/judgments", { body: judgment })),
   });
 }

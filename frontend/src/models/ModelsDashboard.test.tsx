@@ -11,7 +11,7 @@ describe("the models dashboard", () => {
     window.history.pushState({}, "", "/models");
     render(<App client={testClient()} />);
     expect(await screen.findByRole("heading", { level: 1, name: "Models" })).toBeInTheDocument();
-    for (const name of ["Training runs", "Evaluation matrix", "Adapters", "Dataset snapshots", "Decisions"]) {
+    for (const name of ["Training runs", "Evaluation matrix", "Adapters", "Dataset snapshots", "Decisions", "Retriever"]) {
       expect(screen.getByRole("heading", { level: 2, name })).toBeInTheDocument();
       expect(within(screen.getByRole("navigation", { name: "Sections of the models dashboard" })).getByRole("link", { name })).toBeInTheDocument();
     }
@@ -25,6 +25,7 @@ describe("the models dashboard", () => {
     expect(await screen.findByText(/No adapter yet/)).toBeInTheDocument();
     expect(await screen.findByText(/No dataset snapshot yet/)).toBeInTheDocument();
     expect(await screen.findByText(/No decision yet/)).toBeInTheDocument();
+    expect(await screen.findByText(/No adaptation run yet/)).toBeInTheDocument();
     expect(screen.getByText(/Drafting with:/)).toHaveTextContent("Drafting with: the base model");
     expect(screen.getByText(/Training:/)).toHaveTextContent("Training: idle");
   });
@@ -37,9 +38,10 @@ describe("the models dashboard", () => {
       "GET /api/v1/training/adapters": refusal,
       "GET /api/v1/training/evaluations": refusal,
       "GET /api/v1/training/events": refusal,
+      "GET /api/v1/knowledge/retriever": refusal,
     });
     renderAt(<ModelsDashboard />, { path: "/models", route: "/models" });
-    for (const name of ["Training runs", "Evaluation matrix", "Adapters", "Dataset snapshots", "Decisions"]) {
+    for (const name of ["Training runs", "Evaluation matrix", "Adapters", "Dataset snapshots", "Decisions", "Retriever"]) {
       const region = await screen.findByRole("region", { name });
       expect(await within(region).findByRole("alert")).toHaveTextContent("The training database is being migrated.");
     }

@@ -1,6 +1,6 @@
 // The models dashboard (administrators): training runs with their live loss curve, the evaluation matrix
 // and the decision taken on it, the adapter registry (promote, roll back), dataset snapshots, and the log
-// of decisions. The selected run and evaluation live in the address (?run=, ?evaluation=), so a view can be
+// of decisions, and the retriever search serves (its relevance pairs, adaptation runs, promote, roll back). The selected run and evaluation live in the address (?run=, ?evaluation=), so a view can be
 // shared.
 import { useId } from "react";
 import { useSearchParams } from "react-router-dom";
@@ -10,6 +10,7 @@ import { Decisions } from "./Decisions";
 import { EvaluationMatrix } from "./EvaluationMatrix";
 import "./models.css";
 import { isActive, useAdapters, useRuns } from "./queries";
+import { Retriever } from "./Retriever";
 import { Snapshots } from "./Snapshots";
 import { TrainingRuns } from "./TrainingRuns";
 
@@ -25,6 +26,7 @@ export function ModelsDashboard() {
   const adaptersHeading = useId();
   const snapshotsHeading = useId();
   const decisionsHeading = useId();
+  const retrieverHeading = useId();
 
   function choose(name: "run" | "evaluation", id: number, focus?: string) {
     setParams(
@@ -52,6 +54,7 @@ export function ModelsDashboard() {
           <li><a href="#adapters">Adapters</a></li>
           <li><a href="#dataset-snapshots">Dataset snapshots</a></li>
           <li><a href="#decisions">Decisions</a></li>
+          <li><a href="#retriever">Retriever</a></li>
         </ul>
       </nav>
       <TrainingRuns headingId={runsHeading} selectedId={idParam(params.get("run"))} onSelect={(id) => choose("run", id)} />
@@ -67,6 +70,7 @@ export function ModelsDashboard() {
         onShowRun={(id) => choose("run", id, runsHeading)}
         onShowEvaluation={(id) => choose("evaluation", id, evaluationHeading)}
       />
+      <Retriever headingId={retrieverHeading} />
     </div>
   );
 }

@@ -1,5 +1,5 @@
 // Status words as badges, coloured by what they mean (the word is always there: colour is never alone).
-import type { AdapterEvent, Adapter, RunStatus } from "./queries";
+import type { AdapterEvent, Adapter, RetrieverState, RunStatus } from "./queries";
 
 const RUN_TONE: Record<RunStatus, string> = { queued: "info", running: "info", succeeded: "good", failed: "bad", cancelled: "warn" };
 
@@ -34,4 +34,23 @@ const ACTION_TONE: Record<Action, string> = { promoted: "good", rolled_back: "wa
 
 export function ActionBadge({ action }: { action: Action }) {
   return <span className={`badge ${ACTION_TONE[action]}`}>{ACTION_LABEL[action] ?? action}</span>;
+}
+
+const RETRIEVER_TONE: Record<RetrieverState, string> = {
+  queued: "info",
+  training: "info",
+  candidate: "info",
+  rejected: "bad",
+  active: "good",
+  retired: "",
+  failed: "bad",
+};
+
+export function RetrieverStateBadge({ state }: { state: RetrieverState }) {
+  return (
+    <span className={`badge ${RETRIEVER_TONE[state] ?? ""}`}>
+      {state === "training" && <span className="pulse" aria-hidden="true" />}
+      {state}
+    </span>
+  );
 }

@@ -151,6 +151,54 @@ export function anEvent(fields: Partial<Schemas["EventOutput"]> = {}): Schemas["
   };
 }
 
+export function aRetrieverRun(fields: Partial<Schemas["RetrieverRunOutput"]> = {}): Schemas["RetrieverRunOutput"] {
+  return {
+    id: 3,
+    name: "retriever-r3",
+    state: "candidate",
+    base_model: "BAAI/bge-small-en-v1.5",
+    data_hash: HASH,
+    config: { epochs: 1, batch_size: 16, hard_negatives: 3 },
+    pairs_train: 120,
+    pairs_held_out: 30,
+    metrics: {
+      current: { "recall@1": 0.751, "recall@5": 0.9, "mrr@10": 0.8, n: 30 },
+      adapted: { "recall@1": 0.849, "recall@5": 0.95, "mrr@10": 0.788, n: 30 },
+      current_model: "BAAI/bge-small-en-v1.5",
+    },
+    gate: { passed: true, reasons: [], margin: 0.01 },
+    progress: null,
+    training_seconds: 200,
+    error: "",
+    requested_by: "admin",
+    created_at: "2026-11-20T03:00:00Z",
+    finished_at: "2026-11-20T03:03:20Z",
+    promoted_at: null,
+    promoted_by: "",
+    override_reason: "",
+    ...fields,
+  };
+}
+
+/** The retriever with the stock model serving, no run, and `fields` on top. */
+export function aRetriever(fields: Partial<Schemas["RetrieverOutput"]> = {}): Schemas["RetrieverOutput"] {
+  return {
+    active_model: "BAAI/bge-small-en-v1.5",
+    chosen_model: "BAAI/bge-small-en-v1.5",
+    stock_model: "BAAI/bge-small-en-v1.5",
+    switch: null,
+    pairs: {
+      total: 0,
+      positive: 0,
+      negative: 0,
+      by_source: { citation_kept: 0, citation_removed: 0, resolved_reply: 0, precedent: 0, judgment: 0, import: 0 },
+    },
+    min_pairs: 50,
+    runs: [],
+    ...fields,
+  };
+}
+
 /** Every endpoint the dashboard reads, empty, with `routes` on top. */
 export function dashboardServer(routes: Record<string, Answer> = {}) {
   return fakeServer(
@@ -160,6 +208,7 @@ export function dashboardServer(routes: Record<string, Answer> = {}) {
       "GET /api/v1/training/adapters": { body: page([]) },
       "GET /api/v1/training/evaluations": { body: page([]) },
       "GET /api/v1/training/events": { body: page([]) },
+      "GET /api/v1/knowledge/retriever": { body: aRetriever() },
       ...routes,
     },
     ADMINISTRATOR,

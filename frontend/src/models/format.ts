@@ -50,3 +50,27 @@ export function who(by: string | undefined): string {
   if (!by) return "—";
   return by === "schedule" ? "Nightly cycle" : by;
 }
+
+/** "45 s", "3 min 20 s", "1 h 5 min": a length of time given in seconds. */
+export function formatSeconds(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return "—";
+  return formatDuration(new Date(0).toISOString(), new Date(Math.round(seconds) * 1000).toISOString());
+}
+
+/** A held-out figure then and now: "0.751 → 0.849 (+0.098)"; one side alone when the other is missing. */
+export function formatChange(before: number | undefined, after: number | undefined): string {
+  const known = (value: number | undefined): value is number => typeof value === "number" && Number.isFinite(value);
+  if (!known(before) && !known(after)) return "—";
+  if (!known(before)) return `? → ${(after as number).toFixed(3)}`;
+  if (!known(after)) return `${before.toFixed(3)} → ?`;
+  const difference = Number((after - before).toFixed(3));
+  const sign = difference > 0 ? "+" : difference < 0 ? "−" : "±";
+  return `${before.toFixed(3)} → ${after.toFixed(3)} (${sign}${Math.abs(difference).toFixed(3)})`;
+}
+
+/** The retrieval model a name stands for: an adapted run ("retriever:retriever-r3" → "retriever-r3"), or the
+ * stock model by its last path part. */
+export function retrieverModel(name: string): { adapted: boolean; label: string } {
+  const prefix = "retriever:";
+  return name.startsWith(prefix) ? { adapted: true, label: name.slice(prefix.length) } : { adapted: false, label: modelName(name) };
+}

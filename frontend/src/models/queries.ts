@@ -1,6 +1,7 @@
 // The fine-tuning API as react-query hooks. Every key starts with "training", so one invalidation refreshes
-// the whole dashboard after a change (a run ended, an adapter promoted).
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+// the whole dashboard after a change (a run ended, an adapter promoted). The retriever, search's embedding
+// model that learns from relevance pairs, has its own key ("retriever") and hooks at the end.
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "../api/client";
 
 export type Run = Schemas["RunOutput"];
@@ -96,4 +97,65 @@ export function useEvents(page: number) {
 export function useRefreshTraining(): () => Promise<void> {
   const client = useQueryClient();
   return () => client.invalidateQueries({ queryKey: trainingKeys.all });
+}
+
+// --- the retriever (knowledge search's embedding model) -------------------------------------------------
+
+export type Retriever = Schemas["RetrieverOutput"];
+export type RetrieverRun = Schemas["RetrieverRunOutput"];
+export type RetrieverState = Schemas["RetrieverRunStateEnum"];
+
+/** How often the retriever is asked again while the library is re-embedded or a run trains, and otherwise
+ * (the nightly cycle may add pairs or start a run). */
+export const RETRIEVER_POLL_BUSY_MS = 2_000;
+const RETRIEVER_POLL_IDLE_MS = 30_000;
+
+/** Its own key: the retriever lives in the knowledge API, apart from the fine-tuning of the drafting model. */
+export const retrieverKeys = { all: ["retriever"] as const };
+
+export function isRetrieverBusy(state: RetrieverState | undefined): boolean {
+  return state === "queued" || state === "training";
+}
+
+/** Whether something is moving: the library being re-embedded, or a run queued or training. */
+export function retrieverWorking(data: Retriever | undefined): boolean {
+  return !!data && (!!data.switch || data.runs.some((run) => isRetrieverBusy(run.state)));
+}
+
+export function useRetriever() {
+  return useQuery({
+    queryKey: retrieverKeys.all,
+    queryFn: () => unwrap(api.GET("/api/v1/knowledge/retriever")),
+    refetchInterval: (query) => (retrieverWorking(query.state.data) ? RETRIEVER_POLL_BUSY_MS : RETRIEVER_POLL_IDLE_MS),
+  });
+}
+
+export function useTrainRetriever() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/knowledge/retriever/train", { body: {} })),
+    onSuccess: () => client.invalidateQueries({ queryKey: retrieverKeys.all }),
+  });
+}
+
+export function usePromoteRetriever() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ run, reason }: { run: RetrieverRun; reason: string }) =>
+      unwrap(
+        api.POST("/api/v1/knowledge/retriever/runs/{id}/promote", {
+          params: { path: { id: run.id } },
+          body: { override_reason: reason },
+        }),
+      ),
+    onSuccess: () => client.invalidateQueries({ queryKey: retrieverKeys.all }),
+  });
+}
+
+export function useRollbackRetriever() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.POST("/api/v1/knowledge/retriever/rollback")),
+    onSuccess: (answer) => client.setQueryData(retrieverKeys.all, answer),
+  });
 }

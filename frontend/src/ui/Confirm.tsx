@@ -9,6 +9,9 @@ type Props = {
   children: ReactNode;
   /** Ask for a reason to record with the event. */
   askReason?: boolean;
+  /** The reason must be written before confirming (an override of a safety check). */
+  reasonRequired?: boolean;
+  reasonLabel?: string;
   confirmLabel?: string;
   cancelLabel?: string;
   busy: boolean;
@@ -17,11 +20,25 @@ type Props = {
   onCancel: () => void;
 };
 
-export function Confirm({ title, children, askReason = false, confirmLabel = "Confirm", cancelLabel = "Cancel", busy, error, onConfirm, onCancel }: Props) {
+export function Confirm({
+  title,
+  children,
+  askReason = false,
+  reasonRequired = false,
+  reasonLabel,
+  confirmLabel = "Confirm",
+  cancelLabel = "Cancel",
+  busy,
+  error,
+  onConfirm,
+  onCancel,
+}: Props) {
   const titleId = useId();
   const bodyId = useId();
   const reasonId = useId();
+  const missingId = useId();
   const [reason, setReason] = useState("");
+  const [missing, setMissing] = useState(false);
   const panel = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
@@ -35,11 +52,19 @@ export function Confirm({ title, children, askReason = false, confirmLabel = "Co
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (!busy) onConfirm(reason.trim());
+    if (busy) return;
+    const written = reason.trim();
+    setMissing(reasonRequired && !written);
+    if (reasonRequired && !written) {
+      panel.current?.querySelector<HTMLElement>("input")?.focus();
+      return;
+    }
+    onConfirm(written);
   }
 
   return (
     <form
+      noValidate
       ref={panel}
       className="confirm card"
       role="alertdialog"
@@ -55,11 +80,28 @@ export function Confirm({ title, children, askReason = false, confirmLabel = "Co
     >
       <h3 id={titleId}>{title}</h3>
       <div id={bodyId}>{children}</div>
-      {askReason && (
+      {(askReason || reasonRequired) && (
         <label htmlFor={reasonId}>
-          Reason (optional, recorded in the decisions log)
-          <input id={reasonId} value={reason} maxLength={2000} onChange={(e) => setReason(e.target.value)} disabled={busy} />
+          {reasonLabel ?? (reasonRequired ? "Reason (required)" : "Reason (optional, recorded in the decisions log)")}
+          <input
+            id={reasonId}
+            value={reason}
+            maxLength={2000}
+            onChange={(e) => {
+              setReason(e.target.value);
+              if (e.target.value.trim()) setMissing(false);
+            }}
+            disabled={busy}
+            required={reasonRequired}
+            aria-invalid={missing || undefined}
+            aria-describedby={missing ? missingId : undefined}
+          />
         </label>
+      )}
+      {missing && (
+        <p id={missingId} className="form-error" role="alert">
+          Write a reason first: it is recorded with the decision.
+        </p>
       )}
       {error ? <ErrorMessage error={error} /> : null}
       <div className="confirm-actions">
