@@ -30,7 +30,9 @@ class RegConfigField(models.CharField):  # type: ignore[type-arg]
     """A Postgres text-search configuration (`regconfig`), read and written by its name ("german").
 
     Stored as a regconfig, not as text: `to_tsvector(regconfig, text)` is immutable, so a generated column
-    may use it, while the cast of a text name to regconfig depends on the search path and may not."""
+    may use it, while the cast of a text name to regconfig depends on the search path and may not. A name is
+    stored as is, but compares with the column only cast (`RawSQL("%s::regconfig", ...)`): bare, Postgres
+    takes it for an oid."""
 
     def db_type(self, connection: Any) -> str:
         return "regconfig"

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -366,7 +367,6 @@ def document_update(*, document: Document, **fields: Any) -> Document:
         .exists()
     ):
         raise Conflict("A document with this slug already exists.", field="slug")
-    config = text_config(document.language)
     if "language" in fields:
         fields["language_detected"] = False
     try:
@@ -376,7 +376,7 @@ def document_update(*, document: Document, **fields: Any) -> Document:
             document.save()
             for name, values in relations.items():
                 getattr(document, name).set(values)
-            if text_config(document.language) != config:
+            if "language" in fields:
                 _chunks_reanalyse(document)
     except IntegrityError:
         raise Conflict("The change conflicts with another document.") from None
@@ -384,10 +384,14 @@ def document_update(*, document: Document, **fields: Any) -> Document:
 
 
 def _chunks_reanalyse(document: Document) -> None:
-    """Index every chunk of the document (all its versions) in its language's configuration: the generated
-    search vectors follow the changed column. Keyword statistics are recounted once this is committed."""
-    Chunk.objects.filter(document=document).update(text_config=text_config(document.language))
-    if document.active_version_id is not None:
+    """Index every chunk of the document (all its versions) not yet analysed in its language's configuration
+    in it: the generated search vectors follow the changed column. Keyword statistics are recounted once
+    this is committed."""
+    config = text_config(document.language)
+    # A name compares with a regconfig only once cast to one (bare, Postgres reads it as an oid).
+    same = RawSQL("%s::regconfig", (config,))
+    changed = Chunk.objects.filter(document=document).exclude(text_config=same).update(text_config=config)
+    if changed and document.active_version_id is not None:
         collection = document.collection
         transaction.on_commit(lambda: keyword_stats_queue(collection))
 

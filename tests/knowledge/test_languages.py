@@ -188,6 +188,17 @@ def test_an_import_with_a_language_keeps_it_and_one_without_detects_it():
     assert Document.objects.get(pk=detected.document_id).language == "de"
 
 
+def test_a_new_version_imported_with_a_language_is_indexed_in_that_language():
+    ingest.record_ingest(ingest.Record(title="Returns", text=ENGLISH_RETURNS, external_id="r"))
+    again = ingest.record_ingest(
+        ingest.Record(title="Returns", text=GERMAN_RETURNS, external_id="r", metadata={"language": "en"})
+    )
+    document = Document.objects.get(pk=again.document_id)
+    assert (document.language, document.language_detected) == ("en", False)
+    configs = Chunk.objects.filter(version_id=again.version_id).values_list("text_config", flat=True)
+    assert set(configs) == {"english"}
+
+
 def test_the_api_keeps_the_language_a_caller_sends(admin_api):
     sent = admin_api.post(
         "/api/v1/knowledge/documents",
