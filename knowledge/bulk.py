@@ -20,7 +20,7 @@ from .chunking import approx_token_count, embedding_text
 from .contracts import LibraryDocument, StageProgress
 from .indexing import active_model
 from .keyword_stats import keyword_stats_refresh
-from .languages import cjk_bigrams, language_detect, text_config
+from .languages import cjk_bigram_lines, language_detect, text_config
 from .models import LIVE, Chunk, Document, DocumentVersion, EmbeddingCache
 from .vector_column import HNSW_INDEX, column_dimension, hnsw_build, vectors_check
 
@@ -189,7 +189,7 @@ def library_bulk_load(
                                 model,
                                 False,
                                 config,
-                                cjk_bigrams(" ".join((document.title, chunk.heading, chunk.text))),
+                                cjk_bigram_lines(document.title, chunk.heading, chunk.text),
                             )
                         )
                     done += len(document.chunks)

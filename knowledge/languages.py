@@ -85,8 +85,9 @@ DETECTED = (
 )
 MIN_WORDS = 4
 """A document with fewer words than this ("Opening hours", "FAQ") says nothing reliable about its language."""
-MIN_CONFIDENCE = 0.6
-"""Below this the best guess for a document is a guess, and the company's language is taken instead."""
+MIN_CONFIDENCE = 0.9
+"""Below this the best guess for a document is a guess, and the company's language is taken instead. A page
+of German or French scores 1.0; a short English page full of names can score 0.7 for Swedish."""
 SAMPLE_CHARS = 2000
 """Enough of a document to tell its language by; detection time grows with the length."""
 QUERY_SAMPLE_CHARS = 600
@@ -161,6 +162,14 @@ def cjk_bigrams(text: str) -> str:
         else:
             terms.extend(run[index : index + 2] for index in range(len(run) - 1))
     return " ".join(terms)
+
+
+def cjk_bigram_lines(title: str, heading: str, text: str) -> str:
+    """A chunk's CJK pairs as it stores them (`Chunk.cjk_bigrams`): those of its title, its heading and its
+    text on three lines, so that the index weighs them as it weighs the words of each; empty when none of
+    the three holds CJK characters (nearly every chunk)."""
+    lines = [cjk_bigrams(part) for part in (title, heading, text)]
+    return "\n".join(lines) if any(lines) else ""
 
 
 def cjk_removed(text: str) -> str:

@@ -15,7 +15,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Func, Value
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
@@ -36,6 +36,13 @@ class RegConfigField(models.CharField):  # type: ignore[type-arg]
 
     def db_type(self, connection: Any) -> str:
         return "regconfig"
+
+
+def _cjk_line(number: int) -> Func:
+    """Line `number` of `Chunk.cjk_bigrams`: the CJK pairs of the title (1), heading (2) or text (3)."""
+    return Func(
+        F("cjk_bigrams"), Value("\n"), Value(number), function="split_part", output_field=models.TextField()
+    )
 
 
 class Document(TimeStampedModel, ExternallyKeyed):
@@ -196,7 +203,8 @@ class Chunk(models.Model):
         blank=True,
         default="",
         db_default="",
-        help_text="The CJK runs of title, heading and text as character pairs (`languages.cjk_bigrams`).",
+        help_text="The CJK runs of title, heading and text as character pairs, one line each "
+        "(`languages.cjk_bigram_lines`).",
     )
     # Title and headings weigh more than body text in keyword search. Each chunk is analysed in its
     # document's language; Chinese and Japanese by their character pairs, which no stemmer touches.
@@ -204,7 +212,9 @@ class Chunk(models.Model):
         expression=SearchVector("title", weight="A", config=F("text_config"))
         + SearchVector("heading", weight="B", config=F("text_config"))
         + SearchVector("text", weight="C", config=F("text_config"))
-        + SearchVector("cjk_bigrams", weight="C", config="simple"),
+        + SearchVector(_cjk_line(1), weight="A", config="simple")
+        + SearchVector(_cjk_line(2), weight="B", config="simple")
+        + SearchVector(_cjk_line(3), weight="C", config="simple"),
         output_field=SearchVectorField(),
         db_persist=True,
     )

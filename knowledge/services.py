@@ -22,7 +22,7 @@ from . import embedding, events
 from .chunking import ChunkingConfig, chunk_document
 from .indexing import active_model, model_for_writing, version_activate, version_queue
 from .keyword_stats import keyword_stats_queue
-from .languages import cjk_bigrams, language_detect, text_config
+from .languages import cjk_bigram_lines, language_detect, text_config
 from .models import LIVE, Chunk, Document, DocumentVersion, EmbeddingCache
 from .safety.hidden import HiddenFinding, HiddenScan, visible_text
 from .safety.instructions import instruction_findings
@@ -306,7 +306,7 @@ def _chunks_create(*, version: DocumentVersion, title: str, text: str) -> None:
             document_id=version.document_id,
             collection=version.document.collection,
             text_config=config,
-            cjk_bigrams=cjk_bigrams(" ".join((title, " ".join(p.heading_path), p.text))),
+            cjk_bigrams=cjk_bigram_lines(title, " > ".join(p.heading_path), p.text),
             ordinal=p.ordinal,
             title=title,
             heading_path=list(p.heading_path),

@@ -2,7 +2,8 @@
 
 Chunks get the text-search configuration of their document's language (`text_config`, a regconfig so the
 generated column stays immutable) and the character pairs of their Chinese and Japanese runs
-(`cjk_bigrams`); `search_vector` is rebuilt on both. Postgres cannot change a generated column's expression,
+(`cjk_bigrams`, a line each for title, heading and text, weighted as their words are); `search_vector` is
+rebuilt on both. Postgres cannot change a generated column's expression,
 so it is dropped with its two full-text indexes and added again; existing chunks are filled in first, so the
 new column is computed once, in the right language. Documents remember whether their language was detected.
 
@@ -81,9 +82,24 @@ def _configs_fill(apps, schema_editor):
 
 def _bigrams(text):
     terms = []
-    for run in re.findall(f"[{CJK_CLASS}]+", text):
+    for run in re.findall(f"[{CJK_CLASS}]+", text or ""):
         terms.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
     return " ".join(terms)
+
+
+def _bigram_lines(title, heading, text):
+    lines = [_bigrams(part) for part in (title, heading, text)]
+    return "\n".join(lines) if any(lines) else ""
+
+
+def _cjk_line(number):
+    return models.Func(
+        models.F("cjk_bigrams"),
+        models.Value("\n"),
+        models.Value(number),
+        function="split_part",
+        output_field=models.TextField(),
+    )
 
 
 def _bigrams_fill(apps, schema_editor):
@@ -95,7 +111,7 @@ def _bigrams_fill(apps, schema_editor):
             "WHERE title ~ %s OR heading ~ %s OR text ~ %s ORDER BY id",
             [pattern, pattern, pattern],
         )
-        rows = [(_bigrams(" ".join(parts)), chunk_id) for chunk_id, *parts in cursor.fetchall()]
+        rows = [(_bigram_lines(*parts), chunk_id) for chunk_id, *parts in cursor.fetchall()]
         for start in range(0, len(rows), BATCH):
             cursor.executemany(
                 "UPDATE knowledge_chunk SET cjk_bigrams = %s WHERE id = %s", rows[start : start + BATCH]
@@ -143,7 +159,8 @@ class Migration(migrations.Migration):
                 blank=True,
                 db_default="",
                 default="",
-                help_text="The CJK runs of title, heading and text as character pairs (`languages.cjk_bigrams`).",
+                help_text="The CJK runs of title, heading and text as character pairs, one line each "
+                "(`languages.cjk_bigram_lines`).",
             ),
         ),
         migrations.RunPython(_configs_fill, migrations.RunPython.noop),
@@ -165,7 +182,9 @@ class Migration(migrations.Migration):
                 + django.contrib.postgres.search.SearchVector(
                     "text", config=models.F("text_config"), weight="C"
                 )
-                + django.contrib.postgres.search.SearchVector("cjk_bigrams", config="simple", weight="C"),
+                + django.contrib.postgres.search.SearchVector(_cjk_line(1), config="simple", weight="A")
+                + django.contrib.postgres.search.SearchVector(_cjk_line(2), config="simple", weight="B")
+                + django.contrib.postgres.search.SearchVector(_cjk_line(3), config="simple", weight="C"),
                 output_field=django.contrib.postgres.search.SearchVectorField(),
             ),
         ),
