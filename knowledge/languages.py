@@ -178,11 +178,11 @@ def cjk_removed(text: str) -> str:
 
 
 def query_configs(text: str, hint: str | None = None) -> tuple[str, ...]:
-    """The configurations a query is analysed with, the one it is surely written in first.
+    """The configurations a query is analysed with, the likeliest first.
 
     A search limited to one language (`hint`, `RetrievalScope.language`) uses that language's. Otherwise the
-    query's detected language; an English query (or one too short to tell) gets the company's English
-    analysis, exactly as before there were languages. A query detected as another language is analysed with
+    query's detected language decides; an English query gets the company's English analysis alone, exactly
+    as before there were languages. A query detected as another language is analysed with
     that language's configuration and with English too: short queries are easy to mistake ("refund policy"
     reads as Polish to the detector), and `keyword_terms` keeps only the words of either analysis that the
     library holds, so a wrong guess costs nothing and a right one adds the stemming the library was indexed
