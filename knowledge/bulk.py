@@ -20,6 +20,7 @@ from .chunking import approx_token_count, embedding_text
 from .contracts import LibraryDocument, StageProgress
 from .indexing import active_model
 from .keyword_stats import keyword_stats_refresh
+from .languages import cjk_bigram_lines, language_detect, text_config
 from .models import LIVE, Chunk, Document, DocumentVersion, EmbeddingCache
 from .vector_column import HNSW_INDEX, column_dimension, hnsw_build, vectors_check
 
@@ -39,6 +40,8 @@ _CHUNK_COLUMNS = (
     "embedding",
     "embedding_model",
     "dirty",
+    "text_config",
+    "cjk_bigrams",
 )
 
 
@@ -153,6 +156,7 @@ def library_bulk_load(
         created = Document.objects.bulk_create(
             [_document(source, document) for document in documents], batch_size=1000
         )
+        configs = [text_config(row.language) for row in created]
         _relations_insert(created, documents)
         versions = DocumentVersion.objects.bulk_create(
             [_version(row, document, now) for row, document in zip(created, documents, strict=True)],
@@ -164,7 +168,7 @@ def library_bulk_load(
             column = column_dimension(cursor)
             with cursor.copy(f"COPY knowledge_chunk ({', '.join(_CHUNK_COLUMNS)}) FROM STDIN") as copy:
                 done = 0
-                for row, version, document in zip(created, versions, documents, strict=True):
+                for row, version, document, config in zip(created, versions, documents, configs, strict=True):
                     for ordinal, chunk in enumerate(document.chunks):
                         text = embedding_text(document.title, [chunk.heading], chunk.text)
                         vector = list(next(rows))
@@ -184,6 +188,8 @@ def library_bulk_load(
                                 embedding.vector_literal(vector),
                                 model,
                                 False,
+                                config,
+                                cjk_bigram_lines(document.title, chunk.heading, chunk.text),
                             )
                         )
                     done += len(document.chunks)
@@ -216,6 +222,11 @@ def _unbounded(cursor: Any) -> None:
 
 
 def _document(source: str, document: LibraryDocument) -> Document:
+    """The document row; without a language, the one its title and first chunks are written in."""
+    language = document.language
+    if not language:
+        sample = " ".join([document.title, *(chunk.text for chunk in document.chunks[:3])])
+        language = language_detect(sample)
     return Document(
         collection=LIVE,
         source=source,
@@ -223,7 +234,8 @@ def _document(source: str, document: LibraryDocument) -> Document:
         slug=document.slug,
         kind=document.kind,
         status=document.status,
-        language=document.language,
+        language=language,
+        language_detected=not document.language,
         valid_from=document.valid_from,
         valid_until=document.valid_until,
         audience=document.audience,

@@ -124,7 +124,8 @@ class LibraryDocument:
     chunks: tuple[LibraryChunk, ...]
     kind: str = "policy"
     status: str = "published"
-    language: str = "en"
+    language: str = ""
+    """A language tag ("en", "de"); empty: detected from the title and text."""
     valid_from: date | None = None
     valid_until: date | None = None
     audience: str = "public"

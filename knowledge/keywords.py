@@ -15,6 +15,7 @@ from support.core.replica import primary_reads, read_connection
 
 from .contracts import RetrievalScope
 from .keyword_stats import keyword_stats_refresh
+from .languages import SIMPLE_CONFIG, cjk_bigrams, cjk_removed, query_configs
 from .query import keyword_text
 
 
@@ -43,18 +44,32 @@ _SAFE_LEXEME = re.compile(r"^[^'\\\s:&|!()<>*]+$")
 
 
 def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 16) -> KeywordTerms | None:
-    """Stem the query with the index's configuration and look up each lexeme's document frequency."""
+    """Stem the query as the index stems text in its language and look up each lexeme's document frequency.
+
+    A query is analysed in the language it is written in (`languages.query_configs`), and its Chinese or
+    Japanese runs by their character pairs, as chunks are. When more than one analysis took part, or
+    character pairs did, only the lexemes the collection holds are kept: the others are what a wrong guess
+    at the language made of the query, or pairs of characters that span two words."""
     if not text.strip():
         return None
+    text = text[:20000]
+    words = keyword_text(cjk_removed(text))
+    analyses = [(config, words) for config in query_configs(text, scope.language)] if words else []
+    pairs = cjk_bigrams(text)
+    if pairs:
+        analyses.append((SIMPLE_CONFIG, pairs))
+    if not analyses:
+        return None
+    vectors = " UNION ".join("SELECT lexeme FROM unnest(to_tsvector(%s::regconfig, %s))" for _ in analyses)
     with read_connection().cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT t.lexeme, coalesce(k.df, 0), c.chunks, coalesce(c.mean_length, 0)
-            FROM unnest(to_tsvector('english', %s)) AS t
+            FROM ({vectors}) AS t
             LEFT JOIN knowledge_keywordstat k ON k.collection = %s AND k.lexeme = t.lexeme
             LEFT JOIN knowledge_keywordcorpus c ON c.collection = %s
-            """,
-            [keyword_text(text[:20000]), scope.collection, scope.collection],
+            """,  # noqa: S608 - only the fixed statement per analysis is formatted in
+            [*(value for analysis in analyses for value in analysis), scope.collection, scope.collection],
         )
         rows = [row for row in cursor.fetchall() if _SAFE_LEXEME.match(row[0])]
     if not rows:
@@ -65,6 +80,12 @@ def keyword_terms(scope: RetrievalScope, text: str, *, max_terms: int = 16) -> K
         # Read the new figures where they were written: a replica may not have them yet.
         with primary_reads():
             return keyword_terms(scope, text, max_terms=max_terms)
+    if len(analyses) > 1 or pairs:
+        # Only one analysis of plain words keeps the lexemes the library lacks (as before languages), which
+        # match nothing; the character pairs of a sentence would otherwise crowd out the pairs that match.
+        rows = [row for row in rows if row[1] > 0]
+        if not rows:
+            return None
     chunks = max(int(rows[0][2]), 1)
     mean_length = float(rows[0][3]) or 1.0
     # Rarest first: they carry the meaning, and they are cheap to look up in the GIN index.

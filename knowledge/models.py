@@ -8,11 +8,14 @@ once, whichever document or version it appears in.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models import F, Func, Value
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
@@ -21,6 +24,25 @@ from support.core.models import ExternallyKeyed, TimeStampedModel, unique_extern
 from .embedding import RETRIEVER_PREFIX
 
 LIVE = "live"
+
+
+class RegConfigField(models.CharField):  # type: ignore[type-arg]
+    """A Postgres text-search configuration (`regconfig`), read and written by its name ("german").
+
+    Stored as a regconfig, not as text: `to_tsvector(regconfig, text)` is immutable, so a generated column
+    may use it, while the cast of a text name to regconfig depends on the search path and may not. A name is
+    stored as is, but compares with the column only cast (`RawSQL("%s::regconfig", ...)`): bare, Postgres
+    takes it for an oid."""
+
+    def db_type(self, connection: Any) -> str:
+        return "regconfig"
+
+
+def _cjk_line(number: int) -> Func:
+    """Line `number` of `Chunk.cjk_bigrams`: the CJK pairs of the title (1), heading (2) or text (3)."""
+    return Func(
+        F("cjk_bigrams"), Value("\n"), Value(number), function="split_part", output_field=models.TextField()
+    )
 
 
 class Document(TimeStampedModel, ExternallyKeyed):
@@ -56,7 +78,16 @@ class Document(TimeStampedModel, ExternallyKeyed):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="documents"
     )
     products = models.ManyToManyField("customers.Product", blank=True, related_name="documents")
-    language = models.CharField(max_length=12, default="en")
+    language = models.CharField(
+        max_length=12,
+        default="en",
+        help_text="A language tag (en, de, pt-BR): as given, or detected from the text when none was.",
+    )
+    language_detected = models.BooleanField(
+        default=False,
+        help_text="The language was detected from the text, not given: a new version's text is detected "
+        "again.",
+    )
     valid_from = models.DateField(null=True, blank=True)
     valid_until = models.DateField(null=True, blank=True)
     audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.PUBLIC)
@@ -162,11 +193,28 @@ class Chunk(models.Model):
     embedding = VectorField(null=True, blank=True)
     embedding_model = models.CharField(max_length=200, blank=True)
     dirty = models.BooleanField(default=True, db_index=True, help_text="Needs a vector for the active model.")
-    # Title and headings weigh more than body text in keyword search.
+    text_config = RegConfigField(
+        max_length=63,
+        default="english",
+        db_default="english",
+        help_text="The text-search configuration of the document's language (`languages.text_config`).",
+    )
+    cjk_bigrams = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The CJK runs of title, heading and text as character pairs, one line each "
+        "(`languages.cjk_bigram_lines`).",
+    )
+    # Title and headings weigh more than body text in keyword search. Each chunk is analysed in its
+    # document's language; Chinese and Japanese by their character pairs, which no stemmer touches.
     search_vector = models.GeneratedField(
-        expression=SearchVector("title", weight="A", config="english")
-        + SearchVector("heading", weight="B", config="english")
-        + SearchVector("text", weight="C", config="english"),
+        expression=SearchVector("title", weight="A", config=F("text_config"))
+        + SearchVector("heading", weight="B", config=F("text_config"))
+        + SearchVector("text", weight="C", config=F("text_config"))
+        + SearchVector(_cjk_line(1), weight="A", config="simple")
+        + SearchVector(_cjk_line(2), weight="B", config="simple")
+        + SearchVector(_cjk_line(3), weight="C", config="simple"),
         output_field=SearchVectorField(),
         db_persist=True,
     )

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,6 +21,8 @@ from support.core.errors import Conflict, DomainError
 from . import embedding, events
 from .chunking import ChunkingConfig, chunk_document
 from .indexing import active_model, model_for_writing, version_activate, version_queue
+from .keyword_stats import keyword_stats_queue
+from .languages import cjk_bigram_lines, language_detect, text_config
 from .models import LIVE, Chunk, Document, DocumentVersion, EmbeddingCache
 from .safety.hidden import HiddenFinding, HiddenScan, visible_text
 from .safety.instructions import instruction_findings
@@ -62,7 +65,7 @@ def document_create(
     collection: str = LIVE,
     owner: Any = None,
     products: Iterable[Any] = (),
-    language: str = "en",
+    language: str | None = None,
     valid_from: date | None = None,
     valid_until: date | None = None,
     audience: str = Document.Audience.PUBLIC,
@@ -77,7 +80,9 @@ def document_create(
     embed_async: bool = True,
 ) -> Document:
     """Create a document and its first version (chunked now, embedded in the background). `hidden` is what
-    the parser of an uploaded file left out of `text` as hidden from readers (see `version_create`)."""
+    the parser of an uploaded file left out of `text` as hidden from readers (see `version_create`).
+    `language` is kept exactly as given; without one, it is detected from the title and text (the company's
+    language when they are too short to tell), and detected again for each new version."""
     if not text.strip():
         raise DomainError("A document needs some text.", field="text")
     if valid_from and valid_until and valid_until < valid_from:
@@ -92,7 +97,8 @@ def document_create(
             status=status,
             collection=collection,
             owner=owner,
-            language=language,
+            language=language or language_detect(f"{title}\n\n{text}"),
+            language_detected=not language,
             valid_from=valid_from,
             valid_until=valid_until,
             audience=audience,
@@ -166,6 +172,13 @@ def version_create(
         latest = document.versions.order_by("-number").first()
         if latest is not None and latest.content_hash == content_hash:
             return latest
+        if latest is not None and document.language_detected:
+            # Nobody said which language the document is in: the new text says it (a translation replacing
+            # the original, say). Its chunks are analysed in it; the served version's keep theirs.
+            detected = language_detect(f"{title}\n\n{text}")
+            if detected != document.language:
+                Document.objects.filter(pk=document.pk).update(language=detected, updated_at=timezone.now())
+                document.language = detected
         version = DocumentVersion.objects.create(
             document=document,
             number=(latest.number + 1) if latest else 1,
@@ -269,7 +282,8 @@ def _version_warnings(
 
 
 def _chunks_create(*, version: DocumentVersion, title: str, text: str) -> None:
-    """Chunk what readers see of the version (`title` and `text` without hidden content)."""
+    """Chunk what readers see of the version (`title` and `text` without hidden content), each analysed for
+    keyword search in the document's language."""
     model = model_for_writing()
     counter = embedding.token_counter(model or active_model())
     pieces = chunk_document(title, text, chunking_config(), counter)
@@ -285,11 +299,14 @@ def _chunks_create(*, version: DocumentVersion, title: str, text: str) -> None:
             )
         )
     )
+    config = text_config(version.document.language)
     rows = [
         Chunk(
             version=version,
             document_id=version.document_id,
             collection=version.document.collection,
+            text_config=config,
+            cjk_bigrams=cjk_bigram_lines(title, " > ".join(p.heading_path), p.text),
             ordinal=p.ordinal,
             title=title,
             heading_path=list(p.heading_path),
@@ -329,7 +346,9 @@ def document_set_status(*, document: Document, status: str) -> Document:
 
 
 def document_update(*, document: Document, **fields: Any) -> Document:
-    """Change a document's metadata (audience, validity, products, kind, language, owner)."""
+    """Change a document's metadata (audience, validity, products, kind, language, owner). A language given
+    here is the document's from now on (never detected again); when it is analysed differently from the old
+    one, every chunk of the document is indexed again for keyword search, in place."""
     relations = {
         k: fields.pop(k) for k in ("products", "audience_plans", "audience_organizations") if k in fields
     }
@@ -348,6 +367,8 @@ def document_update(*, document: Document, **fields: Any) -> Document:
         .exists()
     ):
         raise Conflict("A document with this slug already exists.", field="slug")
+    if "language" in fields:
+        fields["language_detected"] = False
     try:
         with transaction.atomic():
             for name, value in fields.items():
@@ -355,9 +376,24 @@ def document_update(*, document: Document, **fields: Any) -> Document:
             document.save()
             for name, values in relations.items():
                 getattr(document, name).set(values)
+            if "language" in fields:
+                _chunks_reanalyse(document)
     except IntegrityError:
         raise Conflict("The change conflicts with another document.") from None
     return document
+
+
+def _chunks_reanalyse(document: Document) -> None:
+    """Index every chunk of the document (all its versions) not yet analysed in its language's configuration
+    in it: the generated search vectors follow the changed column. Keyword statistics are recounted once
+    this is committed."""
+    config = text_config(document.language)
+    # A name compares with a regconfig only once cast to one (bare, Postgres reads it as an oid).
+    same = RawSQL("%s::regconfig", (config,))
+    changed = Chunk.objects.filter(document=document).exclude(text_config=same).update(text_config=config)
+    if changed and document.active_version_id is not None:
+        collection = document.collection
+        transaction.on_commit(lambda: keyword_stats_queue(collection))
 
 
 def document_update_with_status(*, document: Document, status: str | None = None, **fields: Any) -> Document:

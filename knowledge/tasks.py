@@ -4,14 +4,25 @@ named after the service it runs; the `name=` strings are what producers and the 
 from __future__ import annotations
 
 import logging
+import threading
+from typing import Any
 
-from celery import shared_task
+from celery import shared_task, signals
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import OperationalError
 
-from . import indexing, keyword_stats, model_switch, query_embedding, retrievers
+from . import indexing, keyword_stats, languages, model_switch, query_embedding, retrievers
 
 log = logging.getLogger(__name__)
+
+
+def _warm_up_languages(**_: Any) -> None:
+    # Searches (drafts run them here) detect their query's language: load the detector at start, in a
+    # thread, not on the first search.
+    threading.Thread(target=languages.warm_up, name="languages-warm-up", daemon=True).start()
+
+
+signals.worker_process_init.connect(_warm_up_languages, weak=False)
 
 
 @shared_task(

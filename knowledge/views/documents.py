@@ -123,7 +123,13 @@ class DocumentUpdateInput(InputSerializer):
         required=False,
         help_text="published to publish, archived to archive, draft to restore.",
     )
-    language = serializers.RegexField(LANGUAGE_TAG, max_length=ingest.LANGUAGE_MAX_CHARS, required=False)
+    language = serializers.RegexField(
+        LANGUAGE_TAG,
+        max_length=ingest.LANGUAGE_MAX_CHARS,
+        required=False,
+        help_text="A language tag (en, de, pt-BR), kept as given. Left out of a new document, it is detected "
+        "from the text (en when too short to tell). Keyword search analyses the document in its language.",
+    )
     audience = serializers.ChoiceField(choices=Document.Audience.choices, required=False)
     products = serializers.ListField(child=serializers.SlugField(), required=False, max_length=100)
     plans = serializers.ListField(child=serializers.SlugField(), required=False, max_length=20)

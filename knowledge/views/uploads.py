@@ -41,7 +41,12 @@ class UploadInput(InputSerializer):
     status = serializers.ChoiceField(choices=Document.Status.choices, required=False, allow_blank=True)
     audience = serializers.ChoiceField(choices=Document.Audience.choices, required=False, allow_blank=True)
     language = serializers.RegexField(
-        LANGUAGE_TAG, max_length=ingest.LANGUAGE_MAX_CHARS, required=False, allow_blank=True
+        LANGUAGE_TAG,
+        max_length=ingest.LANGUAGE_MAX_CHARS,
+        required=False,
+        allow_blank=True,
+        help_text="A language tag (en, de, pt-BR) for every file, kept as given; empty: each file's is "
+        "detected from its text.",
     )
 
 
@@ -64,6 +69,8 @@ class DocumentUploadApi(KnowledgeScoped, APIView):
                         "type": "string",
                         "pattern": LANGUAGE_TAG,
                         "maxLength": ingest.LANGUAGE_MAX_CHARS,
+                        "description": "A language tag (en, de, pt-BR) for every file, kept as given; left "
+                        "out, each file's is detected from its text.",
                     },
                 },
             }
