@@ -30,6 +30,7 @@ from . import embedding
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+MAX_EPOCHS = 20
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class AdaptConfig:
     max_seq_length: int = 128
     max_positives_per_query: int = 4
     """A question with many relevant passages (a summary of reviews) trains on this many of them at most."""
+    min_steps: int = 40
+    """Few pairs make few batches: epochs are added (up to 20) until training takes at least this many steps,
+    or a small company's first run would barely move the model."""
     seed: int = 0
 
     def validate(self) -> AdaptConfig:
@@ -54,6 +58,7 @@ class AdaptConfig:
             "hard_negatives": (0, 8),
             "max_seq_length": (16, 512),
             "max_positives_per_query": (1, 50),
+            "min_steps": (0, 10000),
         }
         for name, (low, high) in bounds.items():
             value = getattr(self, name)
@@ -180,7 +185,11 @@ def model_train(
     model = SentenceTransformer(embedding.resolve_model_path(base_model), device=settings.EMBEDDING_DEVICE)
     model.max_seq_length = config.max_seq_length
     loss_function = MultipleNegativesRankingLoss(model)
-    epochs = [_batches(pairs, config.batch_size, rng) for _ in range(config.epochs)]
+    epochs = [_batches(pairs, config.batch_size, rng)]
+    while len(epochs) < MAX_EPOCHS and (
+        len(epochs) < config.epochs or sum(len(batches) for batches in epochs) < config.min_steps
+    ):
+        epochs.append(_batches(pairs, config.batch_size, rng))
     total = sum(len(batches) for batches in epochs)
     if total == 0:
         raise DomainError("The pairs do not make a single batch (every pair has the same passage).")

@@ -114,3 +114,41 @@ def test_eval_retrieval_rejects_bad_files(tmp_path):
         call_command(
             "eval_retrieval", "--documents", str(docs), "--queries", str(empty), stderr=io.StringIO()
         )
+
+
+def test_adapt_on_trains_on_one_file_scores_another_and_reuses_the_model(tmp_path):
+    from django.test import override_settings
+
+    docs, qs = _files(tmp_path)
+    training = tmp_path / "train.jsonl"
+    rows = [
+        {"id": "t1", "query": "Where do I pick up my package?", "gold_doc_ids": ["d1"]},
+        {"id": "t2", "query": "Can I rent a cycle for the afternoon?", "gold_doc_ids": ["d4"]},
+        {"id": "t3", "query": "Vegan options at Cafe Aurora?", "gold_doc_ids": ["d2"]},
+    ]
+    training.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    stock = _run("--documents", str(docs), "--queries", str(qs), "--json")
+    with override_settings(RETRIEVER_STORE=tmp_path / "store", RETRIEVER_CONFIG='{"min_steps": 2}'):
+        first_err, second_err = io.StringIO(), io.StringIO()
+        out = io.StringIO()
+        args = ("--documents", str(docs), "--queries", str(qs), "--adapt-on", str(training), "--json")
+        call_command("eval_retrieval", *args, stdout=out, stderr=first_err)
+        adapted = json.loads(out.getvalue().strip().splitlines()[-1])
+        call_command("eval_retrieval", *args, stdout=io.StringIO(), stderr=second_err)
+    assert set(adapted) == set(stock) == KEYS
+    assert adapted["n"] == stock["n"] == 3
+    assert "3 pairs, trained in" in first_err.getvalue()
+    assert "reused from an earlier run" in second_err.getvalue()
+    # The adapted model's vectors live in a collection of their own; the stock collection keeps its own.
+    collections = set(Document.objects.values_list("collection", flat=True))
+    assert len(collections) == 2
+    with pytest.raises(CommandError, match="--adapt-on: no such file"):
+        call_command(
+            "eval_retrieval",
+            "--documents",
+            str(docs),
+            "--queries",
+            str(qs),
+            "--adapt-on",
+            str(tmp_path / "x"),
+        )

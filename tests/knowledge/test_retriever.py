@@ -45,7 +45,7 @@ TOPICS = {
     ),
 }
 
-SMALL = {"epochs": 2, "batch_size": 8, "hard_negatives": 1, "learning_rate": 5e-5}
+SMALL = {"epochs": 2, "batch_size": 8, "hard_negatives": 1, "learning_rate": 5e-5, "min_steps": 0}
 
 
 @pytest.fixture
@@ -213,7 +213,7 @@ def test_a_trained_model_is_reused_by_its_data_hash(tmp_path):
         for title, (text, questions) in TOPICS.items()
         for question in questions[:2]
     ]
-    config = AdaptConfig(epochs=1, batch_size=4, hard_negatives=0)
+    config = AdaptConfig(epochs=1, batch_size=4, hard_negatives=0, min_steps=0)
     with override_settings(RETRIEVER_STORE=tmp_path):
         name, first = adaptation.model_train_cached(base_model="all-MiniLM-L6-v2", pairs=pairs, config=config)
         again_name, again = adaptation.model_train_cached(
@@ -264,3 +264,33 @@ def test_the_api_is_for_administrators(topics, admin_api, agent_api):
         == 404
     )
     assert admin_api.post("/api/v1/knowledge/retriever/rollback", {}, format="json").status_code == 409
+
+
+def test_few_pairs_get_more_epochs_up_to_the_minimum_of_steps(tmp_path):
+    pairs = [TrainingPair(query=f"question {i}", positive=f"passage {i}") for i in range(8)]
+    config = AdaptConfig(epochs=1, batch_size=4, hard_negatives=0, min_steps=6)
+    seen: list[tuple[int, int]] = []
+    result = adaptation.model_train(
+        base_model="all-MiniLM-L6-v2",
+        pairs=pairs,
+        output=tmp_path / "model",
+        config=config,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert result.steps == 6  # two batches an epoch, three epochs
+    assert seen[-1] == (6, 6)
+
+
+def test_the_nightly_step_trains_when_enough_new_pairs_arrived(topics):
+    from assist import learning
+
+    with override_settings(RETRIEVER_MIN_PAIRS=20):
+        _record(topics)
+        assert learning.retriever_cycle(by="schedule")["action"] == "skipped"
+    with override_settings(RETRIEVER_MIN_PAIRS=4, RETRIEVER_CONFIG='{"min_steps": 0, "batch_size": 8}'):
+        outcome = learning.retriever_cycle(by="schedule")
+        assert outcome["action"] == "trained"
+        assert outcome["state"] in ("candidate", "rejected")
+        # Nothing new since: no second run.
+        assert learning.retriever_cycle(by="schedule")["action"] == "skipped"
+    assert RetrieverRun.objects.count() == 1
