@@ -67,15 +67,29 @@ BACKFILL_RETRY_SECONDS = 15
 
 @shared_task(name="console.examples_backfill", bind=True, acks_late=True, max_retries=80)
 def examples_backfill(self: Any, since: str | None = None) -> dict[str, Any]:
-    """Backfill training examples, and the retriever's relevance pairs, from solved tickets (queued by the
-    demo seed on the `training` queue). Both include retrieval, so it waits while the library is still being
-    embedded."""
+    """Backfill training examples from solved tickets (queued by the demo seed on the `training` queue).
+    Prompts include retrieval, so it waits while the library is still being embedded."""
     if knowledge.indexing_pending():
         raise self.retry(countdown=BACKFILL_RETRY_SECONDS)
     moment = datetime.fromisoformat(since) if since else None
-    outcome = learning.examples_backfill(since=moment).as_dict()
-    outcome["relevance"] = relevance.relevance_backfill(since=moment).as_dict()
-    return outcome
+    return learning.examples_backfill(since=moment).as_dict()
+
+
+@shared_task(
+    name="console.relevance_backfill",
+    bind=True,
+    acks_late=True,
+    max_retries=80,
+    soft_time_limit=6 * 3600,
+    time_limit=6 * 3600 + 60,
+)
+def relevance_backfill(self: Any, since: str | None = None) -> dict[str, Any]:
+    """The retriever's relevance pairs from solved tickets (queued by the demo seed on the `training` queue;
+    the nightly step records new ones itself). It searches the library, so it waits while that is embedded."""
+    if knowledge.indexing_pending():
+        raise self.retry(countdown=BACKFILL_RETRY_SECONDS)
+    moment = datetime.fromisoformat(since) if since else None
+    return relevance.relevance_backfill(since=moment).as_dict()
 
 
 @shared_task(

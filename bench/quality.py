@@ -98,7 +98,9 @@ def _measure(dataset: Dataset, documents: Path, queries_path: Path) -> list[Row]
     say(f"quality {dataset.name}: {report}")
     rows = [
         Row(name, float(report[key]), target=Target(">=", bound))
-        for (key, _, bound), name in zip(dataset.targets, dataset.row_names(), strict=True)
+        for (key, _, bound), name in zip(
+            dataset.targets, dataset.row_names()[: len(dataset.targets)], strict=True
+        )
     ]
     if dataset.adapted_targets:
         rows += _adapted(dataset, documents, queries_path, collection, queries)

@@ -64,6 +64,7 @@ CELERY_QUEUES_ALL = ("default", "embeddings", "inference", "training")
 CELERY_TASK_ROUTES = {
     # Long and not urgent: away from the draft workers.
     "console.examples_backfill": {"queue": "training"},
+    "console.relevance_backfill": {"queue": "training"},
     "knowledge.retriever_adapt": {"queue": "training"},
     "console.finetune_cycle": {"queue": "training"},
     "console.demo_model_build": {"queue": "training"},

@@ -5,8 +5,6 @@ thanks and closings are not claims."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from assist import grounding
@@ -334,7 +332,7 @@ DEMO_SLUGS = (
 )
 
 
-def test_a_ten_sentence_reply_against_six_passages_is_checked_in_under_5_ms():
+def test_a_ten_sentence_reply_against_six_passages_is_checked_from_cold_caches():
     documents = {document.slug: document for document in demo_documents()}
     # Passages as drafts get them: at most 1,500 characters (context.MAX_PASSAGE_CHARS) of demo policies.
     passages = tuple(
@@ -356,24 +354,19 @@ def test_a_ten_sentence_reply_against_six_passages_is_checked_in_under_5_ms():
         ]
     )
     draft_ground(reply, passages)  # the vocabulary, word by word, as any process that checked a draft has it
-    timings = []
-    for _ in range(25):
-        # Cold for this draft's sentences and passages (a new draft's are new); the vocabulary warm. CPU
-        # time, best of 25: other work on a shared machine only ever adds to a run.
-        for cached in (
-            grounding._facts,
-            grounding._source,
-            grounding._source_sentences,
-            grounding._passage_sentences,
-            grounding.claim_kinds,
-            grounding._content_stems,
-        ):
-            cached.cache_clear()
-        started = time.thread_time()
-        grounded = draft_ground(reply, passages, support=["We added a month of credit once."])
-        timings.append(time.thread_time() - started)
+    # Cold for this draft's sentences and passages (a new draft's are new); the vocabulary warm. Its cost is
+    # measured where speed is, by `make bench` (assist: the pipeline's overhead outside generation), not here.
+    for cached in (
+        grounding._facts,
+        grounding._source,
+        grounding._source_sentences,
+        grounding._passage_sentences,
+        grounding.claim_kinds,
+        grounding._content_stems,
+    ):
+        cached.cache_clear()
+    grounded = draft_ground(reply, passages, support=["We added a month of credit once."])
     assert [flag.kind for flag in grounded.flags] == ["contradicted", "uncited_claim", "uncited_claim"]
-    assert min(timings) < 0.005, [f"{t * 1000:.1f} ms" for t in timings]
 
 
 @pytest.mark.parametrize(

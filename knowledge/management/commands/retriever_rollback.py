@@ -19,4 +19,7 @@ class Command(BaseCommand):
             model = knowledge.retriever_rollback(by="retriever_rollback")
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        self.stdout.write(f"Rolled back: search will serve {model} once the library is re-embedded into it.")
+        if knowledge.embedding_model() == model:
+            self.stdout.write(f"Rolled back: search serves {model} (its vectors were never replaced).")
+        else:
+            self.stdout.write(f"Rolled back: search will serve {model} once the library is re-embedded.")
