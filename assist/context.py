@@ -160,6 +160,24 @@ def ticket_context_assemble(
     )
 
 
+def customer_person(customer: Customer) -> dict[str, str]:
+    """What a training example keeps of its customer for redaction: name, e-mail and phone."""
+    return {"name": customer.name, "email": customer.email, "phone": customer.phone}
+
+
+def reply_context(reply: TicketMessage, fallback: Any) -> TicketContext | str:
+    """The context the console would have assembled just before `reply` was posted, with its author's rights
+    (or `fallback`'s, for imported history without a known author); or why there is none: no one to act
+    as, the agent wrote first (nothing to answer yet), or the author may no longer see the ticket."""
+    user = reply.author_user if reply.author_user is not None and reply.author_user.is_active else fallback
+    if user is None:
+        return "no author and no administrator to act as"
+    try:
+        return ticket_context_assemble(ticket=Ticket(pk=reply.ticket_id), user=user, before=reply)
+    except DomainError as exc:
+        return exc.message
+
+
 def _agent_name(user: Any) -> str:
     """How the requesting agent signs a reply: their first name, else their full name, else nothing (the
     team signs)."""

@@ -62,7 +62,7 @@ from .contracts import TicketContext
 from .drafting import Draft, draft_answered, draft_write
 from .grounding import customer_copy
 from .language import reply_language
-from .learning import SOLVED_STATUSES, _first_administrator
+from .learning import SOLVED_STATUSES
 
 Progress = Callable[[int, int], None]
 
@@ -365,7 +365,7 @@ def tickets_evaluate(
     scored against the reply. Replies with nothing to draft for (no customer message before them, or a
     ticket their author may no longer see) are skipped and counted. Stores nothing."""
     replies = list(replies_to_evaluate(since=since)[:limit] if limit else replies_to_evaluate(since=since))
-    fallback = _first_administrator()
+    fallback = roles.first_administrator()
     scorer = Scorer()
     scored: list[Scored] = []
     skipped = 0
@@ -438,7 +438,7 @@ def open_tickets_evaluate(
     if source is not None:
         tickets = tickets.filter(source=source)
     chosen = list(tickets.order_by("pk"))
-    fallback = _first_administrator()
+    fallback = roles.first_administrator()
     answered = drafted = skipped = markers = resolved = 0
     with knowledge.local_query_embedding():
         for index, ticket in enumerate(chosen, start=1):

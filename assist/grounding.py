@@ -89,9 +89,6 @@ def citation_markers(text: str) -> list[int]:
     return [int(number) for group in _MARKER.findall(text) for number in group.split(",")]
 
 
-_markers_in = citation_markers
-
-
 def _tidy(text: str) -> str:
     """Spacing after markers were taken out: no doubled spaces, no space before punctuation, no empty
     brackets left behind."""
@@ -922,7 +919,7 @@ def draft_ground(text: str, passages: Sequence[CitedPassage], *, support: Sequen
 
     claims: dict[int, list[frozenset[str]]] = {}
     for sentence in sentences(text):
-        cited = list(dict.fromkeys(_markers_in(sentence)))
+        cited = list(dict.fromkeys(citation_markers(sentence)))
         claim = _content_stems(sentence)
         for marker in cited:
             claims.setdefault(marker, []).append(claim)

@@ -25,10 +25,9 @@ from support.core import roles
 from support.core.errors import DomainError
 from support.tickets.models import Ticket, TicketMessage
 
-from .context import ticket_context_assemble
+from .context import customer_person, reply_context
 from .prompts import prompt_messages
 from .relevance import relevance_backfill
-from .services import customer_person
 
 SOLVED_STATUSES = (Ticket.Status.SOLVED, Ticket.Status.CLOSED)
 
@@ -70,7 +69,7 @@ def examples_backfill(
     replies = list(backfill_replies(since=since))
     result = BackfillResult(replies=len(replies))
     recorded = models_api.examples_recorded(message_ids=[r.pk for r in replies])
-    fallback = acting_user or _first_administrator()
+    fallback = acting_user or roles.first_administrator()
     with knowledge.local_query_embedding():
         for done, reply in enumerate(replies, start=1):
             if reply.pk in recorded:
@@ -83,15 +82,9 @@ def examples_backfill(
 
 
 def _one(reply: TicketMessage, fallback: Any, result: BackfillResult) -> None:
-    user = reply.author_user if reply.author_user is not None and reply.author_user.is_active else fallback
-    if user is None:
-        result.skipped.append({"message_id": reply.pk, "reason": "no author and no administrator to act as"})
-        return
-    try:
-        context = ticket_context_assemble(ticket=Ticket(pk=reply.ticket_id), user=user, before=reply)
-    except DomainError as exc:
-        # The agent wrote first (nothing to answer yet), or the author may no longer see the ticket.
-        result.skipped.append({"message_id": reply.pk, "reason": exc.message})
+    context = reply_context(reply, fallback)
+    if isinstance(context, str):
+        result.skipped.append({"message_id": reply.pk, "reason": context})
         return
     customer = reply.ticket.customer
     models_api.example_record(
@@ -107,10 +100,6 @@ def _one(reply: TicketMessage, fallback: Any, result: BackfillResult) -> None:
         backfilled=True,
     )
     result.created += 1
-
-
-def _first_administrator() -> Any:
-    return roles.first_administrator()
 
 
 def _embed(texts: list[str]) -> list[list[float]]:

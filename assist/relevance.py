@@ -31,7 +31,7 @@ from support.core.errors import DomainError
 from support.customers.models import Customer
 from support.tickets.models import Ticket, TicketMessage
 
-from .context import ticket_context_assemble
+from .context import customer_person, reply_context
 from .grounding import citation_markers
 from .models import Suggestion
 
@@ -45,14 +45,9 @@ UNUSED_SIMILARITY = 0.25
 MAX_NEGATIVES = 2
 
 
-def _person(customer: Customer | None) -> dict[str, str]:
-    if customer is None:
-        return {}
-    return {"name": customer.name, "email": customer.email, "phone": customer.phone}
-
-
-def _redacted(text: str, customer: Customer | None) -> str:
-    return models_api.reply_redact(text, person=_person(customer))
+def _redacted(text: str, customer: Customer) -> str:
+    """Redacted as the customer's training examples are."""
+    return models_api.reply_redact(text, person=customer_person(customer))
 
 
 def _passage_text(passage: dict[str, Any]) -> str:
@@ -172,14 +167,9 @@ def relevance_backfill(
 
 
 def _backfill_one(reply: TicketMessage, fallback: Any, result: RelevanceBackfill) -> None:
-    user = reply.author_user if reply.author_user is not None and reply.author_user.is_active else fallback
-    if user is None:
-        result.skipped.append({"ticket_id": reply.ticket_id, "reason": "no author and no administrator"})
-        return
-    try:
-        context = ticket_context_assemble(ticket=Ticket(pk=reply.ticket_id), user=user, before=reply)
-    except DomainError as exc:
-        result.skipped.append({"ticket_id": reply.ticket_id, "reason": exc.message})
+    context = reply_context(reply, fallback)
+    if isinstance(context, str):
+        result.skipped.append({"ticket_id": reply.ticket_id, "reason": context})
         return
     passages = [p for p in context.passages if not p.internal]
     if not passages or not context.retrieval_query.strip():

@@ -31,7 +31,7 @@ from support.tickets import services as ticket_services
 from support.tickets.models import Ticket, TicketMessage
 
 from . import relevance, streams
-from .context import NO_CUSTOMER_MESSAGE, ticket_context_assemble
+from .context import NO_CUSTOMER_MESSAGE, customer_person, ticket_context_assemble
 from .contracts import CitedPassage, GroundingFlag, TicketContext
 from .drafting import draft_write, precedents_record
 from .grounding import SUPPORT_SECTIONS, customer_copy, draft_ground, markdown_plain
@@ -511,8 +511,3 @@ def suggestions_erase(*, customer_id: int) -> int:
         text=events.ERASED_TEXT,
         citations=[],
     )
-
-
-def customer_person(customer: Customer) -> dict[str, str]:
-    """What a training example keeps of its customer for redaction: name, e-mail and phone."""
-    return {"name": customer.name, "email": customer.email, "phone": customer.phone}

@@ -244,9 +244,7 @@ CACHE_FOLDER = "cache"
 
 def cached_model_name(digest: str) -> str:
     """The model name of a model trained for an evaluation and kept by its data hash."""
-    from .models import RETRIEVER_PREFIX
-
-    return f"{RETRIEVER_PREFIX}{CACHE_FOLDER}/{digest[:24]}"
+    return f"{embedding.RETRIEVER_PREFIX}{CACHE_FOLDER}/{digest[:24]}"
 
 
 def model_train_cached(

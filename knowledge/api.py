@@ -102,7 +102,6 @@ __all__ = [
     "retriever_adapt",
     "retriever_promote",
     "retriever_rollback",
-    "retriever_run",
     "retriever_run_create",
     "retriever_run_start",
     "retriever_runs",
@@ -636,10 +635,6 @@ def retriever_rollback(*, by: str) -> str:
 
 def retriever_runs(*, limit: int = 20) -> list[RetrieverRun]:
     return list(RetrieverRun.objects.order_by("-created_at", "-id")[:limit])
-
-
-def retriever_run(run_id: int) -> RetrieverRun | None:
-    return RetrieverRun.objects.filter(pk=run_id).first()
 
 
 def retriever_summary() -> dict[str, Any]:

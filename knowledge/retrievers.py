@@ -26,7 +26,7 @@ from support.core.errors import Conflict, DomainError
 from support.core.queueing import task_send
 
 from . import embedding
-from .adaptation import AdaptConfig, TrainingPair, model_train
+from .adaptation import AdaptConfig, TrainingPair, data_hash, model_train
 from .chunking import embedding_text
 from .indexing import active_model, chosen_model
 from .models import LIVE, Chunk, EmbeddingCache, IndexState, RelevancePair, RetrieverRun
@@ -107,7 +107,7 @@ def _adapt(run: RetrieverRun, progress: Progress | None) -> None:
     if len(split.train) < 2 or not split.held_out:
         raise DomainError("Too few relevant pairs to train on and hold out.", field="pairs")
     train = _with_hard_negatives(split.train, config.hard_negatives)
-    digest = _data_hash(run.base_model, train, config)
+    digest = data_hash(run.base_model, train, config)
     RetrieverRun.objects.filter(pk=run.pk).update(
         data_hash=digest, pairs_train=len(train), pairs_held_out=len(split.held_out)
     )
@@ -140,12 +140,6 @@ def _adapt(run: RetrieverRun, progress: Progress | None) -> None:
         finished_at=timezone.now(),
     )
     embedding.model_forget(run.model_name)
-
-
-def _data_hash(base: str, pairs: Sequence[TrainingPair], config: AdaptConfig) -> str:
-    from .adaptation import data_hash
-
-    return data_hash(base, pairs, config)
 
 
 def _with_hard_negatives(pairs: list[TrainingPair], count: int) -> list[TrainingPair]:
